@@ -1,0 +1,73 @@
+package io.sscsi;
+
+import io.sscsi.config.DriverSettings;
+import io.sscsi.config.SscsiVersion;
+import io.sscsi.csi.CsiServer;
+import io.sscsi.csi.IdentityService;
+import io.sscsi.csi.NodeService;
+import io.sscsi.fs.AtomicWriter;
+import io.sscsi.fs.Mounter;
+import io.sscsi.grpc.UnixSocketServer;
+import io.sscsi.provider.ProviderRegistry;
+import io.sscsi.spc.PodStatusStore;
+import io.sscsi.spc.ProviderClassSource;
+import io.sscsi.volume.VolumeDeps;
+import io.sscsi.volume.VolumeRouter;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The root actor. Owns the actor tree (the {@link ProviderRegistry} and the {@link VolumeRouter})
+ * and the CSI socket: it binds the socket once the tree is up and unbinds it in CoordinatedShutdown's
+ * service-unbind phase, which also removes the socket file. If the socket cannot be bound it stops,
+ * which terminates the system. Nobody sends it messages; its children answer kubelet.
+ */
+public final class Guardian {
+  public static final String BLOCKING_DISPATCHER = "sscsi.blocking-io-dispatcher";
+
+  private Guardian() {}
+
+  /** Outside parts the guardian wires in (fabric8-backed in a cluster, files in local mode). */
+  public record Edges(ProviderClassSource classes, PodStatusStore statuses, Mounter mounter) {}
+
+  /** Started children, for tests and the process entry point. */
+  public record Started(ActorRef<VolumeRouter.Command> router, UnixSocketServer server) {}
+
+  public static Behavior<Void> create(DriverSettings settings, Edges edges, CompletableFuture<Started> started) {
+    return Behaviors.setup(ctx -> {
+      DispatcherSelector blockingSelector = DispatcherSelector.fromConfig(BLOCKING_DISPATCHER);
+      Executor blocking = ctx.getSystem().dispatchers().lookup(blockingSelector);
+      ActorRef<ProviderRegistry.Command> providers =
+          ctx.spawn(ProviderRegistry.create(settings.providers()), "provider-registry", blockingSelector);
+      VolumeDeps deps = new VolumeDeps(edges.classes(), edges.statuses(), edges.mounter(), new AtomicWriter(),
+          providers, blocking, ctx.getSystem().scheduler(), settings.volumes());
+      ActorRef<VolumeRouter.Command> router = ctx.spawn(VolumeRouter.create(deps), "volume-router");
+      UnixSocketServer server;
+      try {
+        server = CsiServer.start(settings.socket(),
+            new IdentityService(settings.driverName(), SscsiVersion.current(), () -> true),
+            new NodeService(router, ctx.getSystem().scheduler(), settings.nodeId()),
+            Runnable::run);
+      } catch (Exception e) {
+        ctx.getLog().error("cannot serve CSI on {}: {}", settings.socket(), e.getMessage());
+        started.completeExceptionally(e);
+        return Behaviors.stopped();
+      }
+      CoordinatedShutdown.get(ctx.getSystem()).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "csi-socket",
+          () -> {
+            server.close();
+            return CompletableFuture.completedFuture(Done.getInstance());
+          });
+      ctx.getLog().info("sscsi {} serving CSI driver {} for node {} on unix://{}", SscsiVersion.current(),
+          settings.driverName(), settings.nodeId(), settings.socket());
+      started.complete(new Started(router, server));
+      return Behaviors.empty();
+    });
+  }
+}

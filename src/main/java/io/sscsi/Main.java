@@ -1,0 +1,42 @@
+package io.sscsi;
+
+import io.sscsi.config.DriverCommand;
+import io.sscsi.config.SscsiVersion;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code sscsi} command: one jar, one subcommand per role. */
+@Command(
+    name = "sscsi",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Secrets Store CSI Driver on Apache Pekko",
+    subcommands = {DriverCommand.class})
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The parser with sscsi's conventions: one line per error, Go-style boolean flags. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setParameterExceptionHandler((ex, a) -> {
+      ex.getCommandLine().getErr().println("sscsi: " + ex.getMessage());
+      return 2;
+    });
+    return cli;
+  }
+
+  @Override
+  public void run() {
+    CommandLine.usage(this, System.out);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"sscsi " + SscsiVersion.current()};
+    }
+  }
+}

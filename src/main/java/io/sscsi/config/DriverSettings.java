@@ -1,0 +1,52 @@
+package io.sscsi.config;
+
+import com.typesafe.config.Config;
+import io.sscsi.grpc.UnixChannels;
+import io.sscsi.provider.ProviderSettings;
+import io.sscsi.volume.VolumeSettings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The driver's settings, read once from the {@code sscsi.driver} HOCON namespace; every check of a
+ * setting's value happens here, so a bad value stops the driver at start with one clear message.
+ */
+public record DriverSettings(
+    Path socket,
+    String driverName,
+    String nodeId,
+    Optional<Path> kubeconfig,
+    ProviderSettings providers,
+    VolumeSettings volumes) {
+
+  public static DriverSettings from(Config root) {
+    Config c = root.getConfig("sscsi.driver");
+    Path socket = UnixChannels.socketPath(c.getString("endpoint"));
+    String driverName = c.getString("driver-name").trim();
+    if (driverName.isEmpty()) {
+      throw new IllegalArgumentException("--drivername must not be empty");
+    }
+    List<Path> dirs = new ArrayList<>();
+    for (String dir : c.getStringList("additional-provider-volume-paths")) {
+      if (!dir.isBlank()) {
+        dirs.add(Path.of(dir.trim()));
+      }
+    }
+    dirs.add(Path.of(c.getString("provider-volume")));
+    int maxRecv = c.getInt("max-call-recv-msg-size");
+    if (maxRecv <= 0) {
+      throw new IllegalArgumentException("--max-call-recv-msg-size must be positive, got " + maxRecv);
+    }
+    Config p = c.getConfig("provider");
+    ProviderSettings providers = new ProviderSettings(dirs, p.getInt("max-in-flight"), p.getInt("max-queued"),
+        p.getDuration("call-timeout"), maxRecv);
+    String kubeconfig = c.getString("kubeconfig");
+    String nodeId = c.getString("node-id");
+    VolumeSettings volumes = new VolumeSettings(nodeId, c.getBytes("tmpfs-size"),
+        providers.callTimeout().plusSeconds(1));
+    return new DriverSettings(socket, driverName, nodeId,
+        kubeconfig.isBlank() ? Optional.empty() : Optional.of(Path.of(kubeconfig)), providers, volumes);
+  }
+}

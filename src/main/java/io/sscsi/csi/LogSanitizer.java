@@ -1,0 +1,49 @@
+package io.sscsi.csi;
+
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import com.google.protobuf.TextFormat;
+import io.sscsi.csi.v1.NodePublishVolumeRequest;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Renders CSI requests for logs with every secret removed: the {@code secrets} field (node-publish
+ * secrets, and with KEP-5538 service-account tokens) is replaced by its key count, and volume
+ * context values whose key mentions a token, secret or password are replaced by {@code
+ * ***stripped***} (CVE-2023-2878 class). Nothing else may log a request.
+ */
+public final class LogSanitizer {
+  static final String STRIPPED = "***stripped***";
+
+  private LogSanitizer() {}
+
+  public static String describe(Object request) {
+    if (!(request instanceof Message message)) {
+      return String.valueOf(request == null ? "" : request.getClass().getSimpleName());
+    }
+    Message.Builder b = message.toBuilder();
+    int secretKeys = 0;
+    FieldDescriptor secrets = message.getDescriptorForType().findFieldByName("secrets");
+    if (secrets != null) {
+      secretKeys = message.getRepeatedFieldCount(secrets);
+      b.clearField(secrets);
+    }
+    if (b instanceof NodePublishVolumeRequest.Builder publish) {
+      for (Map.Entry<String, String> e : message instanceof NodePublishVolumeRequest p
+          ? p.getVolumeContextMap().entrySet() : Map.<String, String>of().entrySet()) {
+        if (sensitiveKey(e.getKey())) {
+          publish.putVolumeContext(e.getKey(), STRIPPED);
+        }
+      }
+    }
+    String text = TextFormat.shortDebugString(b.build());
+    return secrets == null ? text : text + " secrets: <" + secretKeys + " keys>";
+  }
+
+  static boolean sensitiveKey(String key) {
+    String k = key.toLowerCase(Locale.ROOT);
+    return k.contains("token") || k.contains("secret") && !k.equals("secretproviderclass")
+        || k.contains("password");
+  }
+}

@@ -1,0 +1,110 @@
+package io.sscsi.csi;
+
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.sscsi.csi.v1.*;
+import io.sscsi.errors.DriverException;
+import io.sscsi.errors.FailureKind;
+import io.sscsi.volume.PublishRequest;
+import io.sscsi.volume.VolumeRouter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * CSI Node: validates kubelet's requests ({@link CsiRequests}) and asks the {@link VolumeRouter},
+ * with the call's own deadline (less a margin to answer in) as the ask timeout. No logic of its own.
+ */
+public final class NodeService implements Node {
+  private static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
+  private static final Duration ANSWER_MARGIN = Duration.ofMillis(200);
+
+  private final ActorRef<VolumeRouter.Command> router;
+  private final Scheduler scheduler;
+  private final String nodeId;
+
+  public NodeService(ActorRef<VolumeRouter.Command> router, Scheduler scheduler, String nodeId) {
+    this.router = router;
+    this.scheduler = scheduler;
+    this.nodeId = nodeId;
+  }
+
+  @Override
+  public CompletionStage<NodePublishVolumeResponse> nodePublishVolume(NodePublishVolumeRequest in) {
+    PublishRequest request = CsiRequests.publish(in);
+    return AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
+            router, replyTo -> new VolumeRouter.Publish(request, replyTo), timeout(), scheduler)
+        .thenApply(done -> NodePublishVolumeResponse.getDefaultInstance());
+  }
+
+  @Override
+  public CompletionStage<NodeUnpublishVolumeResponse> nodeUnpublishVolume(NodeUnpublishVolumeRequest in) {
+    Path target = CsiRequests.unpublishTarget(in);
+    return AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
+            router, replyTo -> new VolumeRouter.Unpublish(target, replyTo), timeout(), scheduler)
+        .thenApply(done -> NodeUnpublishVolumeResponse.getDefaultInstance());
+  }
+
+  /** Inline volumes are never staged; validated and accepted as upstream does. */
+  @Override
+  public CompletionStage<NodeStageVolumeResponse> nodeStageVolume(NodeStageVolumeRequest in) {
+    require(!in.getVolumeId().isBlank(), "volume id missing in request");
+    require(!in.getStagingTargetPath().isBlank(), "staging target path missing in request");
+    require(in.hasVolumeCapability(), "volume capability missing in request");
+    return CompletableFuture.completedFuture(NodeStageVolumeResponse.getDefaultInstance());
+  }
+
+  @Override
+  public CompletionStage<NodeUnstageVolumeResponse> nodeUnstageVolume(NodeUnstageVolumeRequest in) {
+    require(!in.getVolumeId().isBlank(), "volume id missing in request");
+    require(!in.getStagingTargetPath().isBlank(), "staging target path missing in request");
+    return CompletableFuture.completedFuture(NodeUnstageVolumeResponse.getDefaultInstance());
+  }
+
+  @Override
+  public CompletionStage<NodeGetVolumeStatsResponse> nodeGetVolumeStats(NodeGetVolumeStatsRequest in) {
+    return CompletableFuture.failedFuture(
+        new DriverException(FailureKind.UNIMPLEMENTED, "NodeGetVolumeStats is not implemented"));
+  }
+
+  @Override
+  public CompletionStage<NodeExpandVolumeResponse> nodeExpandVolume(NodeExpandVolumeRequest in) {
+    return CompletableFuture.failedFuture(
+        new DriverException(FailureKind.UNIMPLEMENTED, "NodeExpandVolume is not implemented"));
+  }
+
+  /** Upstream advertises STAGE_UNSTAGE_VOLUME only; kubelet never stages inline volumes. */
+  @Override
+  public CompletionStage<NodeGetCapabilitiesResponse> nodeGetCapabilities(NodeGetCapabilitiesRequest in) {
+    NodeServiceCapability stage = NodeServiceCapability.newBuilder()
+        .setRpc(NodeServiceCapability.RPC.newBuilder().setType(NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME))
+        .build();
+    return CompletableFuture.completedFuture(NodeGetCapabilitiesResponse.newBuilder().addCapabilities(stage).build());
+  }
+
+  /** The node id; no volume limit (0 = unlimited) and no topology, as upstream. */
+  @Override
+  public CompletionStage<NodeGetInfoResponse> nodeGetInfo(NodeGetInfoRequest in) {
+    return CompletableFuture.completedFuture(NodeGetInfoResponse.newBuilder().setNodeId(nodeId).build());
+  }
+
+  private static Duration timeout() {
+    Deadline deadline = Context.current().getDeadline();
+    if (deadline == null) {
+      return DEFAULT_TIMEOUT;
+    }
+    long remaining = deadline.timeRemaining(TimeUnit.MILLISECONDS) - ANSWER_MARGIN.toMillis();
+    return Duration.ofMillis(Math.max(remaining, 1));
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new DriverException(FailureKind.INVALID_REQUEST, message);
+    }
+  }
+}

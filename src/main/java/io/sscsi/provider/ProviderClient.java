@@ -1,0 +1,100 @@
+package io.sscsi.provider;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import io.sscsi.errors.DriverException;
+import io.sscsi.errors.FailureKind;
+import io.sscsi.provider.v1alpha1.MountRequest;
+import io.sscsi.provider.v1alpha1.MountResponse;
+import io.sscsi.provider.v1alpha1.ObjectVersion;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * One worker of a {@link ProviderPool}: runs one Mount call at a time on the pool's shared channel,
+ * with the call's remaining deadline, checks the response ({@link ProviderResponses}), answers the
+ * original requester and tells the pool it is idle again. It owns nothing but the call under way.
+ * Requests and responses are never logged: they carry tokens and secret content.
+ */
+public final class ProviderClient {
+
+  public sealed interface Command {}
+
+  record Run(ProviderPool.Pending pending, ActorRef<ProviderPool.Command> pool) implements Command {}
+
+  private record Finished(Run run, MountResponse response, Throwable failure) implements Command {}
+
+  private ProviderClient() {}
+
+  static Behavior<Command> create(String provider, ManagedChannel channel) {
+    return Behaviors.setup(ctx -> Behaviors.receive(Command.class)
+        .onMessage(Run.class, run -> onRun(ctx, provider, channel, run))
+        .onMessage(Finished.class, done -> onFinished(ctx, provider, done))
+        .build());
+  }
+
+  private static Behavior<Command> onRun(
+      ActorContext<Command> ctx, String provider, ManagedChannel channel, Run run) {
+    long remaining = run.pending().deadlineNanos() - System.nanoTime();
+    if (remaining <= 0) {
+      ctx.getSelf().tell(new Finished(run, null, new DriverException(
+          FailureKind.PROVIDER_TIMEOUT, "provider " + provider + " call expired while queued")));
+      return Behaviors.same();
+    }
+    CompletableFuture<MountResponse> result = new CompletableFuture<>();
+    ClientCalls.asyncUnaryCall(
+        channel.newCall(ProviderMethods.MOUNT, CallOptions.DEFAULT.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS)),
+        toProto(run.pending().call().request()),
+        new StreamObserver<>() {
+          @Override public void onNext(MountResponse value) { result.complete(value); }
+          @Override public void onError(Throwable t) { result.completeExceptionally(t); }
+          @Override public void onCompleted() { result.completeExceptionally(new IllegalStateException("no response")); }
+        });
+    ctx.pipeToSelf(result, (response, failure) -> new Finished(run, response, failure));
+    return Behaviors.same();
+  }
+
+  private static Behavior<Command> onFinished(ActorContext<Command> ctx, String provider, Finished done) {
+    StatusReply<ProviderMountResult> reply;
+    if (done.failure() != null) {
+      reply = StatusReply.error(toDriverException(provider, done.failure()));
+    } else {
+      try {
+        reply = StatusReply.success(ProviderResponses.check(provider, done.response()));
+      } catch (DriverException e) {
+        reply = StatusReply.error(e);
+      }
+    }
+    done.run().pending().call().replyTo().tell(reply);
+    done.run().pool().tell(new ProviderPool.WorkerIdle(ctx.getSelf()));
+    return Behaviors.same();
+  }
+
+  private static DriverException toDriverException(String provider, Throwable failure) {
+    Throwable t = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    if (t instanceof StatusRuntimeException sre) {
+      return DriverException.fromProvider(provider, sre);
+    }
+    return DriverException.of(t);
+  }
+
+  static MountRequest toProto(ProviderMountRequest request) {
+    MountRequest.Builder b = MountRequest.newBuilder()
+        .setAttributes(request.attributesJson())
+        .setSecrets(request.secretsJson())
+        .setTargetPath(request.targetPath())
+        .setPermission(request.permission());
+    request.currentVersions().forEach((id, version) ->
+        b.addCurrentObjectVersion(ObjectVersion.newBuilder().setId(id).setVersion(version)));
+    return b.build();
+  }
+}

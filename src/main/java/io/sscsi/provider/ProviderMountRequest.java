@@ -1,0 +1,31 @@
+package io.sscsi.provider;
+
+import java.util.Map;
+
+/**
+ * One Mount call, in the driver's terms. {@code attributesJson} may carry service-account tokens and
+ * {@code secretsJson} carries nodePublishSecretRef data, so {@link #toString()} prints neither.
+ *
+ * @param attributesJson JSON object: class parameters overlaid with the volume context
+ * @param secretsJson JSON object of node-publish secrets, or the literal {@code null}
+ * @param targetPath the volume's target path
+ * @param permission default file mode as a JSON number ({@code "420"})
+ * @param currentVersions object id to version currently mounted (empty on first mount)
+ */
+public record ProviderMountRequest(
+    String attributesJson,
+    String secretsJson,
+    String targetPath,
+    String permission,
+    Map<String, String> currentVersions) {
+
+  public ProviderMountRequest {
+    currentVersions = Map.copyOf(currentVersions);
+  }
+
+  @Override
+  public String toString() {
+    return "ProviderMountRequest[targetPath=" + targetPath + ", permission=" + permission
+        + ", currentVersions=" + currentVersions.size() + "]";
+  }
+}

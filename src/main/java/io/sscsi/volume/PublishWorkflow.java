@@ -1,0 +1,133 @@
+package io.sscsi.volume;
+
+import io.sscsi.errors.DriverException;
+import io.sscsi.errors.FailureKind;
+import io.sscsi.fs.TargetDirCleaner;
+import io.sscsi.provider.ProviderAttributes;
+import io.sscsi.provider.ProviderMountResult;
+import io.sscsi.provider.ProviderRegistry;
+import io.sscsi.provider.ProviderSockets;
+import io.sscsi.spc.PodStatus;
+import io.sscsi.spc.ProviderClass;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * The publish and unpublish steps of one volume, as a pipeline of stages: class lookup, target
+ * preparation and tmpfs mount, provider call, payload write, status write. Blocking steps run on
+ * the blocking dispatcher; the provider call is an ask to the {@link ProviderRegistry}. It holds
+ * no state: the VolumeActor that runs it owns the result and serialises calls for its target.
+ *
+ * <p>A failed first publish leaves nothing behind: the tmpfs it mounted is unmounted and the
+ * directory it created is removed, so no half-written volume is ever visible.
+ */
+final class PublishWorkflow {
+  private static final TargetDirCleaner CLEANER = new TargetDirCleaner();
+  private final VolumeDeps deps;
+
+  PublishWorkflow(VolumeDeps deps) {
+    this.deps = deps;
+  }
+
+  /** What the first stage did to the target, so that a failure can undo exactly that. */
+  private record Prepared(ProviderClass spc, boolean createdDir, boolean mountedNow) {}
+
+  CompletionStage<MountedVolume> publish(PublishRequest request, Map<String, String> currentVersions) {
+    Path target = request.targetPath();
+    return CompletableFuture.supplyAsync(() -> prepare(request), deps.blocking())
+        .thenCompose(prepared -> fetchAndWrite(request, prepared, currentVersions)
+            .<CompletionStage<MountedVolume>>handle((volume, failure) -> {
+              if (failure == null) {
+                return CompletableFuture.completedFuture(volume);
+              }
+              return CompletableFuture.supplyAsync(
+                  () -> this.<MountedVolume>undo(target, prepared, failure), deps.blocking());
+            })
+            .thenCompose(stage -> stage));
+  }
+
+  CompletionStage<Void> unpublish(Path target, MountedVolume mounted) {
+    return CompletableFuture.runAsync(() -> {
+      CLEANER.cleanup(target, deps.mounter());
+      if (mounted != null) {
+        PublishRequest r = mounted.request();
+        try {
+          deps.statuses().delete(r.podNamespace(), PodStatus.podStatusName(r.podName(), r.podNamespace(), r.className()));
+        } catch (DriverException e) {
+          // the pod owns the status object, so garbage collection removes it; unpublish still succeeded
+        }
+      }
+    }, deps.blocking());
+  }
+
+  private Prepared prepare(PublishRequest request) {
+    ProviderClass spc = deps.classes().get(request.podNamespace(), request.className());
+    if (!ProviderSockets.validName(spc.provider())) {
+      throw new DriverException(FailureKind.SPC_INVALID, "invalid provider \"" + spc.provider()
+          + "\" in SecretProviderClass " + spc.namespace() + "/" + spc.name());
+    }
+    Path target = request.targetPath();
+    boolean createdDir = false;
+    try {
+      if (!Files.exists(target)) {
+        Files.createDirectories(target.getParent());
+        Files.createDirectory(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---")));
+        createdDir = true;
+      }
+    } catch (IOException e) {
+      throw new DriverException(FailureKind.TARGET_PATH_FAILED, "cannot create target path " + target + ": " + e, e);
+    }
+    boolean mountedNow = false;
+    try {
+      if (!deps.mounter().isMountPoint(target)) {
+        deps.mounter().mountTmpfs(target, deps.settings().tmpfsSizeBytes());
+        mountedNow = true;
+      }
+    } catch (RuntimeException e) {
+      undo(target, new Prepared(spc, createdDir, false), e);
+    }
+    return new Prepared(spc, createdDir, mountedNow);
+  }
+
+  private CompletionStage<MountedVolume> fetchAndWrite(
+      PublishRequest request, Prepared prepared, Map<String, String> currentVersions) {
+    ProviderClass spc = prepared.spc();
+    CompletionStage<ProviderMountResult> fetched = AskPattern.askWithStatus(
+        deps.providers(),
+        replyTo -> new ProviderRegistry.Mount(
+            spc.provider(), ProviderAttributes.build(spc, request, currentVersions), replyTo),
+        deps.settings().providerTimeout(),
+        deps.scheduler());
+    return fetched.thenApplyAsync(result -> {
+      if (!result.files().isEmpty()) {
+        deps.writer().write(request.targetPath(), result.files());
+      }
+      deps.statuses().upsert(new PodStatus(request.podName(), request.podNamespace(), request.podUid(),
+          request.className(), deps.settings().nodeId(), request.targetPath().toString(), result.versions()));
+      return new MountedVolume(request, spc.provider(), result.versions(), result.files().size(), Instant.now());
+    }, deps.blocking());
+  }
+
+  /** Removes what {@code prepare} created and rethrows {@code failure}. */
+  private <T> T undo(Path target, Prepared prepared, Throwable failure) {
+    try {
+      if (prepared.mountedNow() || prepared.createdDir()) {
+        if (prepared.createdDir()) {
+          CLEANER.cleanup(target, deps.mounter());
+        } else {
+          deps.mounter().unmount(target);
+        }
+      }
+    } catch (RuntimeException cleanupFailure) {
+      failure.addSuppressed(cleanupFailure);
+    }
+    throw DriverException.of(failure);
+  }
+}

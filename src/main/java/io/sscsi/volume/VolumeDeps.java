@@ -1,0 +1,25 @@
+package io.sscsi.volume;
+
+import io.sscsi.fs.AtomicWriter;
+import io.sscsi.fs.Mounter;
+import io.sscsi.provider.ProviderRegistry;
+import io.sscsi.spc.PodStatusStore;
+import io.sscsi.spc.ProviderClassSource;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+
+/**
+ * What a volume needs from the outside world, handed down by the guardian.
+ *
+ * @param blocking the dedicated dispatcher for blocking file, mount and API work
+ */
+public record VolumeDeps(
+    ProviderClassSource classes,
+    PodStatusStore statuses,
+    Mounter mounter,
+    AtomicWriter writer,
+    ActorRef<ProviderRegistry.Command> providers,
+    Executor blocking,
+    Scheduler scheduler,
+    VolumeSettings settings) {}

@@ -1,0 +1,125 @@
+package io.sscsi.volume;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Owns the map target path to {@link VolumeActor}: the CSI Node service sends it every publish and
+ * unpublish, and it forwards each to the one actor of that path, spawning it on demand. An actor
+ * that has become idle asks to be passivated; the router then buffers new calls for that path until
+ * the actor has either stopped (the buffer goes to a fresh actor) or cancelled because a call in its
+ * mailbox mounted the volume again (the buffer goes to it). So no call is ever lost to a stopping
+ * actor, and there is never more than one actor per path.
+ */
+public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
+
+  public sealed interface Command {}
+
+  public record Publish(PublishRequest request, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record Unpublish(Path targetPath, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /** The number of volume actors alive (for tests and the admin surface). */
+  public record CountVolumes(ActorRef<Integer> replyTo) implements Command {}
+
+  record Passivate(Path target, ActorRef<VolumeActor.Command> volume) implements Command {}
+
+  record PassivationCancelled(Path target, ActorRef<VolumeActor.Command> volume) implements Command {}
+
+  private record VolumeStopped(Path target, ActorRef<VolumeActor.Command> volume) implements Command {}
+
+  private static final class Entry {
+    final ActorRef<VolumeActor.Command> ref;
+    boolean passivating;
+    final List<VolumeActor.Command> buffer = new ArrayList<>();
+
+    Entry(ActorRef<VolumeActor.Command> ref) {
+      this.ref = ref;
+    }
+  }
+
+  private final VolumeDeps deps;
+  private final Map<Path, Entry> volumes = new HashMap<>();
+  private long spawned;
+
+  public static Behavior<Command> create(VolumeDeps deps) {
+    return Behaviors.setup(ctx -> new VolumeRouter(ctx, deps));
+  }
+
+  private VolumeRouter(ActorContext<Command> context, VolumeDeps deps) {
+    super(context);
+    this.deps = deps;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Publish.class, p -> route(p.request().targetPath(), new VolumeActor.Publish(p.request(), p.replyTo())))
+        .onMessage(Unpublish.class, u -> route(u.targetPath(), new VolumeActor.Unpublish(u.replyTo())))
+        .onMessage(CountVolumes.class, c -> { c.replyTo().tell(volumes.size()); return this; })
+        .onMessage(Passivate.class, this::onPassivate)
+        .onMessage(PassivationCancelled.class, this::onPassivationCancelled)
+        .onMessage(VolumeStopped.class, this::onVolumeStopped)
+        .build();
+  }
+
+  private Behavior<Command> route(Path target, VolumeActor.Command command) {
+    Entry entry = volumes.computeIfAbsent(target, this::spawn);
+    if (entry.passivating) {
+      entry.buffer.add(command);
+    } else {
+      entry.ref.tell(command);
+    }
+    return this;
+  }
+
+  private Entry spawn(Path target) {
+    ActorRef<VolumeActor.Command> ref =
+        getContext().spawn(VolumeActor.create(target, deps, getContext().getSelf()), "volume-" + (++spawned));
+    getContext().watchWith(ref, new VolumeStopped(target, ref));
+    return new Entry(ref);
+  }
+
+  private Behavior<Command> onPassivate(Passivate p) {
+    Entry entry = volumes.get(p.target());
+    if (entry != null && entry.ref.equals(p.volume()) && !entry.passivating) {
+      entry.passivating = true;
+      entry.ref.tell(new VolumeActor.Stop());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPassivationCancelled(PassivationCancelled c) {
+    Entry entry = volumes.get(c.target());
+    if (entry != null && entry.ref.equals(c.volume())) {
+      entry.passivating = false;
+      entry.buffer.forEach(entry.ref::tell);
+      entry.buffer.clear();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onVolumeStopped(VolumeStopped s) {
+    Entry entry = volumes.get(s.target());
+    if (entry == null || !entry.ref.equals(s.volume())) {
+      return this;
+    }
+    volumes.remove(s.target());
+    if (!entry.buffer.isEmpty()) {
+      Entry fresh = volumes.computeIfAbsent(s.target(), this::spawn);
+      entry.buffer.forEach(fresh.ref::tell);
+    }
+    return this;
+  }
+}
