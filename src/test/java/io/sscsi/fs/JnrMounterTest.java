@@ -1,0 +1,115 @@
+package io.sscsi.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sscsi.errors.DriverException;
+import io.sscsi.errors.FailureKind;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JnrMounterTest {
+  @TempDir Path tmp;
+  private Path mnt;
+  private final JnrMounter mounter = new JnrMounter();
+  private final MountTable table = new MountTable();
+
+  @BeforeEach
+  void setUp() throws IOException {
+    mnt = Files.createDirectory(tmp.resolve("mnt"));
+  }
+
+  @AfterEach
+  void unmountEverything() {
+    mounter.unmount(mnt);
+  }
+
+  @Test
+  void mountsAHardenedTmpfs() throws IOException {
+    assertFalse(mounter.isMountPoint(mnt));
+
+    mounter.mountTmpfs(mnt, 0);
+
+    assertTrue(mounter.isMountPoint(mnt));
+    List<MountEntry> mounts = table.under(mnt);
+    assertEquals(1, mounts.size(), mounts.toString());
+    MountEntry m = mounts.get(0);
+    assertEquals(mnt.toRealPath(), m.mountPoint());
+    assertEquals("tmpfs", m.fsType());
+    assertEquals("tmpfs", m.source());
+    assertTrue(m.hasMountOption("nosuid"), m.mountOptions());
+    assertTrue(m.hasMountOption("nodev"), m.mountOptions());
+    assertTrue(m.hasMountOption("noexec"), m.mountOptions());
+    assertEquals("755", m.superOption("mode").orElseThrow());
+    Files.writeString(mnt.resolve("f"), "v");
+    assertEquals("v", Files.readString(mnt.resolve("f")));
+  }
+
+  @Test
+  void sizeLimitIsHonoured() throws IOException {
+    mounter.mountTmpfs(mnt, 256 * 1024);
+
+    assertEquals("256k", table.under(mnt).get(0).superOption("size").orElseThrow());
+    Files.write(mnt.resolve("fits"), new byte[128 * 1024]);
+    IOException full =
+        assertThrows(IOException.class, () -> Files.write(mnt.resolve("big"), new byte[1 << 20]));
+    assertTrue(String.valueOf(full.getMessage()).contains("No space left"), full.toString());
+  }
+
+  @Test
+  void unmountTwiceSucceeds() {
+    mounter.mountTmpfs(mnt, 0);
+    mounter.unmount(mnt);
+    assertFalse(mounter.isMountPoint(mnt));
+    assertTrue(table.under(mnt).isEmpty());
+    mounter.unmount(mnt);
+  }
+
+  @Test
+  void unmountOfANeverMountedOrMissingPathSucceeds() {
+    mounter.unmount(mnt);
+    mounter.unmount(tmp.resolve("missing"));
+    assertTrue(Files.isDirectory(mnt));
+  }
+
+  @Test
+  void unmountRemovesStackedMounts() throws IOException {
+    mounter.mountTmpfs(mnt, 0);
+    mounter.mountTmpfs(mnt, 0);
+    mounter.mountTmpfs(mnt, 0);
+    assertEquals(3, table.under(mnt).size());
+
+    mounter.unmount(mnt);
+
+    assertTrue(table.under(mnt).isEmpty());
+    assertFalse(mounter.isMountPoint(mnt));
+  }
+
+  @Test
+  void mountOnAMissingDirectoryFailsNamingThePath() {
+    Path missing = tmp.resolve("missing");
+    DriverException e =
+        assertThrows(DriverException.class, () -> mounter.mountTmpfs(missing, 0));
+    assertEquals(FailureKind.MOUNT_FAILED, e.kind());
+    assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("errno 2"), e.getMessage());
+  }
+
+  @Test
+  void isMountPointIsFalseForMissingPathsAndSymlinks() throws IOException {
+    assertFalse(mounter.isMountPoint(tmp.resolve("missing")));
+    assertTrue(mounter.isMountPoint(Path.of("/")));
+    assertTrue(mounter.isMountPoint(Path.of("/proc")));
+    mounter.mountTmpfs(mnt, 0);
+    Path link = Files.createSymbolicLink(tmp.resolve("link"), mnt);
+    assertFalse(mounter.isMountPoint(link), "a symlink to a mount point is not one itself");
+  }
+}

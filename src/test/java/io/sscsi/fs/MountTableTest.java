@@ -1,0 +1,80 @@
+package io.sscsi.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sscsi.errors.DriverException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class MountTableTest {
+  private static final String SAMPLE =
+      "22 1 253:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+          + "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 shared:7 - ext3 /dev/root"
+          + " rw,errors=continue\n"
+          + "601 22 0:55 / /var/lib/kubelet/pods/u1/volumes/kubernetes.io~csi/my\\040vol/mount"
+          + " rw,nosuid,nodev,noexec,relatime - tmpfs tmpfs rw,size=1024k,mode=755\n";
+
+  @Test
+  void parsesFieldsAndOptionalFields() {
+    List<MountEntry> entries = MountTable.parse(SAMPLE);
+    assertEquals(3, entries.size());
+    MountEntry root = entries.get(0);
+    assertEquals(22, root.mountId());
+    assertEquals(Path.of("/"), root.mountPoint());
+    assertEquals("ext4", root.fsType());
+    assertEquals("/dev/vda1", root.source());
+    MountEntry ext3 = entries.get(1);
+    assertEquals(35, ext3.parentId());
+    assertEquals("98:0", ext3.device());
+    assertEquals("/mnt1", ext3.root());
+    assertEquals("rw,errors=continue", ext3.superOptions());
+    MountEntry tmpfs = entries.get(2);
+    assertEquals(
+        Path.of("/var/lib/kubelet/pods/u1/volumes/kubernetes.io~csi/my vol/mount"),
+        tmpfs.mountPoint());
+    assertTrue(tmpfs.hasMountOption("noexec"));
+    assertFalse(tmpfs.hasMountOption("exec"));
+    assertEquals("1024k", tmpfs.superOption("size").orElseThrow());
+    assertTrue(tmpfs.superOption("uid").isEmpty());
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "plain, plain",
+    "a\\040b, a b",
+    "tab\\011x, tab\tx",
+    "back\\134slash, back\\slash",
+    "not\\08, not\\08",
+    "trail\\04, trail\\04",
+  })
+  void decodesOctalEscapes(String raw, String decoded) {
+    assertEquals(decoded, MountTable.unescape(raw));
+  }
+
+  @Test
+  void decodesUtf8Bytes() {
+    byte[] utf8 = "/m/\u00e9t\u00e9".getBytes(StandardCharsets.UTF_8);
+    String raw = new String(utf8, StandardCharsets.ISO_8859_1);
+    assertEquals("/m/\u00e9t\u00e9", MountTable.unescape(raw));
+    assertEquals("/m/\u00e9", MountTable.unescape("/m/\\303\\251"));
+  }
+
+  @Test
+  void rejectsGarbage() {
+    assertThrows(DriverException.class, () -> MountTable.parse("this is not mountinfo\n"));
+  }
+
+  @Test
+  void readsTheRealTable() {
+    MountTable table = new MountTable();
+    assertTrue(table.read().stream().anyMatch(e -> e.mountPoint().equals(Path.of("/"))));
+    assertTrue(table.under(Path.of("/proc")).stream().anyMatch(e -> e.fsType().equals("proc")));
+  }
+}
