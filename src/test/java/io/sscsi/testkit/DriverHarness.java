@@ -1,0 +1,103 @@
+package io.sscsi.testkit;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.sscsi.Guardian;
+import io.sscsi.config.DriverSettings;
+import io.sscsi.fs.JnrMounter;
+import io.sscsi.fs.MountEntry;
+import io.sscsi.fs.MountTable;
+import io.sscsi.k8s.KubePodStatusStore;
+import io.sscsi.k8s.KubeProviderClassSource;
+import io.sscsi.k8s.KubeTestConnections;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import io.sscsi.volume.VolumeRouter;
+
+/**
+ * The real driver in-process: the Guardian with its real CSI unix socket, real provider sockets
+ * directory, real tmpfs mounts (through jnr) and the given fabric8 client as the API server.
+ * Everything lives under a fresh directory laid out like kubelet's ({@code pods/<uid>/volumes/...}).
+ */
+public final class DriverHarness implements AutoCloseable {
+  public final Path root;
+  public final Path socket;
+  public final Path providerDir;
+  public final ActorSystem<Void> system;
+  public final Guardian.Started started;
+  private final JnrMounter mounter = new JnrMounter();
+
+  private DriverHarness(KubernetesClient client, Map<String, Object> overrides) throws IOException {
+    root = Files.createTempDirectory("sscsi-test-");
+    socket = root.resolve("csi/csi.sock");
+    providerDir = Files.createDirectories(root.resolve("providers"));
+    Map<String, Object> o = new HashMap<>();
+    o.put("sscsi.driver.endpoint", "unix://" + socket);
+    o.put("sscsi.driver.node-id", "node-1");
+    o.put("sscsi.driver.provider-volume", providerDir.toString());
+    o.put("sscsi.driver.additional-provider-volume-paths", List.of());
+    o.putAll(overrides);
+    Config config = ConfigFactory.parseMap(o).withFallback(ConfigFactory.load()).resolve();
+    var kube = KubeTestConnections.of(client);
+    Guardian.Edges edges = new Guardian.Edges(
+        new KubeProviderClassSource(kube), new KubePodStatusStore(kube), mounter);
+    CompletableFuture<Guardian.Started> whenStarted = new CompletableFuture<>();
+    system = ActorSystem.create(Guardian.create(DriverSettings.from(config), edges, whenStarted),
+        "sscsi-test", config);
+    started = whenStarted.join();
+  }
+
+  public static DriverHarness start(KubernetesClient client) throws IOException {
+    return new DriverHarness(client, Map.of());
+  }
+
+  public static DriverHarness start(KubernetesClient client, Map<String, Object> overrides) throws IOException {
+    return new DriverHarness(client, overrides);
+  }
+
+  /** Kubelet's target path for volume {@code volume} of pod {@code podUid}. */
+  public Path target(String podUid, String volume) {
+    return root.resolve("pods").resolve(podUid).resolve("volumes/kubernetes.io~csi").resolve(volume).resolve("mount");
+  }
+
+  public CsiClient client() {
+    return new CsiClient(socket);
+  }
+
+  public TestProvider provider(String name) throws IOException {
+    return TestProvider.start(providerDir, name);
+  }
+
+  /** Every mount under this harness's directory. */
+  public List<MountEntry> mounts() {
+    return new MountTable().under(root);
+  }
+
+  public int volumeActors() {
+    return AskPattern.<VolumeRouter.Command, Integer>ask(started.router(), VolumeRouter.CountVolumes::new,
+        Duration.ofSeconds(5), system.scheduler()).toCompletableFuture().join();
+  }
+
+  @Override
+  public void close() throws IOException {
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().join();
+    for (MountEntry m : mounts()) {
+      mounter.unmount(m.mountPoint());
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}
