@@ -1,0 +1,146 @@
+package io.sscsi.k8s;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.sscsi.k8s.model.SecretProviderClassPodStatus;
+import io.sscsi.k8s.model.SecretProviderClassPodStatusStatus;
+import io.sscsi.k8s.model.SecretProviderClassPodStatusStatus.ObjectVersion;
+import io.sscsi.spc.PodStatus;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@EnableKubernetesMockClient(crud = true)
+class KubePodStatusStoreTest {
+
+  static final String NODE_LABEL = "internal.secrets-store.csi.k8s.io/node-name";
+  static final String TARGET =
+      "/var/lib/kubelet/pods/uid-1/volumes/kubernetes.io~csi/secrets/mount";
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+
+  private KubePodStatusStore store;
+
+  @BeforeEach
+  void setUp() {
+    store = new KubePodStatusStore(client);
+  }
+
+  private static PodStatus status(String node, Map<String, String> versions) {
+    return new PodStatus("web-0", "app", "uid-1", "vault-db", node, TARGET, versions);
+  }
+
+  private SecretProviderClassPodStatus fetch(String name) {
+    return client.resources(SecretProviderClassPodStatus.class).inNamespace("app").withName(name).get();
+  }
+
+  @Test
+  void upsertCreatesTheStatusObject() {
+    store.upsert(status("node-1", Map.of("zeta", "3", "alpha", "1", "mid", "2")));
+
+    SecretProviderClassPodStatus got = fetch("web-0-app-vault-db");
+    assertNotNull(got);
+    assertEquals("app", got.getMetadata().getNamespace());
+    assertEquals(Map.of(NODE_LABEL, "node-1"), got.getMetadata().getLabels());
+    List<OwnerReference> owners = got.getMetadata().getOwnerReferences();
+    assertEquals(1, owners.size());
+    OwnerReference owner = owners.get(0);
+    assertEquals("v1", owner.getApiVersion());
+    assertEquals("Pod", owner.getKind());
+    assertEquals("web-0", owner.getName());
+    assertEquals("uid-1", owner.getUid());
+    assertNull(owner.getController());
+    assertNull(owner.getBlockOwnerDeletion());
+    assertEquals(
+        new SecretProviderClassPodStatusStatus(
+            "web-0",
+            "vault-db",
+            true,
+            TARGET,
+            List.of(
+                new ObjectVersion("alpha", "1"),
+                new ObjectVersion("mid", "2"),
+                new ObjectVersion("zeta", "3"))),
+        got.getStatus());
+  }
+
+  @Test
+  void upsertTwiceUpdatesVersions() {
+    store.upsert(status("node-1", Map.of("a", "1", "b", "1")));
+    String rv1 = fetch("web-0-app-vault-db").getMetadata().getResourceVersion();
+
+    store.upsert(status("node-1", Map.of("a", "2", "b", "1")));
+
+    SecretProviderClassPodStatus got = fetch("web-0-app-vault-db");
+    assertNotEquals(rv1, got.getMetadata().getResourceVersion());
+    assertEquals(
+        List.of(new ObjectVersion("a", "2"), new ObjectVersion("b", "1")),
+        got.getStatus().objects());
+    assertEquals(1, got.getMetadata().getOwnerReferences().size());
+    assertEquals(
+        1, client.resources(SecretProviderClassPodStatus.class).inNamespace("app").list().getItems().size());
+  }
+
+  @Test
+  void existingObjectFromAnotherNodeIsRelabelledAndOwnedByTheNewPod() {
+    SecretProviderClassPodStatus old = new SecretProviderClassPodStatus();
+    old.setMetadata(
+        new ObjectMetaBuilder()
+            .withNamespace("app")
+            .withName("web-0-app-vault-db")
+            .withLabels(Map.of(NODE_LABEL, "node-old", "keep", "me"))
+            .withOwnerReferences(
+                new OwnerReferenceBuilder()
+                    .withApiVersion("v1")
+                    .withKind("Pod")
+                    .withName("web-0")
+                    .withUid("uid-old")
+                    .withController(true)
+                    .build())
+            .build());
+    old.setStatus(
+        new SecretProviderClassPodStatusStatus(
+            "web-0", "vault-db", true, "/old/path", List.of(new ObjectVersion("a", "0"))));
+    client.resources(SecretProviderClassPodStatus.class).inNamespace("app").resource(old).create();
+
+    store.upsert(status("node-new", Map.of("a", "5")));
+
+    SecretProviderClassPodStatus got = fetch("web-0-app-vault-db");
+    assertEquals(Map.of(NODE_LABEL, "node-new", "keep", "me"), got.getMetadata().getLabels());
+    assertEquals(1, got.getMetadata().getOwnerReferences().size());
+    assertEquals("uid-1", got.getMetadata().getOwnerReferences().get(0).getUid());
+    assertNull(got.getMetadata().getOwnerReferences().get(0).getController());
+    assertEquals(TARGET, got.getStatus().targetPath());
+    assertEquals(List.of(new ObjectVersion("a", "5")), got.getStatus().objects());
+    // Label selectors (how a node finds its own objects) see the move.
+    assertEquals(
+        1,
+        client.resources(SecretProviderClassPodStatus.class)
+            .inAnyNamespace()
+            .withLabel(NODE_LABEL, "node-new")
+            .list()
+            .getItems()
+            .size());
+  }
+
+  @Test
+  void deleteTwiceIsFine() {
+    store.upsert(status("node-1", Map.of("a", "1")));
+
+    store.delete("app", "web-0-app-vault-db");
+    assertNull(fetch("web-0-app-vault-db"));
+    assertDoesNotThrow(() -> store.delete("app", "web-0-app-vault-db"));
+  }
+}
