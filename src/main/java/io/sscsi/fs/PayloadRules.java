@@ -95,6 +95,6 @@ public final class PayloadRules {
   private static DriverException bad(String path, String rule) {
     return new DriverException(
         FailureKind.PROVIDER_BAD_PAYLOAD,
-        "provider returned an invalid file " + PathText.quote(path) + ": " + rule);
+        "invalid file " + PathText.quote(path) + ": " + rule);
   }
 }

@@ -41,7 +41,7 @@ public final class ProviderResponses {
     try {
       return new ProviderMountResult(PayloadRules.validate(files), versions);
     } catch (DriverException e) {
-      throw new DriverException(e.kind(), "provider " + provider + " returned an invalid file: " + e.getMessage());
+      throw new DriverException(e.kind(), "provider " + provider + " returned an " + e.getMessage());
     }
   }
 }

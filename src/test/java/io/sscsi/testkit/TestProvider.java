@@ -81,7 +81,14 @@ public final class TestProvider implements CSIDriverProvider, AutoCloseable {
     requests.add(in);
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
-    return answer.apply(in).whenComplete((r, e) -> inFlight.decrementAndGet());
+    java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable done = () -> {
+      if (finished.compareAndSet(false, true)) {
+        inFlight.decrementAndGet();
+      }
+    };
+    io.grpc.Context.current().addListener(ctx -> done.run(), Runnable::run); // cancelled by the caller
+    return answer.apply(in).whenComplete((r, e) -> done.run());
   }
 
   @Override
