@@ -11,6 +11,8 @@ import io.sscsi.grpc.UnixSocketServer;
 import io.sscsi.provider.ProviderRegistry;
 import io.sscsi.spc.PodStatusStore;
 import io.sscsi.spc.ProviderClassSource;
+import io.sscsi.spc.ClassChanges;
+import io.sscsi.spc.SecretSync;
 import io.sscsi.volume.VolumeDeps;
 import io.sscsi.volume.VolumeRouter;
 import java.util.concurrent.CompletableFuture;
@@ -34,7 +36,13 @@ public final class Guardian {
   private Guardian() {}
 
   /** Outside parts the guardian wires in (fabric8-backed in a cluster, files in local mode). */
-  public record Edges(ProviderClassSource classes, PodStatusStore statuses, Mounter mounter) {}
+  public record Edges(ProviderClassSource classes, PodStatusStore statuses, Mounter mounter, SecretSync secretSync,
+      ClassChanges classChanges) {
+    /** Without Secret sync and class change notifications. */
+    public Edges(ProviderClassSource classes, PodStatusStore statuses, Mounter mounter) {
+      this(classes, statuses, mounter, SecretSync.DISABLED, ClassChanges.NONE);
+    }
+  }
 
   /** Started children, for tests and the process entry point. */
   public record Started(ActorRef<VolumeRouter.Command> router, UnixSocketServer server) {}
@@ -46,8 +54,9 @@ public final class Guardian {
       ActorRef<ProviderRegistry.Command> providers =
           ctx.spawn(ProviderRegistry.create(settings.providers()), "provider-registry", blockingSelector);
       VolumeDeps deps = new VolumeDeps(edges.classes(), edges.statuses(), edges.mounter(), new AtomicWriter(),
-          providers, blocking, ctx.getSystem().scheduler(), settings.volumes());
+          providers, blocking, ctx.getSystem().scheduler(), settings.volumes(), edges.secretSync());
       ActorRef<VolumeRouter.Command> router = ctx.spawn(VolumeRouter.create(deps), "volume-router");
+      edges.classChanges().subscribe((namespace, name) -> router.tell(new VolumeRouter.ClassChanged(namespace, name)));
       UnixSocketServer server;
       try {
         server = CsiServer.start(settings.socket(),

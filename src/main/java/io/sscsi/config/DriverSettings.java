@@ -44,8 +44,12 @@ public record DriverSettings(
         p.getDuration("call-timeout"), maxRecv);
     String kubeconfig = c.getString("kubeconfig");
     String nodeId = c.getString("node-id");
+    java.time.Duration rotationInterval = c.getDuration("rotation-poll-interval");
+    if (rotationInterval.isNegative() || rotationInterval.isZero()) {
+      throw new IllegalArgumentException("--rotation-poll-interval must be positive, got " + rotationInterval);
+    }
     VolumeSettings volumes = new VolumeSettings(nodeId, c.getBytes("tmpfs-size"),
-        providers.callTimeout().plusSeconds(1));
+        providers.callTimeout().plusSeconds(1), c.getBoolean("enable-secret-rotation"), rotationInterval, c.getBoolean("rotation-timer"));
     return new DriverSettings(socket, driverName, nodeId,
         kubeconfig.isBlank() ? Optional.empty() : Optional.of(Path.of(kubeconfig)), providers, volumes);
   }

@@ -39,16 +39,24 @@ final class PublishWorkflow {
   /** What the first stage did to the target, so that a failure can undo exactly that. */
   private record Prepared(ProviderClass spc, boolean createdDir, boolean mountedNow) {}
 
-  CompletionStage<MountedVolume> publish(PublishRequest request, Map<String, String> currentVersions) {
+  /** A finished publish or refresh: the volume now, and whether its files changed on disk. */
+  record Outcome(MountedVolume volume, boolean contentChanged) {}
+
+  /**
+   * Fetches and writes the volume's content: a first mount when {@code previous} is null, else a
+   * refresh that sends the current object versions and rewrites nothing that did not change (the
+   * status object is written only when versions changed, so an idle refresh costs no API write).
+   */
+  CompletionStage<Outcome> run(PublishRequest request, MountedVolume previous) {
     Path target = request.targetPath();
     return CompletableFuture.supplyAsync(() -> prepare(request), deps.blocking())
-        .thenCompose(prepared -> fetchAndWrite(request, prepared, currentVersions)
-            .<CompletionStage<MountedVolume>>handle((volume, failure) -> {
+        .thenCompose(prepared -> fetchAndWrite(request, prepared, previous)
+            .<CompletionStage<Outcome>>handle((outcome, failure) -> {
               if (failure == null) {
-                return CompletableFuture.completedFuture(volume);
+                return CompletableFuture.completedFuture(outcome);
               }
               return CompletableFuture.supplyAsync(
-                  () -> this.<MountedVolume>undo(target, prepared, failure), deps.blocking());
+                  () -> this.<Outcome>undo(target, prepared, failure), deps.blocking());
             })
             .thenCompose(stage -> stage));
   }
@@ -96,9 +104,9 @@ final class PublishWorkflow {
     return new Prepared(spc, createdDir, mountedNow);
   }
 
-  private CompletionStage<MountedVolume> fetchAndWrite(
-      PublishRequest request, Prepared prepared, Map<String, String> currentVersions) {
+  private CompletionStage<Outcome> fetchAndWrite(PublishRequest request, Prepared prepared, MountedVolume previous) {
     ProviderClass spc = prepared.spc();
+    Map<String, String> currentVersions = previous == null ? Map.of() : previous.versions();
     CompletionStage<ProviderMountResult> fetched = AskPattern.askWithStatus(
         deps.providers(),
         replyTo -> new ProviderRegistry.Mount(
@@ -106,12 +114,13 @@ final class PublishWorkflow {
         deps.settings().providerTimeout(),
         deps.scheduler());
     return fetched.thenApplyAsync(result -> {
-      if (!result.files().isEmpty()) {
-        deps.writer().write(request.targetPath(), result.files());
+      boolean changed = !result.files().isEmpty() && deps.writer().write(request.targetPath(), result.files());
+      if (previous == null || !previous.versions().equals(result.versions())) {
+        deps.statuses().upsert(new PodStatus(request.podName(), request.podNamespace(), request.podUid(),
+            request.className(), deps.settings().nodeId(), request.targetPath().toString(), result.versions()));
       }
-      deps.statuses().upsert(new PodStatus(request.podName(), request.podNamespace(), request.podUid(),
-          request.className(), deps.settings().nodeId(), request.targetPath().toString(), result.versions()));
-      return new MountedVolume(request, spc.provider(), result.versions(), result.files().size(), Instant.now());
+      MountedVolume volume = MountedVolume.fetched(request, spc, result.versions(), result.files().size(), Instant.now());
+      return new Outcome(volume, previous == null || changed);
     }, deps.blocking());
   }
 

@@ -1,8 +1,13 @@
 package io.sscsi.volume;
 
+import io.sscsi.errors.DriverException;
+import io.sscsi.volume.PublishWorkflow.Outcome;
+import io.sscsi.volume.RefreshPolicy.Decision;
+import io.sscsi.volume.RefreshPolicy.Trigger;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
+import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -15,13 +20,17 @@ import org.apache.pekko.pattern.StatusReply;
 
 /**
  * Owns one published target path: its tmpfs mount, the content it wrote ({@link MountedVolume}:
- * versions, refresh time, the request that produced it) and its SecretProviderClassPodStatus. The
- * {@link VolumeRouter} (its parent) forwards kubelet's publish and unpublish calls for this path;
- * the actor runs them one at a time through {@link PublishWorkflow}, stashing calls that overlap,
- * so two calls can never race on one target. States: idle (nothing mounted by us), mounted, busy.
- * When it becomes idle it asks the router to passivate it. A restart after an unexpected failure
- * keeps the mount (nothing is unmounted in a restart) and relearns the state on the next publish.
- * The timer scheduler is the slot for rotation.
+ * versions, refresh times, last error, the latest request with kubelet's freshest tokens), its
+ * SecretProviderClassPodStatus and its rotation timer. The {@link VolumeRouter} (its parent)
+ * forwards kubelet's publish and unpublish calls for this path and SecretProviderClass changes; the
+ * actor runs one {@link PublishWorkflow} at a time, stashing whatever arrives meanwhile, so calls can
+ * never race on one target. States: idle (nothing mounted by us), mounted, busy. A mounted volume
+ * refreshes when {@link RefreshPolicy} says so: on kubelet's republish, on its own jittered timer,
+ * or at once when its class changes. A failed refresh keeps the old content and still answers OK to
+ * kubelet (kubelet removes the mount directory after a failed republish: kubernetes#121271); the
+ * failure is logged and kept as the volume's last error. It tells {@code SecretSync} whenever its
+ * content changed or went away. When it becomes idle it asks the router to passivate it; a restart
+ * after an unexpected failure unmounts nothing and relearns the state on the next publish.
  */
 public final class VolumeActor {
 
@@ -31,20 +40,29 @@ public final class VolumeActor {
 
   public record Unpublish(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  /** The SecretProviderClass {@code namespace/name} changed. */
+  public record ClassChanged(String namespace, String name) implements Command {}
+
+  /** The rotation timer fired. */
+  record TimerRefresh() implements Command {}
+
   /** From the router: stop if still idle, else tell the router passivation is off. */
   record Stop() implements Command {}
 
-  private record PublishDone(Publish call, MountedVolume volume, Throwable failure) implements Command {}
+  /** A workflow finished; {@code replyTo} is null for refreshes nobody waits for. */
+  private record Done_(Trigger trigger, MountedVolume previous, ActorRef<StatusReply<Done>> replyTo,
+      Outcome outcome, Throwable failure) implements Command {}
 
-  private record UnpublishDone(Unpublish call, Throwable failure) implements Command {}
+  private record UnpublishDone(Unpublish call, MountedVolume previous, Throwable failure) implements Command {}
 
   private static final int STASH_CAPACITY = 1_000;
+  private static final Object TIMER = "rotation";
 
   private final ActorContext<Command> context;
   private final StashBuffer<Command> stash;
-  @SuppressWarnings("unused") // rotation (issue 4) schedules its refresh here
   private final TimerScheduler<Command> timers;
   private final Path target;
+  private final VolumeDeps deps;
   private final PublishWorkflow workflow;
   private final ActorRef<VolumeRouter.Command> router;
 
@@ -54,6 +72,7 @@ public final class VolumeActor {
     this.stash = stash;
     this.timers = timers;
     this.target = target;
+    this.deps = deps;
     this.workflow = new PublishWorkflow(deps);
     this.router = router;
   }
@@ -67,18 +86,19 @@ public final class VolumeActor {
 
   private Behavior<Command> idle() {
     return Behaviors.receive(Command.class)
-        .onMessage(Publish.class, call -> startPublish(call, Map.of()))
+        .onMessage(Publish.class, call -> run(Trigger.REPUBLISH, call.request(), null, call.replyTo()))
         .onMessage(Unpublish.class, call -> startUnpublish(call, null))
         .onMessage(Stop.class, stop -> Behaviors.stopped())
+        .onMessage(Command.class, ignored -> Behaviors.same()) // a late timer or class change
         .build();
   }
 
   private Behavior<Command> mounted(MountedVolume volume) {
     return Behaviors.receive(Command.class)
-        .onMessage(Publish.class, call -> {
-          call.replyTo().tell(StatusReply.success(Done.getInstance()));
-          return Behaviors.same();
-        })
+        .onMessage(Publish.class, call -> onRepublish(volume, call))
+        .onMessage(TimerRefresh.class, tick -> maybeRefresh(volume, Trigger.TIMER))
+        .onMessage(ClassChanged.class, changed -> changed.namespace().equals(volume.spc().namespace())
+            && changed.name().equals(volume.spc().name()) ? maybeRefresh(volume, Trigger.CLASS_CHANGED) : Behaviors.same())
         .onMessage(Unpublish.class, call -> startUnpublish(call, volume))
         .onMessage(Stop.class, stop -> {
           router.tell(new VolumeRouter.PassivationCancelled(target, context.getSelf()));
@@ -87,10 +107,10 @@ public final class VolumeActor {
         .build();
   }
 
-  private Behavior<Command> busy(MountedVolume previous) {
+  private Behavior<Command> busy() {
     return Behaviors.receive(Command.class)
-        .onMessage(PublishDone.class, done -> onPublishDone(done, previous))
-        .onMessage(UnpublishDone.class, done -> onUnpublishDone(done, previous))
+        .onMessage(Done_.class, this::onDone)
+        .onMessage(UnpublishDone.class, this::onUnpublishDone)
         .onMessage(Command.class, other -> {
           stash.stash(other);
           return Behaviors.same();
@@ -98,44 +118,100 @@ public final class VolumeActor {
         .build();
   }
 
-  private Behavior<Command> startPublish(Publish call, Map<String, String> currentVersions) {
-    context.pipeToSelf(workflow.publish(call.request(), currentVersions),
-        (volume, failure) -> new PublishDone(call, volume, failure));
-    return busy(null);
+  private Behavior<Command> onRepublish(MountedVolume volume, Publish call) {
+    Decision decision = decide(Trigger.REPUBLISH, volume);
+    if (decision == Decision.REFRESH) {
+      return run(Trigger.REPUBLISH, call.request(), volume, call.replyTo());
+    }
+    call.replyTo().tell(StatusReply.success(Done.getInstance()));
+    return mounted(volume.withRequest(call.request())); // keep kubelet's freshest tokens for the timer
+  }
+
+  private Behavior<Command> maybeRefresh(MountedVolume volume, Trigger trigger) {
+    Decision decision = decide(trigger, volume);
+    if (decision == Decision.REFRESH) {
+      return run(trigger, volume.request(), volume, null);
+    }
+    if (decision == Decision.SKIP_TOKENS_EXPIRED) {
+      context.getLog().info("volume {}: {} refresh skipped, the pod's service-account tokens have expired;"
+          + " kubelet's next republish brings fresh ones", target, trigger);
+    }
+    armTimer();
+    return Behaviors.same();
+  }
+
+  private Decision decide(Trigger trigger, MountedVolume volume) {
+    return RefreshPolicy.decide(trigger, deps.settings().rotationEnabled(), deps.settings().rotationInterval(),
+        Instant.now(), volume.lastSuccess(), ServiceAccountTokens.earliestExpiry(volume.request()));
+  }
+
+  private Behavior<Command> run(Trigger trigger, PublishRequest request, MountedVolume previous,
+      ActorRef<StatusReply<Done>> replyTo) {
+    context.pipeToSelf(workflow.run(request, previous),
+        (outcome, failure) -> new Done_(trigger, previous, replyTo, outcome, failure));
+    return busy();
   }
 
   private Behavior<Command> startUnpublish(Unpublish call, MountedVolume volume) {
-    context.pipeToSelf(workflow.unpublish(target, volume), (ok, failure) -> new UnpublishDone(call, failure));
-    return busy(volume);
+    timers.cancel(TIMER);
+    context.pipeToSelf(workflow.unpublish(target, volume), (ok, failure) -> new UnpublishDone(call, volume, failure));
+    return busy();
   }
 
-  private Behavior<Command> onPublishDone(PublishDone done, MountedVolume previous) {
-    if (done.failure() != null) {
-      done.call().replyTo().tell(StatusReply.error(io.sscsi.errors.DriverException.of(done.failure())));
-      return becomeIdleOr(previous);
+  private Behavior<Command> onDone(Done_ done) {
+    if (done.failure() == null) {
+      MountedVolume volume = done.outcome().volume();
+      if (done.outcome().contentChanged()) {
+        deps.secretSync().published(volume.spc(), volume.pod(), target);
+        context.getLog().info("volume {} {} for pod {}/{}: {} files from provider {}", target,
+            done.previous() == null ? "published" : "refreshed", volume.request().podNamespace(),
+            volume.request().podName(), volume.fileCount(), volume.provider());
+      }
+      reply(done.replyTo(), StatusReply.success(Done.getInstance()));
+      armTimer();
+      return stash.unstashAll(mounted(volume));
     }
-    context.getLog().info("volume {} published for pod {}/{}: {} files from provider {}", target,
-        done.volume().request().podNamespace(), done.volume().request().podName(),
-        done.volume().fileCount(), done.volume().provider());
-    done.call().replyTo().tell(StatusReply.success(Done.getInstance()));
-    return stash.unstashAll(mounted(done.volume()));
+    DriverException error = DriverException.of(done.failure());
+    if (done.previous() == null) {
+      reply(done.replyTo(), StatusReply.error(error));
+      return becomeIdle();
+    }
+    context.getLog().warn("volume {}: {} refresh from provider {} failed, keeping the mounted content: {}",
+        target, done.trigger(), done.previous().provider(), error.getMessage());
+    reply(done.replyTo(), StatusReply.success(Done.getInstance())); // kubernetes#121271
+    armTimer();
+    return stash.unstashAll(mounted(done.previous().withFailure(Instant.now(), error.getMessage())));
   }
 
-  private Behavior<Command> onUnpublishDone(UnpublishDone done, MountedVolume previous) {
+  private Behavior<Command> onUnpublishDone(UnpublishDone done) {
     if (done.failure() != null) {
-      done.call().replyTo().tell(StatusReply.error(io.sscsi.errors.DriverException.of(done.failure())));
-      return becomeIdleOr(previous);
+      done.call().replyTo().tell(StatusReply.error(DriverException.of(done.failure())));
+      return done.previous() != null ? stash.unstashAll(mounted(done.previous())) : becomeIdle();
+    }
+    if (done.previous() != null) {
+      deps.secretSync().unpublished(done.previous().spc(), done.previous().pod());
     }
     context.getLog().info("volume {} unpublished", target);
     done.call().replyTo().tell(StatusReply.success(Done.getInstance()));
-    return becomeIdleOr(null);
+    return becomeIdle();
   }
 
-  private Behavior<Command> becomeIdleOr(MountedVolume volume) {
-    if (volume != null) {
-      return stash.unstashAll(mounted(volume));
-    }
+  private Behavior<Command> becomeIdle() {
+    timers.cancel(TIMER);
     router.tell(new VolumeRouter.Passivate(target, context.getSelf()));
     return stash.unstashAll(idle());
+  }
+
+  private void armTimer() {
+    if (deps.settings().rotationEnabled() && deps.settings().rotationTimer()) {
+      timers.startSingleTimer(TIMER, new TimerRefresh(),
+          RefreshPolicy.jittered(deps.settings().rotationInterval(), ThreadLocalRandom.current().nextDouble()));
+    }
+  }
+
+  private static void reply(ActorRef<StatusReply<Done>> replyTo, StatusReply<Done> reply) {
+    if (replyTo != null) {
+      replyTo.tell(reply);
+    }
   }
 }

@@ -5,6 +5,7 @@ import io.sscsi.fs.Mounter;
 import io.sscsi.provider.ProviderRegistry;
 import io.sscsi.spc.PodStatusStore;
 import io.sscsi.spc.ProviderClassSource;
+import io.sscsi.spc.SecretSync;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
@@ -13,6 +14,7 @@ import org.apache.pekko.actor.typed.Scheduler;
  * What a volume needs from the outside world, handed down by the guardian.
  *
  * @param blocking the dedicated dispatcher for blocking file, mount and API work
+ * @param secretSync told when a volume's content changed or went away
  */
 public record VolumeDeps(
     ProviderClassSource classes,
@@ -22,4 +24,5 @@ public record VolumeDeps(
     ActorRef<ProviderRegistry.Command> providers,
     Executor blocking,
     Scheduler scheduler,
-    VolumeSettings settings) {}
+    VolumeSettings settings,
+    SecretSync secretSync) {}

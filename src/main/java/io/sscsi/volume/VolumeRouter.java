@@ -30,6 +30,9 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
 
   public record Unpublish(Path targetPath, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
+  /** A SecretProviderClass changed: every volume mounted from it refreshes (when rotation is on). */
+  public record ClassChanged(String namespace, String name) implements Command {}
+
   /** The number of volume actors alive (for tests and the admin surface). */
   public record CountVolumes(ActorRef<Integer> replyTo) implements Command {}
 
@@ -67,6 +70,7 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
     return newReceiveBuilder()
         .onMessage(Publish.class, p -> route(p.request().targetPath(), new VolumeActor.Publish(p.request(), p.replyTo())))
         .onMessage(Unpublish.class, u -> route(u.targetPath(), new VolumeActor.Unpublish(u.replyTo())))
+        .onMessage(ClassChanged.class, this::onClassChanged)
         .onMessage(CountVolumes.class, c -> { c.replyTo().tell(volumes.size()); return this; })
         .onMessage(Passivate.class, this::onPassivate)
         .onMessage(PassivationCancelled.class, this::onPassivationCancelled)
@@ -89,6 +93,12 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
         getContext().spawn(VolumeActor.create(target, deps, getContext().getSelf()), "volume-" + (++spawned));
     getContext().watchWith(ref, new VolumeStopped(target, ref));
     return new Entry(ref);
+  }
+
+  private Behavior<Command> onClassChanged(ClassChanged changed) {
+    VolumeActor.ClassChanged message = new VolumeActor.ClassChanged(changed.namespace(), changed.name());
+    volumes.values().stream().filter(e -> !e.passivating).forEach(e -> e.ref.tell(message));
+    return this;
   }
 
   private Behavior<Command> onPassivate(Passivate p) {

@@ -8,5 +8,16 @@ import java.time.Duration;
  * @param nodeId this node's name, written into each SecretProviderClassPodStatus label
  * @param tmpfsSizeBytes size cap of each volume's tmpfs; 0 means no cap (upstream's behaviour)
  * @param providerTimeout how long a publish waits for its provider answer, queueing included
+ * @param rotationEnabled {@code --enable-secret-rotation}
+ * @param rotationInterval {@code --rotation-poll-interval}: at most one provider call per volume per interval
+ * @param rotationTimer whether each volume also refreshes on its own timer (for clusters whose
+ *     CSIDriver does not set {@code requiresRepublish}); kubelet's republish refreshes either way
  */
-public record VolumeSettings(String nodeId, long tmpfsSizeBytes, Duration providerTimeout) {}
+public record VolumeSettings(String nodeId, long tmpfsSizeBytes, Duration providerTimeout, boolean rotationEnabled,
+    Duration rotationInterval, boolean rotationTimer) {
+
+  /** Rotation off, upstream's default interval. */
+  public VolumeSettings(String nodeId, long tmpfsSizeBytes, Duration providerTimeout) {
+    this(nodeId, tmpfsSizeBytes, providerTimeout, false, Duration.ofMinutes(2), true);
+  }
+}

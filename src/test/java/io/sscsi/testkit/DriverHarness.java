@@ -9,7 +9,7 @@ import io.sscsi.fs.JnrMounter;
 import io.sscsi.fs.MountEntry;
 import io.sscsi.fs.MountTable;
 import io.sscsi.k8s.KubePodStatusStore;
-import io.sscsi.k8s.KubeProviderClassSource;
+import io.sscsi.k8s.KubeClassCache;
 import io.sscsi.k8s.KubeTestConnections;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,6 +37,7 @@ public final class DriverHarness implements AutoCloseable {
   public final ActorSystem<Void> system;
   public final Guardian.Started started;
   private final JnrMounter mounter = new JnrMounter();
+  private final KubeClassCache classCache;
 
   private DriverHarness(KubernetesClient client, Map<String, Object> overrides) throws IOException {
     root = Files.createTempDirectory("sscsi-test-");
@@ -50,8 +51,9 @@ public final class DriverHarness implements AutoCloseable {
     o.putAll(overrides);
     Config config = ConfigFactory.parseMap(o).withFallback(ConfigFactory.load()).resolve();
     var kube = KubeTestConnections.of(client);
-    Guardian.Edges edges = new Guardian.Edges(
-        new KubeProviderClassSource(kube), new KubePodStatusStore(kube), mounter);
+    classCache = new KubeClassCache(kube);
+    Guardian.Edges edges = new Guardian.Edges(classCache, new KubePodStatusStore(kube), mounter,
+        io.sscsi.spc.SecretSync.DISABLED, classCache);
     CompletableFuture<Guardian.Started> whenStarted = new CompletableFuture<>();
     system = ActorSystem.create(Guardian.create(DriverSettings.from(config), edges, whenStarted),
         "sscsi-test", config);
@@ -93,6 +95,7 @@ public final class DriverHarness implements AutoCloseable {
   public void close() throws IOException {
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().join();
+    classCache.close();
     for (MountEntry m : mounts()) {
       mounter.unmount(m.mountPoint());
     }

@@ -1,0 +1,194 @@
+package io.sscsi.volume;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.grpc.Status;
+import io.sscsi.testkit.*;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rotation through kubelet's republish, through the volume's own timer, and on a class edit; with a
+ * real provider on a unix socket, real tmpfs and the mock API server.
+ */
+@EnableKubernetesMockClient(crud = true)
+class RotationTest {
+  static KubernetesClient client;
+  static DriverHarness timerDriver;     // rotation on, 1 s interval, own timer on
+  static DriverHarness republishDriver; // rotation on, 1 s interval, own timer off (kubelet republish only)
+  static DriverHarness slowDriver;      // rotation on, 1 h interval, own timer off
+  static Cluster cluster;
+
+  @BeforeAll
+  static void start() throws Exception {
+    timerDriver = DriverHarness.start(client, Map.of("sscsi.driver.enable-secret-rotation", true,
+        "sscsi.driver.rotation-poll-interval", "1s"));
+    republishDriver = DriverHarness.start(client, Map.of("sscsi.driver.enable-secret-rotation", true,
+        "sscsi.driver.rotation-poll-interval", "1s", "sscsi.driver.rotation-timer", false));
+    slowDriver = DriverHarness.start(client, Map.of("sscsi.driver.enable-secret-rotation", true,
+        "sscsi.driver.rotation-poll-interval", "1h", "sscsi.driver.rotation-timer", false));
+    cluster = new Cluster(client);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    timerDriver.close();
+    republishDriver.close();
+    slowDriver.close();
+  }
+
+  /** A provider whose single object "key" has the value and version in {@code value}. */
+  static TestProvider versioned(DriverHarness driver, String name, AtomicReference<String> value) throws Exception {
+    cluster.secretProviderClass("ns", name, name, Map.of("objects", "key"));
+    return driver.provider(name).answer(r -> CompletableFuture.completedFuture(TestProvider.file("key", 0644, value.get())
+        .toBuilder().setObjectVersion(0, io.sscsi.provider.v1alpha1.ObjectVersion.newBuilder()
+            .setId("secret/key").setVersion(value.get())).build()));
+  }
+
+  static Status publish(DriverHarness driver, String spc, String uid) {
+    try (CsiClient csi = driver.client()) {
+      return csi.publish(Requests.publish(driver.target(uid, "v"), "ns", "pod-" + uid, uid, spc).build());
+    }
+  }
+
+  static void eventually(Duration within, BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        fail(what + " within " + within);
+      }
+      Thread.sleep(25);
+    }
+  }
+
+  static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (java.io.IOException e) {
+      return "<" + e.getClass().getSimpleName() + ">";
+    }
+  }
+
+  @Test
+  void timerRefreshesChangedContentSendsCurrentVersionsAndUpdatesTheStatus() throws Exception {
+    AtomicReference<String> value = new AtomicReference<>("v1");
+    try (TestProvider provider = versioned(timerDriver, "timer", value)) {
+      assertEquals(Status.Code.OK, publish(timerDriver, "timer", "t1").getCode());
+      Path file = timerDriver.target("t1", "v").resolve("key");
+      assertEquals("v1", Files.readString(file));
+
+      value.set("v2");
+      eventually(Duration.ofSeconds(5), () -> "v2".equals(read(file)), "the timer refreshed the content");
+      var lastRequest = provider.requests.get(provider.requests.size() - 1);
+      assertEquals("secret/key", lastRequest.getCurrentObjectVersion(0).getId());
+      eventually(Duration.ofSeconds(3), () -> {
+        GenericKubernetesResource status = cluster.podStatus("ns", "pod-t1-ns-timer");
+        return status != null && status.getAdditionalProperties().get("status").toString().contains("version=v2");
+      }, "the status object carries the new version");
+    } finally {
+      try (CsiClient csi = timerDriver.client()) {
+        csi.unpublish("v", timerDriver.target("t1", "v"));
+      }
+    }
+  }
+
+  @Test
+  void idleTimerRefreshRewritesNothing() throws Exception {
+    AtomicReference<String> value = new AtomicReference<>("same");
+    try (TestProvider provider = versioned(timerDriver, "idle", value)) {
+      assertEquals(Status.Code.OK, publish(timerDriver, "idle", "i1").getCode());
+      Path target = timerDriver.target("i1", "v");
+      String dataDir = Files.readSymbolicLink(target.resolve("..data")).toString();
+      String statusVersion = cluster.podStatus("ns", "pod-i1-ns-idle").getMetadata().getResourceVersion();
+
+      eventually(Duration.ofSeconds(5), () -> provider.requests.size() >= 3, "two timer refreshes");
+      assertEquals(dataDir, Files.readSymbolicLink(target.resolve("..data")).toString(), "no rewrite");
+      assertEquals(statusVersion, cluster.podStatus("ns", "pod-i1-ns-idle").getMetadata().getResourceVersion(),
+          "no status write when versions did not change");
+    } finally {
+      try (CsiClient csi = timerDriver.client()) {
+        csi.unpublish("v", timerDriver.target("i1", "v"));
+      }
+    }
+  }
+
+  @Test
+  void expiredTokensStopTimerRefreshes() throws Exception {
+    AtomicReference<String> value = new AtomicReference<>("v1");
+    try (TestProvider provider = versioned(timerDriver, "expired", value); CsiClient csi = timerDriver.client()) {
+      String tokens = "{\"vault\":{\"token\":\"opaque\",\"expirationTimestamp\":\"2020-01-01T00:00:00Z\"}}";
+      assertEquals(Status.Code.OK, csi.publish(Requests.publish(timerDriver.target("e1", "v"), "ns", "pod-e1", "e1", "expired")
+          .putVolumeContext("csi.storage.k8s.io/serviceAccount.tokens", tokens).build()).getCode());
+      Thread.sleep(2_500);
+      assertEquals(1, provider.requests.size(), "no timer refresh with expired tokens");
+      csi.unpublish("v", timerDriver.target("e1", "v"));
+    }
+  }
+
+  @Test
+  void republishRefreshesOnlyOncePerInterval() throws Exception {
+    AtomicReference<String> value = new AtomicReference<>("v1");
+    try (TestProvider provider = versioned(republishDriver, "repub", value)) {
+      assertEquals(Status.Code.OK, publish(republishDriver, "repub", "r1").getCode());
+      value.set("v2");
+      assertEquals(Status.Code.OK, publish(republishDriver, "repub", "r1").getCode());
+      assertEquals(1, provider.requests.size(), "a republish within the interval does not call the provider");
+      Thread.sleep(1_100);
+      assertEquals(Status.Code.OK, publish(republishDriver, "repub", "r1").getCode());
+      assertEquals(2, provider.requests.size());
+      assertEquals("v2", Files.readString(republishDriver.target("r1", "v").resolve("key")));
+    } finally {
+      try (CsiClient csi = republishDriver.client()) {
+        csi.unpublish("v", republishDriver.target("r1", "v"));
+      }
+    }
+  }
+
+  @Test
+  void failedRefreshOnRepublishAnswersOkAndKeepsTheContent() throws Exception {
+    AtomicReference<String> value = new AtomicReference<>("v1");
+    try (TestProvider provider = versioned(republishDriver, "flaky", value)) {
+      assertEquals(Status.Code.OK, publish(republishDriver, "flaky", "f1").getCode());
+      provider.answer(r -> CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription("vault sealed").asRuntimeException()));
+      Thread.sleep(1_100);
+      assertEquals(Status.Code.OK, publish(republishDriver, "flaky", "f1").getCode(), "kubernetes#121271: never fail a republish");
+      assertEquals("v1", Files.readString(republishDriver.target("f1", "v").resolve("key")));
+      assertTrue(provider.requests.size() >= 2, "the refresh was tried");
+    } finally {
+      try (CsiClient csi = republishDriver.client()) {
+        csi.unpublish("v", republishDriver.target("f1", "v"));
+      }
+    }
+  }
+
+  @Test
+  void classEditRefreshesMountedContentWithinTwoSeconds() throws Exception {
+    AtomicReference<String> value = new AtomicReference<>("v1");
+    try (TestProvider provider = versioned(slowDriver, "edited", value)) {
+      assertEquals(Status.Code.OK, publish(slowDriver, "edited", "c1").getCode());
+      Path file = slowDriver.target("c1", "v").resolve("key");
+      value.set("v2");
+      long start = System.nanoTime();
+      cluster.secretProviderClass("ns", "edited", "edited", Map.of("objects", "key", "extra", "changed"));
+      eventually(Duration.ofSeconds(2), () -> "v2".equals(read(file)), "the class edit refreshed the volume");
+      assertTrue(System.nanoTime() - start < Duration.ofSeconds(2).toNanos());
+      assertTrue(provider.requests.get(provider.requests.size() - 1).getAttributes().contains("\"extra\":\"changed\""),
+          "the refresh used the edited class");
+    } finally {
+      try (CsiClient csi = slowDriver.client()) {
+        csi.unpublish("v", slowDriver.target("c1", "v"));
+      }
+    }
+  }
+}
