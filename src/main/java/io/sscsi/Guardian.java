@@ -1,6 +1,13 @@
 package io.sscsi;
 
+import io.sscsi.admin.AdminRoutes;
+import io.sscsi.admin.HostPort;
+import io.sscsi.admin.HttpServers;
+import io.sscsi.admin.Readiness;
 import io.sscsi.config.DriverSettings;
+import io.sscsi.metrics.DriverMetrics;
+import java.net.InetSocketAddress;
+import java.util.Optional;
 import io.sscsi.config.SscsiVersion;
 import io.sscsi.csi.CsiServer;
 import io.sscsi.csi.IdentityService;
@@ -37,15 +44,26 @@ public final class Guardian {
 
   /** Outside parts the guardian wires in (fabric8-backed in a cluster, files in local mode). */
   public record Edges(ProviderClassSource classes, PodStatusStore statuses, Mounter mounter, SecretSync secretSync,
-      ClassChanges classChanges) {
-    /** Without Secret sync and class change notifications. */
+      ClassChanges classChanges, Readiness readiness) {
+    /** Without Secret sync, class change notifications and readiness checks of their own. */
     public Edges(ProviderClassSource classes, PodStatusStore statuses, Mounter mounter) {
-      this(classes, statuses, mounter, SecretSync.DISABLED, ClassChanges.NONE);
+      this(classes, statuses, mounter, SecretSync.DISABLED, ClassChanges.NONE, new Readiness());
     }
   }
 
-  /** Started children, for tests and the process entry point. */
-  public record Started(ActorRef<VolumeRouter.Command> router, UnixSocketServer server) {}
+  /**
+   * Started children and listening addresses (null when switched off), for tests and the process
+   * entry point.
+   */
+  public record Started(ActorRef<VolumeRouter.Command> router, UnixSocketServer server,
+      InetSocketAddress admin, InetSocketAddress metrics) {}
+
+  private static CompletableFuture<InetSocketAddress> bindIfSet(
+      org.apache.pekko.actor.typed.ActorSystem<?> system, String name, HostPort at,
+      org.apache.pekko.http.javadsl.server.Route route) {
+    return at == null ? CompletableFuture.completedFuture(null)
+        : HttpServers.bind(system, name, at, route).toCompletableFuture();
+  }
 
   public static Behavior<Void> create(DriverSettings settings, Edges edges, CompletableFuture<Started> started) {
     return Behaviors.setup(ctx -> {
@@ -75,7 +93,23 @@ public final class Guardian {
           });
       ctx.getLog().info("sscsi {} serving CSI driver {} for node {} on unix://{}", SscsiVersion.current(),
           settings.driverName(), settings.nodeId(), settings.socket());
-      started.complete(new Started(router, server));
+      DriverMetrics.init(ctx.getSystem().settings().config());
+      Readiness readiness = edges.readiness().add("csi-socket",
+          () -> java.nio.file.Files.exists(settings.socket()) ? Optional.empty() : Optional.of("socket file is gone"));
+      AdminRoutes routes = new AdminRoutes(router, ctx.getSystem().scheduler(), readiness);
+      CompletableFuture<InetSocketAddress> admin = bindIfSet(ctx.getSystem(), "admin", settings.adminAddress(), routes.admin());
+      CompletableFuture<InetSocketAddress> metrics =
+          bindIfSet(ctx.getSystem(), "metrics", settings.metricsAddress(), routes.metrics());
+      admin.thenCombine(metrics, (a, m) -> new Started(router, server, a, m)).whenComplete((ok, failure) -> {
+        if (failure != null) {
+          ctx.getSystem().log().error("{}", failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage());
+          started.completeExceptionally(failure);
+          ctx.getSystem().terminate();
+        } else {
+          ctx.getSystem().log().info("admin endpoint on {}, metrics on {}", ok.admin(), ok.metrics());
+          started.complete(ok);
+        }
+      });
       return Behaviors.empty();
     });
   }

@@ -1,6 +1,7 @@
 package io.sscsi.config;
 
 import com.typesafe.config.Config;
+import io.sscsi.admin.HostPort;
 import io.sscsi.grpc.UnixChannels;
 import io.sscsi.provider.ProviderSettings;
 import io.sscsi.volume.VolumeSettings;
@@ -19,7 +20,9 @@ public record DriverSettings(
     String nodeId,
     Optional<Path> kubeconfig,
     ProviderSettings providers,
-    VolumeSettings volumes) {
+    VolumeSettings volumes,
+    HostPort adminAddress,
+    HostPort metricsAddress) {
 
   public static DriverSettings from(Config root) {
     Config c = root.getConfig("sscsi.driver");
@@ -51,6 +54,8 @@ public record DriverSettings(
     VolumeSettings volumes = new VolumeSettings(nodeId, c.getBytes("tmpfs-size"),
         providers.callTimeout().plusSeconds(1), c.getBoolean("enable-secret-rotation"), rotationInterval, c.getBoolean("rotation-timer"));
     return new DriverSettings(socket, driverName, nodeId,
-        kubeconfig.isBlank() ? Optional.empty() : Optional.of(Path.of(kubeconfig)), providers, volumes);
+        kubeconfig.isBlank() ? Optional.empty() : Optional.of(Path.of(kubeconfig)), providers, volumes,
+        HostPort.parse(c.getString("admin-addr"), "--admin-addr"),
+        HostPort.parse(c.getString("metrics-addr"), "--metrics-addr"));
   }
 }

@@ -5,6 +5,7 @@ import io.grpc.Deadline;
 import io.sscsi.csi.v1.*;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
+import io.sscsi.metrics.DriverMetrics;
 import io.sscsi.volume.PublishRequest;
 import io.sscsi.volume.VolumeRouter;
 import java.nio.file.Path;
@@ -34,19 +35,46 @@ public final class NodeService implements Node {
     this.nodeId = nodeId;
   }
 
+  /**
+   * Outcomes the volume actors decide are counted there; here only what never reaches them (a
+   * rejected request, or no answer within the deadline).
+   */
   @Override
   public CompletionStage<NodePublishVolumeResponse> nodePublishVolume(NodePublishVolumeRequest in) {
-    PublishRequest request = CsiRequests.publish(in);
+    String providerLabel = in.getVolumeContextOrDefault("providerName", "");
+    PublishRequest request;
+    try {
+      request = CsiRequests.publish(in);
+    } catch (DriverException e) {
+      DriverMetrics.publishError(providerLabel, e.errorType());
+      throw e;
+    }
     return AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
             router, replyTo -> new VolumeRouter.Publish(request, replyTo), timeout(), scheduler)
+        .whenComplete((done, failure) -> {
+          if (failure != null && DriverException.unwrap(failure).isEmpty()) {
+            DriverMetrics.publishError(providerLabel, DriverException.of(failure).errorType());
+          }
+        })
         .thenApply(done -> NodePublishVolumeResponse.getDefaultInstance());
   }
 
   @Override
   public CompletionStage<NodeUnpublishVolumeResponse> nodeUnpublishVolume(NodeUnpublishVolumeRequest in) {
-    Path target = CsiRequests.unpublishTarget(in);
+    Path target;
+    try {
+      target = CsiRequests.unpublishTarget(in);
+    } catch (DriverException e) {
+      DriverMetrics.unpublishError();
+      throw e;
+    }
     return AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
             router, replyTo -> new VolumeRouter.Unpublish(target, replyTo), timeout(), scheduler)
+        .whenComplete((done, failure) -> {
+          if (failure != null && DriverException.unwrap(failure).isEmpty()) {
+            DriverMetrics.unpublishError();
+          }
+        })
         .thenApply(done -> NodeUnpublishVolumeResponse.getDefaultInstance());
   }
 

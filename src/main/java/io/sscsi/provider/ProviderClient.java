@@ -7,6 +7,7 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
+import io.sscsi.metrics.DriverMetrics;
 import io.sscsi.provider.v1alpha1.MountRequest;
 import io.sscsi.provider.v1alpha1.MountResponse;
 import io.sscsi.provider.v1alpha1.ObjectVersion;
@@ -30,7 +31,7 @@ public final class ProviderClient {
 
   record Run(ProviderPool.Pending pending, ActorRef<ProviderPool.Command> pool) implements Command {}
 
-  private record Finished(Run run, MountResponse response, Throwable failure) implements Command {}
+  private record Finished(Run run, long startNanos, MountResponse response, Throwable failure) implements Command {}
 
   private ProviderClient() {}
 
@@ -45,10 +46,11 @@ public final class ProviderClient {
       ActorContext<Command> ctx, String provider, ManagedChannel channel, Run run) {
     long remaining = run.pending().deadlineNanos() - System.nanoTime();
     if (remaining <= 0) {
-      ctx.getSelf().tell(new Finished(run, null, new DriverException(
+      ctx.getSelf().tell(new Finished(run, System.nanoTime(), null, new DriverException(
           FailureKind.PROVIDER_TIMEOUT, "provider " + provider + " call expired while queued")));
       return Behaviors.same();
     }
+    long start = System.nanoTime();
     CompletableFuture<MountResponse> result = new CompletableFuture<>();
     ClientCalls.asyncUnaryCall(
         channel.newCall(ProviderMethods.MOUNT, CallOptions.DEFAULT.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS)),
@@ -58,11 +60,12 @@ public final class ProviderClient {
           @Override public void onError(Throwable t) { result.completeExceptionally(t); }
           @Override public void onCompleted() { result.completeExceptionally(new IllegalStateException("no response")); }
         });
-    ctx.pipeToSelf(result, (response, failure) -> new Finished(run, response, failure));
+    ctx.pipeToSelf(result, (response, failure) -> new Finished(run, start, response, failure));
     return Behaviors.same();
   }
 
   private static Behavior<Command> onFinished(ActorContext<Command> ctx, String provider, Finished done) {
+    DriverMetrics.providerCall(provider, java.time.Duration.ofNanos(System.nanoTime() - done.startNanos()));
     StatusReply<ProviderMountResult> reply;
     if (done.failure() != null) {
       reply = StatusReply.error(toDriverException(provider, done.failure()));

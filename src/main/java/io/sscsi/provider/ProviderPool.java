@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
 import io.sscsi.grpc.UnixChannels;
+import io.sscsi.metrics.DriverMetrics;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -76,10 +77,12 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
   private Behavior<Command> onCall(Call call) {
     Pending pending = new Pending(call, System.nanoTime() + settings.callTimeout().toNanos());
     if (!idle.isEmpty()) {
+      DriverMetrics.providerInFlight(provider, 1);
       run(idle.poll(), pending);
     } else if (queue.size() < settings.maxQueued()) {
       queue.add(pending);
     } else {
+      DriverMetrics.providerRejected(provider);
       call.replyTo().tell(StatusReply.error(new DriverException(
           FailureKind.PROVIDER_OVERLOADED,
           "provider " + provider + " has " + settings.maxInFlight() + " calls in flight and "
@@ -91,6 +94,7 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
   private Behavior<Command> onWorkerIdle(WorkerIdle message) {
     Pending next = queue.poll();
     if (next == null) {
+      DriverMetrics.providerInFlight(provider, -1);
       idle.add(message.worker());
     } else {
       run(message.worker(), next);

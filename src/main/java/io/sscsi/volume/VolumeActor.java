@@ -1,6 +1,7 @@
 package io.sscsi.volume;
 
 import io.sscsi.errors.DriverException;
+import io.sscsi.metrics.DriverMetrics;
 import io.sscsi.volume.PublishWorkflow.Outcome;
 import io.sscsi.volume.RefreshPolicy.Decision;
 import io.sscsi.volume.RefreshPolicy.Trigger;
@@ -43,6 +44,9 @@ public final class VolumeActor {
   /** The SecretProviderClass {@code namespace/name} changed. */
   public record ClassChanged(String namespace, String name) implements Command {}
 
+  /** For the admin endpoint: how this volume is now. Answered in every state, never stashed. */
+  public record Describe(ActorRef<VolumeView> replyTo) implements Command {}
+
   /** The rotation timer fired. */
   record TimerRefresh() implements Command {}
 
@@ -51,7 +55,7 @@ public final class VolumeActor {
 
   /** A workflow finished; {@code replyTo} is null for refreshes nobody waits for. */
   private record Done_(Trigger trigger, MountedVolume previous, ActorRef<StatusReply<Done>> replyTo,
-      Outcome outcome, Throwable failure) implements Command {}
+      long startNanos, Outcome outcome, Throwable failure) implements Command {}
 
   private record UnpublishDone(Unpublish call, MountedVolume previous, Throwable failure) implements Command {}
 
@@ -65,6 +69,7 @@ public final class VolumeActor {
   private final VolumeDeps deps;
   private final PublishWorkflow workflow;
   private final ActorRef<VolumeRouter.Command> router;
+  private Instant nextRefresh;
 
   private VolumeActor(ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers,
       Path target, VolumeDeps deps, ActorRef<VolumeRouter.Command> router) {
@@ -89,6 +94,7 @@ public final class VolumeActor {
         .onMessage(Publish.class, call -> run(Trigger.REPUBLISH, call.request(), null, call.replyTo()))
         .onMessage(Unpublish.class, call -> startUnpublish(call, null))
         .onMessage(Stop.class, stop -> Behaviors.stopped())
+        .onMessage(Describe.class, d -> describe(d, "idle", null))
         .onMessage(Command.class, ignored -> Behaviors.same()) // a late timer or class change
         .build();
   }
@@ -100,6 +106,7 @@ public final class VolumeActor {
         .onMessage(ClassChanged.class, changed -> changed.namespace().equals(volume.spc().namespace())
             && changed.name().equals(volume.spc().name()) ? maybeRefresh(volume, Trigger.CLASS_CHANGED) : Behaviors.same())
         .onMessage(Unpublish.class, call -> startUnpublish(call, volume))
+        .onMessage(Describe.class, d -> describe(d, "mounted", volume))
         .onMessage(Stop.class, stop -> {
           router.tell(new VolumeRouter.PassivationCancelled(target, context.getSelf()));
           return Behaviors.same();
@@ -107,8 +114,9 @@ public final class VolumeActor {
         .build();
   }
 
-  private Behavior<Command> busy() {
+  private Behavior<Command> busy(MountedVolume current) {
     return Behaviors.receive(Command.class)
+        .onMessage(Describe.class, d -> describe(d, "busy", current))
         .onMessage(Done_.class, this::onDone)
         .onMessage(UnpublishDone.class, this::onUnpublishDone)
         .onMessage(Command.class, other -> {
@@ -123,6 +131,7 @@ public final class VolumeActor {
     if (decision == Decision.REFRESH) {
       return run(Trigger.REPUBLISH, call.request(), volume, call.replyTo());
     }
+    DriverMetrics.publishOk(volume.provider()); // upstream counts a skipped republish as a success
     call.replyTo().tell(StatusReply.success(Done.getInstance()));
     return mounted(volume.withRequest(call.request())); // keep kubelet's freshest tokens for the timer
   }
@@ -147,18 +156,21 @@ public final class VolumeActor {
 
   private Behavior<Command> run(Trigger trigger, PublishRequest request, MountedVolume previous,
       ActorRef<StatusReply<Done>> replyTo) {
+    long start = System.nanoTime();
     context.pipeToSelf(workflow.run(request, previous),
-        (outcome, failure) -> new Done_(trigger, previous, replyTo, outcome, failure));
-    return busy();
+        (outcome, failure) -> new Done_(trigger, previous, replyTo, start, outcome, failure));
+    return busy(previous);
   }
 
   private Behavior<Command> startUnpublish(Unpublish call, MountedVolume volume) {
     timers.cancel(TIMER);
+    nextRefresh = null;
     context.pipeToSelf(workflow.unpublish(target, volume), (ok, failure) -> new UnpublishDone(call, volume, failure));
-    return busy();
+    return busy(volume);
   }
 
   private Behavior<Command> onDone(Done_ done) {
+    recordMetrics(done);
     if (done.failure() == null) {
       MountedVolume volume = done.outcome().volume();
       if (done.outcome().contentChanged()) {
@@ -185,10 +197,13 @@ public final class VolumeActor {
 
   private Behavior<Command> onUnpublishDone(UnpublishDone done) {
     if (done.failure() != null) {
+      DriverMetrics.unpublishError();
       done.call().replyTo().tell(StatusReply.error(DriverException.of(done.failure())));
       return done.previous() != null ? stash.unstashAll(mounted(done.previous())) : becomeIdle();
     }
+    DriverMetrics.unpublishOk();
     if (done.previous() != null) {
+      DriverMetrics.volumesMounted(-1);
       deps.secretSync().unpublished(done.previous().spc(), done.previous().pod());
     }
     context.getLog().info("volume {} unpublished", target);
@@ -196,16 +211,50 @@ public final class VolumeActor {
     return becomeIdle();
   }
 
+  /** Upstream's semantics: publish counters for kubelet's calls, rotation counters for refreshes. */
+  private static void recordMetrics(Done_ done) {
+    boolean refresh = done.previous() != null;
+    String provider = done.failure() == null ? done.outcome().volume().provider()
+        : refresh ? done.previous().provider() : "";
+    boolean kubeletCall = done.trigger() == Trigger.REPUBLISH;
+    if (done.failure() == null) {
+      if (kubeletCall) {
+        DriverMetrics.publishOk(provider);
+      }
+      if (!refresh) {
+        DriverMetrics.volumesMounted(1);
+      } else {
+        DriverMetrics.rotation(provider, done.outcome().contentChanged(),
+            Duration.ofNanos(System.nanoTime() - done.startNanos()));
+      }
+      return;
+    }
+    String errorType = DriverException.of(done.failure()).errorType();
+    if (kubeletCall) {
+      DriverMetrics.publishError(provider, errorType);
+    }
+    if (refresh) {
+      DriverMetrics.rotationError(provider, errorType, false);
+    }
+  }
+
+  private Behavior<Command> describe(Describe d, String state, MountedVolume volume) {
+    d.replyTo().tell(VolumeView.of(target, state, volume, volume == null ? null : nextRefresh));
+    return Behaviors.same();
+  }
+
   private Behavior<Command> becomeIdle() {
     timers.cancel(TIMER);
+    nextRefresh = null;
     router.tell(new VolumeRouter.Passivate(target, context.getSelf()));
     return stash.unstashAll(idle());
   }
 
   private void armTimer() {
     if (deps.settings().rotationEnabled() && deps.settings().rotationTimer()) {
-      timers.startSingleTimer(TIMER, new TimerRefresh(),
-          RefreshPolicy.jittered(deps.settings().rotationInterval(), ThreadLocalRandom.current().nextDouble()));
+      Duration delay = RefreshPolicy.jittered(deps.settings().rotationInterval(), ThreadLocalRandom.current().nextDouble());
+      nextRefresh = Instant.now().plus(delay);
+      timers.startSingleTimer(TIMER, new TimerRefresh(), delay);
     }
   }
 

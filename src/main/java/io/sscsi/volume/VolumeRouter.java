@@ -33,6 +33,9 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
   /** A SecretProviderClass changed: every volume mounted from it refreshes (when rotation is on). */
   public record ClassChanged(String namespace, String name) implements Command {}
 
+  /** Every volume actor alive, for the admin endpoint to ask each for its {@link VolumeView}. */
+  public record ListVolumes(ActorRef<java.util.List<ActorRef<VolumeActor.Command>>> replyTo) implements Command {}
+
   /** The number of volume actors alive (for tests and the admin surface). */
   public record CountVolumes(ActorRef<Integer> replyTo) implements Command {}
 
@@ -71,6 +74,10 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
         .onMessage(Publish.class, p -> route(p.request().targetPath(), new VolumeActor.Publish(p.request(), p.replyTo())))
         .onMessage(Unpublish.class, u -> route(u.targetPath(), new VolumeActor.Unpublish(u.replyTo())))
         .onMessage(ClassChanged.class, this::onClassChanged)
+        .onMessage(ListVolumes.class, l -> {
+          l.replyTo().tell(volumes.values().stream().map(e -> e.ref).toList());
+          return this;
+        })
         .onMessage(CountVolumes.class, c -> { c.replyTo().tell(volumes.size()); return this; })
         .onMessage(Passivate.class, this::onPassivate)
         .onMessage(PassivationCancelled.class, this::onPassivationCancelled)

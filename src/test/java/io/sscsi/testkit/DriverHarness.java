@@ -48,12 +48,14 @@ public final class DriverHarness implements AutoCloseable {
     o.put("sscsi.driver.node-id", "node-1");
     o.put("sscsi.driver.provider-volume", providerDir.toString());
     o.put("sscsi.driver.additional-provider-volume-paths", List.of());
+    o.put("sscsi.driver.metrics-addr", "127.0.0.1:0");
+    o.put("sscsi.driver.admin-addr", "127.0.0.1:0");
     o.putAll(overrides);
     Config config = ConfigFactory.parseMap(o).withFallback(ConfigFactory.load()).resolve();
     var kube = KubeTestConnections.of(client);
     classCache = new KubeClassCache(kube);
     Guardian.Edges edges = new Guardian.Edges(classCache, new KubePodStatusStore(kube), mounter,
-        io.sscsi.spc.SecretSync.DISABLED, classCache);
+        io.sscsi.spc.SecretSync.DISABLED, classCache, new io.sscsi.admin.Readiness());
     CompletableFuture<Guardian.Started> whenStarted = new CompletableFuture<>();
     system = ActorSystem.create(Guardian.create(DriverSettings.from(config), edges, whenStarted),
         "sscsi-test", config);
