@@ -29,6 +29,8 @@ public enum FailureKind {
   PROVIDER_BAD_PAYLOAD(Status.Code.INTERNAL, "FileWriteError"),
   /** Too many calls are queued for this provider already; the caller should retry later. */
   PROVIDER_OVERLOADED(Status.Code.RESOURCE_EXHAUSTED, "ProviderOverloaded"),
+  /** The provider keeps failing: its circuit breaker is open, so calls fail at once for a while. */
+  PROVIDER_UNAVAILABLE(Status.Code.UNAVAILABLE, "GRPCProviderError"),
   /** The provider did not answer within the per-call deadline. */
   PROVIDER_TIMEOUT(Status.Code.DEADLINE_EXCEEDED, "GRPCProviderError"),
   /** The target directory could not be created or inspected. */

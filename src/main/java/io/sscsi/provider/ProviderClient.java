@@ -2,6 +2,7 @@ package io.sscsi.provider;
 
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
@@ -11,12 +12,16 @@ import io.sscsi.metrics.DriverMetrics;
 import io.sscsi.provider.v1alpha1.MountRequest;
 import io.sscsi.provider.v1alpha1.MountResponse;
 import io.sscsi.provider.v1alpha1.ObjectVersion;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.CircuitBreaker;
+import org.apache.pekko.pattern.CircuitBreakerOpenException;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
@@ -35,15 +40,15 @@ public final class ProviderClient {
 
   private ProviderClient() {}
 
-  static Behavior<Command> create(String provider, ManagedChannel channel) {
+  static Behavior<Command> create(String provider, ManagedChannel channel, CircuitBreaker breaker) {
     return Behaviors.setup(ctx -> Behaviors.receive(Command.class)
-        .onMessage(Run.class, run -> onRun(ctx, provider, channel, run))
+        .onMessage(Run.class, run -> onRun(ctx, provider, channel, breaker, run))
         .onMessage(Finished.class, done -> onFinished(ctx, provider, done))
         .build());
   }
 
   private static Behavior<Command> onRun(
-      ActorContext<Command> ctx, String provider, ManagedChannel channel, Run run) {
+      ActorContext<Command> ctx, String provider, ManagedChannel channel, CircuitBreaker breaker, Run run) {
     long remaining = run.pending().deadlineNanos() - System.nanoTime();
     if (remaining <= 0) {
       ctx.getSelf().tell(new Finished(run, System.nanoTime(), null, new DriverException(
@@ -51,15 +56,8 @@ public final class ProviderClient {
       return Behaviors.same();
     }
     long start = System.nanoTime();
-    CompletableFuture<MountResponse> result = new CompletableFuture<>();
-    ClientCalls.asyncUnaryCall(
-        channel.newCall(ProviderMethods.MOUNT, CallOptions.DEFAULT.withDeadlineAfter(remaining, TimeUnit.NANOSECONDS)),
-        toProto(run.pending().call().request()),
-        new StreamObserver<>() {
-          @Override public void onNext(MountResponse value) { result.complete(value); }
-          @Override public void onError(Throwable t) { result.completeExceptionally(t); }
-          @Override public void onCompleted() { result.completeExceptionally(new IllegalStateException("no response")); }
-        });
+    CompletionStage<MountResponse> result = breaker.callWithCircuitBreakerCS(
+        () -> mount(channel, run.pending().call().request(), remaining), ProviderClient::breaksCircuit);
     ctx.pipeToSelf(result, (response, failure) -> new Finished(run, start, response, failure));
     return Behaviors.same();
   }
@@ -81,9 +79,43 @@ public final class ProviderClient {
     return Behaviors.same();
   }
 
-  private static DriverException toDriverException(String provider, Throwable failure) {
-    Throwable t = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+  private static CompletionStage<MountResponse> mount(ManagedChannel channel, ProviderMountRequest request, long nanos) {
+    CompletableFuture<MountResponse> result = new CompletableFuture<>();
+    ClientCalls.asyncUnaryCall(
+        channel.newCall(ProviderMethods.MOUNT, CallOptions.DEFAULT.withDeadlineAfter(nanos, TimeUnit.NANOSECONDS)),
+        toProto(request),
+        new StreamObserver<>() {
+          @Override public void onNext(MountResponse value) { result.complete(value); }
+          @Override public void onError(Throwable t) { result.completeExceptionally(t); }
+          @Override public void onCompleted() { result.completeExceptionally(new IllegalStateException("no response")); }
+        });
+    return result;
+  }
+
+  /** Only a provider that cannot be reached or does not answer counts against its circuit. */
+  private static boolean breaksCircuit(Optional<MountResponse> response, Optional<Throwable> failure) {
+    return failure.map(ProviderClient::unwrap)
+        .filter(t -> t instanceof StatusRuntimeException sre
+            && (sre.getStatus().getCode() == Status.Code.UNAVAILABLE
+                || sre.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED))
+        .isPresent();
+  }
+
+  static DriverException circuitOpen(String provider) {
+    return new DriverException(FailureKind.PROVIDER_UNAVAILABLE, "provider " + provider
+        + " is failing (unreachable or not answering): its calls fail at once until a trial call succeeds");
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
         ? failure.getCause() : failure;
+  }
+
+  private static DriverException toDriverException(String provider, Throwable failure) {
+    Throwable t = unwrap(failure);
+    if (t instanceof CircuitBreakerOpenException) {
+      return circuitOpen(provider);
+    }
     if (t instanceof StatusRuntimeException sre) {
       return DriverException.fromProvider(provider, sre);
     }

@@ -1,5 +1,6 @@
 package io.sscsi.provider;
 
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
@@ -14,6 +15,10 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.pattern.CircuitBreaker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
@@ -24,10 +29,14 @@ import org.apache.pekko.pattern.StatusReply;
  * maxInFlight} {@link ProviderClient} workers share the channel, each running one call at a time;
  * calls beyond that wait in a FIFO queue of at most {@code maxQueued}; a call arriving at a full
  * queue is refused at once with RESOURCE_EXHAUSTED, which kubelet treats as retryable. The deadline
- * of a call starts when it arrives here, so time spent queued counts against it. Talks to: the
+ * of a call starts when it arrives here, so time spent queued counts against it. A circuit breaker
+ * (pekko's) opens after consecutive UNAVAILABLE or DEADLINE_EXCEEDED calls: a dead or hung provider
+ * then costs one fast UNAVAILABLE per call instead of a pile of calls waiting for their deadline,
+ * until a trial call succeeds. Other providers have their own pools and are unaffected. Talks to: the
  * {@link ProviderRegistry} (its parent, which sends {@link Call}) and its workers.
  */
 public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
+  private static final Logger LOG = LoggerFactory.getLogger(ProviderPool.class);
 
   public sealed interface Command {}
 
@@ -42,6 +51,7 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
   private final String provider;
   private final ProviderSettings settings;
   private final ManagedChannel channel;
+  private final CircuitBreaker breaker;
   private final ArrayDeque<ActorRef<ProviderClient.Command>> idle = new ArrayDeque<>();
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
 
@@ -60,8 +70,14 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
             .defaultServiceConfig(retryOnUnavailable())
             .enableRetry()
             .build();
+    this.breaker = CircuitBreaker.create(Adapter.toClassic(context.getSystem()).scheduler(),
+            settings.breakerMaxFailures(), settings.callTimeout().plusSeconds(1), settings.breakerResetTimeout())
+        .addOnOpenListener(() -> LOG.warn("provider {} failed {} calls in a row: failing its calls at once for {}",
+            provider, settings.breakerMaxFailures(), settings.breakerResetTimeout()))
+        .addOnHalfOpenListener(channel::resetConnectBackoff) // the trial call dials at once
+        .addOnCloseListener(() -> LOG.info("provider {} answers again", provider));
     for (int i = 0; i < settings.maxInFlight(); i++) {
-      idle.add(context.spawn(ProviderClient.create(provider, channel), "client-" + i));
+      idle.add(context.spawn(ProviderClient.create(provider, channel, breaker), "client-" + i));
     }
   }
 
@@ -75,6 +91,13 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
   }
 
   private Behavior<Command> onCall(Call call) {
+    if (breaker.isOpen()) {
+      call.replyTo().tell(StatusReply.error(ProviderClient.circuitOpen(provider)));
+      return this;
+    }
+    if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+      channel.resetConnectBackoff(); // a restarted provider is dialled now, not after gRPC's reconnect backoff
+    }
     Pending pending = new Pending(call, System.nanoTime() + settings.callTimeout().toNanos());
     if (!idle.isEmpty()) {
       DriverMetrics.providerInFlight(provider, 1);

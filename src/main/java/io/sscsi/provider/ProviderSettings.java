@@ -13,10 +13,22 @@ import java.util.List;
  * @param maxQueued calls waiting per provider; beyond it a call fails with RESOURCE_EXHAUSTED
  * @param callTimeout deadline of one Mount call, shorter than kubelet's 2-minute operation limit
  * @param maxReceiveBytes {@code --max-call-recv-msg-size}
+ * @param breakerMaxFailures consecutive UNAVAILABLE or DEADLINE_EXCEEDED calls that open a provider's circuit
+ * @param breakerResetTimeout how long an open circuit fails calls at once before one trial call
  */
-public record ProviderSettings(
-    List<Path> socketDirs, int maxInFlight, int maxQueued, Duration callTimeout, int maxReceiveBytes) {
+public record ProviderSettings(List<Path> socketDirs, int maxInFlight, int maxQueued, Duration callTimeout,
+    int maxReceiveBytes, int breakerMaxFailures, Duration breakerResetTimeout) {
+
+  /** With the default circuit breaker (5 failures, 10 s). */
+  public ProviderSettings(List<Path> socketDirs, int maxInFlight, int maxQueued, Duration callTimeout,
+      int maxReceiveBytes) {
+    this(socketDirs, maxInFlight, maxQueued, callTimeout, maxReceiveBytes, 5, Duration.ofSeconds(10));
+  }
+
   public ProviderSettings {
+    if (breakerMaxFailures < 1) {
+      throw new IllegalArgumentException("provider circuit-breaker max-failures must be >= 1");
+    }
     socketDirs = List.copyOf(socketDirs);
     if (maxInFlight < 1 || maxQueued < 0) {
       throw new IllegalArgumentException("provider max-in-flight must be >= 1 and max-queued >= 0");
