@@ -1,5 +1,9 @@
 package io.sscsi;
 
+import io.sscsi.cli.DemoCommand;
+import io.sscsi.cli.ProviderCommand;
+import io.sscsi.cli.PublishCommand;
+import io.sscsi.cli.UnpublishCommand;
 import io.sscsi.config.DriverCommand;
 import io.sscsi.config.SscsiVersion;
 import picocli.CommandLine;
@@ -11,7 +15,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Secrets Store CSI Driver on Apache Pekko",
-    subcommands = {DriverCommand.class})
+    subcommands = {
+        DriverCommand.class, ProviderCommand.class, PublishCommand.class, UnpublishCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -1,0 +1,117 @@
+package io.sscsi.cli;
+
+import io.sscsi.csi.CsiMethods;
+import io.sscsi.grpc.UnixChannels;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code sscsi publish}: plays kubelet for one inline volume. Sends the NodePublishVolume request
+ * kubelet would send ({@link KubeletRequests}) to a driver's CSI socket and prints the outcome and
+ * the files the volume now shows. For debugging a node. A failure prints exactly one line, {@code
+ * sscsi publish: <status code>: <message>}, and exits 1; a usage error exits 2. Tokens given with
+ * {@code --tokens} are sent but never printed.
+ */
+@Command(name = "publish", mixinStandardHelpOptions = true,
+    description = "Call NodePublishVolume on a driver as kubelet does for a pod's inline volume")
+public final class PublishCommand implements Callable<Integer> {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  @Option(names = "--endpoint", defaultValue = "unix:///tmp/csi.sock", description = "the driver's CSI socket (default: ${DEFAULT-VALUE})")
+  String endpoint;
+
+  @Option(names = "--target", required = true, paramLabel = "DIR", description = "the volume's target path")
+  Path target;
+
+  @Option(names = "--class", required = true, paramLabel = "SPC", description = "SecretProviderClass name (volume attribute secretProviderClass)")
+  String className;
+
+  @Option(names = "--pod-name", required = true, paramLabel = "NAME")
+  String podName;
+
+  @Option(names = "--pod-namespace", required = true, paramLabel = "NS", description = "the pod's namespace, where the class is looked up")
+  String podNamespace;
+
+  @Option(names = "--pod-uid", required = true, paramLabel = "UID")
+  String podUid;
+
+  @Option(names = "--service-account", required = true, paramLabel = "SA", description = "the pod's service account name")
+  String serviceAccount;
+
+  @Option(names = "--tokens", paramLabel = "JSON", description = "service-account tokens as kubelet passes them: {\"<audience>\":{\"token\":\"...\",\"expirationTimestamp\":\"...\"}}")
+  String tokens;
+
+  @Option(names = "--volume-id", paramLabel = "ID", description = "volume handle (default: kubelet's, csi-<sha256(pod uid + volume name)>)")
+  String volumeId;
+
+  @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS", description = "call deadline (default: ${DEFAULT-VALUE}, kubelet's)")
+  int timeoutSeconds;
+
+  @Option(names = "--show-values", description = "print file contents (default: hidden)")
+  boolean showValues;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Path socket;
+    Optional<String> tokensJson;
+    try {
+      socket = UnixChannels.socketPath(endpoint);
+      tokensJson = tokens(tokens);
+    } catch (IllegalArgumentException e) {
+      err.println("sscsi publish: " + e.getMessage());
+      return 2;
+    }
+    Path abs = target.toAbsolutePath().normalize();
+    String id = volumeId != null ? volumeId : KubeletRequests.volumeHandle(podUid, KubeletRequests.volumeName(abs));
+    KubeletRequests.Pod pod = new KubeletRequests.Pod(podName, podNamespace, podUid, serviceAccount);
+    try (SocketClient driver = SocketClient.open("driver", socket)) {
+      driver.call(CsiMethods.NODE_PUBLISH, KubeletRequests.publish(abs, id, className, pod, tokensJson),
+          Duration.ofSeconds(timeoutSeconds));
+    } catch (CliFailure f) {
+      err.println(f.line("publish"));
+      return 1;
+    }
+    out.println("published " + abs + " (volume " + id + ", class " + podNamespace + "/" + className + ", pod "
+        + podNamespace + "/" + podName + ")");
+    try {
+      MountedTree.render(MountedTree.list(abs), showValues, "  ").forEach(out::println);
+    } catch (IOException | RuntimeException e) {
+      out.println("  (cannot list the files here: " + e.getMessage() + ")");
+    }
+    out.flush();
+    return 0;
+  }
+
+  /** Checks that {@code --tokens} is a JSON object; its text is never put in a message. */
+  static Optional<String> tokens(String json) {
+    if (json == null) {
+      return Optional.empty();
+    }
+    JsonNode node;
+    try {
+      node = JSON.readTree(json);
+    } catch (JacksonException e) {
+      node = null;
+    }
+    if (node == null || !node.isObject()) {
+      throw new IllegalArgumentException("--tokens must be a JSON object keyed by audience");
+    }
+    return Optional.of(json);
+  }
+}

@@ -1,0 +1,116 @@
+package io.sscsi.local;
+
+import io.sscsi.errors.DriverException;
+import io.sscsi.errors.FailureKind;
+import io.sscsi.k8s.model.SecretProviderClassPodStatus;
+import io.sscsi.k8s.model.SecretProviderClassPodStatusStatus;
+import io.sscsi.spc.PodStatus;
+import io.sscsi.spc.PodStatusStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Local mode's SecretProviderClassPodStatus: instead of an object in the API server, one JSON file
+ * per volume at {@code <state>/<namespace>/<pod>-<namespace>-<class>.json} with the fields the
+ * object would have (apiVersion, kind, metadata with the node label and the pod owner reference,
+ * status with podName, secretProviderClassName, mounted, targetPath and the sorted object
+ * versions). Operators and {@code sscsi demo} read versions from it. It holds no secret content.
+ * Files are replaced atomically (write, then rename); names outside {@code [A-Za-z0-9._-]} are
+ * percent-encoded so a request can never write outside the state directory. Blocking.
+ */
+public final class LocalPodStatusStore implements PodStatusStore {
+  private static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+  private final Path stateDir;
+
+  public LocalPodStatusStore(Path stateDir) {
+    this.stateDir = stateDir.toAbsolutePath().normalize();
+  }
+
+  /** The file holding the status object {@code objectName} of {@code namespace}. */
+  public static Path file(Path stateDir, String namespace, String objectName) {
+    return stateDir.resolve(segment(namespace)).resolve(segment(objectName) + ".json");
+  }
+
+  /** The object versions recorded in a status file, sorted by id. */
+  public static Map<String, String> readVersions(Path file) throws IOException {
+    Map<String, String> out = new java.util.TreeMap<>();
+    try {
+      JsonNode objects = JSON.readTree(Files.readString(file)).path("status").path("objects");
+      for (JsonNode o : objects) {
+        out.put(o.path("id").asString(), o.path("version").asString());
+      }
+    } catch (JacksonException e) {
+      throw new IOException("status file " + file + " is not valid JSON: " + e.getOriginalMessage(), e);
+    }
+    return out;
+  }
+
+  @Override
+  public void upsert(PodStatus status) {
+    Path target = file(stateDir, status.podNamespace(), status.objectName());
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("apiVersion", ClassManifests.GROUP + "/v1");
+    doc.put("kind", "SecretProviderClassPodStatus");
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("name", status.objectName());
+    meta.put("namespace", status.podNamespace());
+    meta.put("labels", Map.of(SecretProviderClassPodStatus.NODE_LABEL, status.nodeId()));
+    Map<String, Object> owner = new LinkedHashMap<>();
+    owner.put("apiVersion", "v1");
+    owner.put("kind", "Pod");
+    owner.put("name", status.podName());
+    owner.put("uid", status.podUid());
+    meta.put("ownerReferences", List.of(owner));
+    doc.put("metadata", meta);
+    doc.put("status", new SecretProviderClassPodStatusStatus(status.podName(), status.className(), true,
+        status.targetPath(), status.sortedVersions().entrySet().stream()
+            .map(e -> new SecretProviderClassPodStatusStatus.ObjectVersion(e.getKey(), e.getValue())).toList()));
+    try {
+      Files.createDirectories(target.getParent());
+      Path tmp = Files.createTempFile(target.getParent(), ".status-", ".tmp");
+      try {
+        Files.writeString(tmp, JSON.writeValueAsString(doc) + "\n");
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      throw new DriverException(FailureKind.WRITE_FAILED,
+          "cannot write the local pod status " + target + ": " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  @Override
+  public void delete(String podNamespace, String objectName) {
+    Path target = file(stateDir, podNamespace, objectName);
+    try {
+      Files.deleteIfExists(target);
+    } catch (IOException e) {
+      throw new DriverException(FailureKind.WRITE_FAILED,
+          "cannot delete the local pod status " + target + ": " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  /** A file-name-safe form of a name: Kubernetes names pass unchanged; no result starts with a dot. */
+  static String segment(String name) {
+    StringBuilder b = new StringBuilder();
+    byte[] bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (int i = 0; i < bytes.length; i++) {
+      int c = bytes[i] & 0xff;
+      boolean plain = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+          || c == '.' && i > 0;
+      b.append(plain ? String.valueOf((char) c) : String.format("%%%02X", c));
+    }
+    return b.length() == 0 ? "%" : b.toString();
+  }
+}
