@@ -15,6 +15,7 @@ import io.sscsi.csi.NodeService;
 import io.sscsi.fs.AtomicWriter;
 import io.sscsi.fs.Mounter;
 import io.sscsi.grpc.UnixSocketServer;
+import io.sscsi.provider.ProviderHealth;
 import io.sscsi.provider.ProviderRegistry;
 import io.sscsi.spc.PodStatusStore;
 import io.sscsi.spc.ProviderClassSource;
@@ -69,8 +70,9 @@ public final class Guardian {
     return Behaviors.setup(ctx -> {
       DispatcherSelector blockingSelector = DispatcherSelector.fromConfig(BLOCKING_DISPATCHER);
       Executor blocking = ctx.getSystem().dispatchers().lookup(blockingSelector);
-      ActorRef<ProviderRegistry.Command> providers =
-          ctx.spawn(ProviderRegistry.create(settings.providers()), "provider-registry", blockingSelector);
+      ProviderHealth providerHealth = new ProviderHealth();
+      ActorRef<ProviderRegistry.Command> providers = ctx.spawn(
+          ProviderRegistry.create(settings.providers(), providerHealth), "provider-registry", blockingSelector);
       VolumeDeps deps = new VolumeDeps(edges.classes(), edges.statuses(), edges.mounter(), new AtomicWriter(),
           providers, blocking, ctx.getSystem().scheduler(), settings.volumes(), edges.secretSync());
       ActorRef<VolumeRouter.Command> router = ctx.spawn(VolumeRouter.create(deps), "volume-router");
@@ -96,6 +98,9 @@ public final class Guardian {
       DriverMetrics.init(ctx.getSystem().settings().config());
       Readiness readiness = edges.readiness().add("csi-socket",
           () -> java.nio.file.Files.exists(settings.socket()) ? Optional.empty() : Optional.of("socket file is gone"));
+      if (settings.providers().healthCheckInterval() != null) {
+        readiness.add("providers", providerHealth::problem);
+      }
       AdminRoutes routes = new AdminRoutes(router, ctx.getSystem().scheduler(), readiness);
       CompletableFuture<InetSocketAddress> admin = bindIfSet(ctx.getSystem(), "admin", settings.adminAddress(), routes.admin());
       CompletableFuture<InetSocketAddress> metrics =

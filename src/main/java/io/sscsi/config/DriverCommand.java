@@ -7,7 +7,10 @@ import io.sscsi.fs.Mounter;
 import io.sscsi.k8s.KubeClientFactory;
 import io.sscsi.k8s.KubeConnection;
 import io.sscsi.k8s.KubePodStatusStore;
-import io.sscsi.k8s.KubeProviderClassSource;
+import io.sscsi.admin.Readiness;
+import io.sscsi.k8s.KubeClassCache;
+import io.sscsi.k8s.KubeReachability;
+import io.sscsi.spc.SecretSync;
 import io.sscsi.local.LocalMode;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -18,15 +21,27 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorSystem;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code sscsi driver}: the CSI node driver. Flags keep upstream's names and defaults; each one only
  * sets a HOCON key (see reference.conf), so every setting can also come from a config file. With
  * {@code --local-classes} it runs without a cluster ({@link LocalMode}).
  */
-@Command(name = "driver", mixinStandardHelpOptions = true, description = "Run the CSI node driver")
+@Command(name = "driver", description = "Run the CSI node driver", sortOptions = false)
 public final class DriverCommand implements Callable<Integer> {
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
+  boolean help;
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--version", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
+      description = "print the version as JSON and exit")
+  Boolean version;
 
   @Option(names = "--endpoint", description = "CSI endpoint (unix:///path)")
   String endpoint;
@@ -48,6 +63,45 @@ public final class DriverCommand implements Callable<Integer> {
 
   @Option(names = "--kubeconfig", description = "kubeconfig path (default: in-cluster)")
   String kubeconfig;
+
+  @Option(names = "--metrics-addr", description = "Prometheus endpoint, host:port or :port (default :8095); empty = off")
+  String metricsAddr;
+
+  @Option(names = "--metrics-backend", description = "metrics exporter: only Prometheus (upstream's default)")
+  String metricsBackend;
+
+  @Option(names = "--admin-addr", description = "admin endpoint, host:port (default 127.0.0.1:8096); empty = off")
+  String adminAddr;
+
+  @Option(names = "--enable-secret-rotation", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
+      description = "refresh mounted volumes from their provider")
+  Boolean enableSecretRotation;
+
+  @Option(names = "--rotation-poll-interval", converter = GoDuration.class,
+      description = "at most one provider call per volume per interval (Go duration, default 2m)")
+  java.time.Duration rotationPollInterval;
+
+  @Option(names = "--provider-health-check", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
+      description = "call each provider's Version RPC periodically; /readyz reports unhealthy providers")
+  Boolean providerHealthCheck;
+
+  @Option(names = "--provider-health-check-interval", converter = GoDuration.class,
+      description = "interval of the provider health check (Go duration, default 2m)")
+  java.time.Duration providerHealthCheckInterval;
+
+  @Option(names = "--log-format-json", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
+      description = "log one JSON object per line")
+  Boolean logFormatJson;
+
+  @Option(names = {"-v", "--v"}, description = "klog verbosity: 0-1 INFO, 2-4 DEBUG, 5+ TRACE (requests stay sanitised)")
+  Integer verbosity;
+
+  @Option(names = "--enable-pprof", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
+      description = "accepted for compatibility; the JVM has no pprof (use jcmd or JFR)")
+  Boolean enablePprof;
+
+  @Option(names = "--pprof-port", description = "accepted for compatibility; unused")
+  Integer pprofPort;
 
   @Option(names = "--local-classes", paramLabel = "DIR",
       description = "local mode, no cluster: read SecretProviderClass manifests from DIR instead of the API server")
@@ -79,6 +133,16 @@ public final class DriverCommand implements Callable<Integer> {
     if (localClasses != null) o.put(p + "local-classes", localClasses);
     if (localState != null) o.put(p + "local-state", localState);
     if (noTmpfs) o.put(p + "tmpfs", false);
+    if (metricsAddr != null) o.put(p + "metrics-addr", metricsAddr);
+    if (adminAddr != null) o.put(p + "admin-addr", adminAddr);
+    if (enableSecretRotation != null) o.put(p + "enable-secret-rotation", enableSecretRotation);
+    if (rotationPollInterval != null) o.put(p + "rotation-poll-interval", GoDuration.hocon(rotationPollInterval));
+    if (providerHealthCheck != null) o.put(p + "provider-health-check", providerHealthCheck);
+    if (providerHealthCheckInterval != null) {
+      o.put(p + "provider-health-check-interval", GoDuration.hocon(providerHealthCheckInterval));
+    }
+    if (logFormatJson != null) o.put(p + "log-format-json", logFormatJson);
+    if (verbosity != null) o.put(p + "log-level", LogFormat.levelFor(verbosity));
     return o;
   }
 
@@ -86,9 +150,32 @@ public final class DriverCommand implements Callable<Integer> {
     return ConfigFactory.parseMap(overrides()).withFallback(ConfigFactory.load()).resolve();
   }
 
+  /** Checks that no single setting can catch: flags accepted only for compatibility. */
+  private void checkCompatibilityFlags() {
+    if (metricsBackend != null && !metricsBackend.equalsIgnoreCase("prometheus")) {
+      throw new IllegalArgumentException("--metrics-backend " + metricsBackend + " is not supported: only Prometheus");
+    }
+  }
+
   @Override
   public Integer call() {
-    Config config = config();
+    if (Boolean.TRUE.equals(version)) {
+      System.out.println(SscsiVersion.json());
+      return 0;
+    }
+    Config config;
+    try {
+      checkCompatibilityFlags();
+      config = config();
+      LogFormat.apply(config);
+    } catch (RuntimeException e) {
+      spec.commandLine().getErr().println("sscsi driver: " + e.getMessage());
+      return 2;
+    }
+    if (Boolean.TRUE.equals(enablePprof)) {
+      org.slf4j.LoggerFactory.getLogger(DriverCommand.class)
+          .warn("--enable-pprof is ignored: the JVM has no pprof; use jcmd <pid> Thread.print or JFR");
+    }
     DriverSettings settings;
     Optional<LocalMode> local;
     Mounter mounter;
@@ -97,7 +184,7 @@ public final class DriverCommand implements Callable<Integer> {
       local = LocalMode.from(config);
       mounter = LocalMode.mounter(config, local);
     } catch (RuntimeException e) {
-      System.err.println("sscsi driver: " + e.getMessage());
+      spec.commandLine().getErr().println("sscsi driver: " + e.getMessage());
       return 2;
     }
     KubeConnection kube = null;
@@ -108,7 +195,10 @@ public final class DriverCommand implements Callable<Integer> {
     } else {
       kube = KubeClientFactory.create(
           KubeClientFactory.Settings.defaults(settings.kubeconfig(), SscsiVersion.current()));
-      edges = new Guardian.Edges(new KubeProviderClassSource(kube), new KubePodStatusStore(kube), mounter);
+      KubeClassCache classes = new KubeClassCache(kube);
+      KubeReachability reachability = new KubeReachability(kube, java.time.Duration.ofSeconds(10));
+      edges = new Guardian.Edges(classes, new KubePodStatusStore(kube), mounter, SecretSync.DISABLED, classes,
+          new Readiness().add("api-server", reachability::problem));
     }
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings, edges, started), "sscsi", config);

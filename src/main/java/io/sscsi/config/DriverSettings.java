@@ -45,7 +45,8 @@ public record DriverSettings(
     Config p = c.getConfig("provider");
     ProviderSettings providers = new ProviderSettings(dirs, p.getInt("max-in-flight"), p.getInt("max-queued"),
         p.getDuration("call-timeout"), maxRecv, p.getInt("circuit-breaker.max-failures"),
-        p.getDuration("circuit-breaker.reset-timeout"));
+        p.getDuration("circuit-breaker.reset-timeout"),
+        c.getBoolean("provider-health-check") ? c.getDuration("provider-health-check-interval") : null);
     String kubeconfig = c.getString("kubeconfig");
     String nodeId = c.getString("node-id");
     java.time.Duration rotationInterval = c.getDuration("rotation-poll-interval");

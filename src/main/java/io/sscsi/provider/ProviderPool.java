@@ -45,6 +45,9 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
 
   record WorkerIdle(ActorRef<ProviderClient.Command> worker) implements Command {}
 
+  /** Call the provider's Version RPC (5 s deadline) and report to {@code replyTo}. */
+  record CheckHealth(ActorRef<ProviderRegistry.Command> replyTo) implements Command {}
+
   /** A call with its absolute deadline ({@link System#nanoTime()} based). */
   record Pending(Call call, long deadlineNanos) {}
 
@@ -86,6 +89,7 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
     return newReceiveBuilder()
         .onMessage(Call.class, this::onCall)
         .onMessage(WorkerIdle.class, this::onWorkerIdle)
+        .onMessage(CheckHealth.class, this::onCheckHealth)
         .onSignal(PostStop.class, signal -> closeChannel())
         .build();
   }
@@ -122,6 +126,22 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
     } else {
       run(message.worker(), next);
     }
+    return this;
+  }
+
+  private Behavior<Command> onCheckHealth(CheckHealth check) {
+    java.util.concurrent.CompletableFuture<java.util.Optional<String>> result = new java.util.concurrent.CompletableFuture<>();
+    io.grpc.stub.ClientCalls.asyncUnaryCall(
+        channel.newCall(ProviderMethods.VERSION, io.grpc.CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS)),
+        io.sscsi.provider.v1alpha1.VersionRequest.newBuilder().setVersion("v1alpha1").build(),
+        new io.grpc.stub.StreamObserver<>() {
+          @Override public void onNext(io.sscsi.provider.v1alpha1.VersionResponse v) { result.complete(java.util.Optional.empty()); }
+          @Override public void onError(Throwable t) {
+            result.complete(java.util.Optional.of("Version failed: " + io.grpc.Status.fromThrowable(t).getCode()));
+          }
+          @Override public void onCompleted() {}
+        });
+    result.thenAccept(problem -> check.replyTo().tell(new ProviderRegistry.HealthResult(provider, problem)));
     return this;
   }
 

@@ -17,7 +17,9 @@ import org.apache.pekko.pattern.StatusReply;
  * their publish workflow) send it {@link Mount}; it checks the name, finds the socket in the
  * provider directories on every call (a stat, so it runs on the blocking dispatcher), and forwards
  * to the pool. When a provider's socket moves to another directory, the old pool is stopped and a
- * new one dials the new path: no driver restart needed.
+ * new one dials the new path: no driver restart needed. With {@code --provider-health-check} it asks
+ * each pool to call its provider's Version RPC every interval and records the results in
+ * {@link ProviderHealth} for {@code /readyz}.
  */
 public final class ProviderRegistry extends AbstractBehavior<ProviderRegistry.Command> {
 
@@ -30,19 +32,31 @@ public final class ProviderRegistry extends AbstractBehavior<ProviderRegistry.Co
 
   private record PoolStopped(String provider, ActorRef<ProviderPool.Command> pool) implements Command {}
 
+  private record HealthTick() implements Command {}
+
+  /** A pool's answer to a health check: empty when its provider answered Version. */
+  record HealthResult(String provider, java.util.Optional<String> problem) implements Command {}
+
   private record Pool(Path socket, ActorRef<ProviderPool.Command> ref) {}
 
   private final ProviderSettings settings;
+  private final ProviderHealth health;
   private final Map<String, Pool> pools = new HashMap<>();
   private long spawned;
 
-  public static Behavior<Command> create(ProviderSettings settings) {
-    return Behaviors.setup(ctx -> new ProviderRegistry(ctx, settings));
+  public static Behavior<Command> create(ProviderSettings settings, ProviderHealth health) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      if (settings.healthCheckInterval() != null) {
+        timers.startTimerWithFixedDelay(new HealthTick(), settings.healthCheckInterval());
+      }
+      return new ProviderRegistry(ctx, settings, health);
+    }));
   }
 
-  private ProviderRegistry(ActorContext<Command> context, ProviderSettings settings) {
+  private ProviderRegistry(ActorContext<Command> context, ProviderSettings settings, ProviderHealth health) {
     super(context);
     this.settings = settings;
+    this.health = health;
   }
 
   @Override
@@ -50,6 +64,18 @@ public final class ProviderRegistry extends AbstractBehavior<ProviderRegistry.Co
     return newReceiveBuilder()
         .onMessage(Mount.class, this::onMount)
         .onMessage(PoolStopped.class, this::onPoolStopped)
+        .onMessage(HealthTick.class, tick -> {
+          pools.values().forEach(pool -> pool.ref().tell(new ProviderPool.CheckHealth(getContext().getSelf())));
+          return this;
+        })
+        .onMessage(HealthResult.class, result -> {
+          if (pools.containsKey(result.provider())) {
+            result.problem().ifPresentOrElse(p -> health.unhealthy(result.provider(), p),
+                () -> health.healthy(result.provider()));
+            getContext().getLog().debug("provider {} health: {}", result.provider(), result.problem().orElse("ok"));
+          }
+          return this;
+        })
         .build();
   }
 
@@ -86,6 +112,7 @@ public final class ProviderRegistry extends AbstractBehavior<ProviderRegistry.Co
     Pool pool = pools.get(stopped.provider());
     if (pool != null && pool.ref().equals(stopped.pool())) {
       pools.remove(stopped.provider());
+      health.forget(stopped.provider());
     }
     return this;
   }

@@ -15,14 +15,16 @@ import java.util.List;
  * @param maxReceiveBytes {@code --max-call-recv-msg-size}
  * @param breakerMaxFailures consecutive UNAVAILABLE or DEADLINE_EXCEEDED calls that open a provider's circuit
  * @param breakerResetTimeout how long an open circuit fails calls at once before one trial call
+ * @param healthCheckInterval {@code --provider-health-check-interval} when {@code --provider-health-check}
+ *     is on, else null
  */
 public record ProviderSettings(List<Path> socketDirs, int maxInFlight, int maxQueued, Duration callTimeout,
-    int maxReceiveBytes, int breakerMaxFailures, Duration breakerResetTimeout) {
+    int maxReceiveBytes, int breakerMaxFailures, Duration breakerResetTimeout, Duration healthCheckInterval) {
 
-  /** With the default circuit breaker (5 failures, 10 s). */
+  /** With the default circuit breaker (5 failures, 10 s) and no health check. */
   public ProviderSettings(List<Path> socketDirs, int maxInFlight, int maxQueued, Duration callTimeout,
       int maxReceiveBytes) {
-    this(socketDirs, maxInFlight, maxQueued, callTimeout, maxReceiveBytes, 5, Duration.ofSeconds(10));
+    this(socketDirs, maxInFlight, maxQueued, callTimeout, maxReceiveBytes, 5, Duration.ofSeconds(10), null);
   }
 
   public ProviderSettings {
