@@ -4,6 +4,7 @@ import io.sscsi.cli.DemoCommand;
 import io.sscsi.cli.ProviderCommand;
 import io.sscsi.cli.PublishCommand;
 import io.sscsi.cli.UnpublishCommand;
+import io.sscsi.cli.VolumesCommand;
 import io.sscsi.config.DriverCommand;
 import io.sscsi.config.SscsiVersion;
 import picocli.CommandLine;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Secrets Store CSI Driver on Apache Pekko",
     subcommands = {
-        DriverCommand.class, ProviderCommand.class, PublishCommand.class, UnpublishCommand.class, DemoCommand.class})
+        DriverCommand.class, ProviderCommand.class, PublishCommand.class, UnpublishCommand.class, DemoCommand.class,
+        VolumesCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
