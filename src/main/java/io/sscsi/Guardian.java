@@ -24,6 +24,8 @@ import io.sscsi.spc.SecretSync;
 import io.sscsi.volume.VolumeDeps;
 import io.sscsi.volume.VolumeRouter;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -44,11 +46,11 @@ public final class Guardian {
   private Guardian() {}
 
   /** Outside parts the guardian wires in (fabric8-backed in a cluster, files in local mode). */
-  public record Edges(ProviderClassSource classes, PodStatusStore statuses, Mounter mounter, SecretSync secretSync,
-      ClassChanges classChanges, Readiness readiness) {
+  public record Edges(ProviderClassSource classes, PodStatusStore statuses, Mounter mounter,
+      Function<ActorContext<?>, SecretSync> secretSync, ClassChanges classChanges, Readiness readiness) {
     /** Without Secret sync, class change notifications and readiness checks of their own. */
     public Edges(ProviderClassSource classes, PodStatusStore statuses, Mounter mounter) {
-      this(classes, statuses, mounter, SecretSync.DISABLED, ClassChanges.NONE, new Readiness());
+      this(classes, statuses, mounter, ctx -> SecretSync.DISABLED, ClassChanges.NONE, new Readiness());
     }
   }
 
@@ -74,7 +76,7 @@ public final class Guardian {
       ActorRef<ProviderRegistry.Command> providers = ctx.spawn(
           ProviderRegistry.create(settings.providers(), providerHealth), "provider-registry", blockingSelector);
       VolumeDeps deps = new VolumeDeps(edges.classes(), edges.statuses(), edges.mounter(), new AtomicWriter(),
-          providers, blocking, ctx.getSystem().scheduler(), settings.volumes(), edges.secretSync());
+          providers, blocking, ctx.getSystem().scheduler(), settings.volumes(), edges.secretSync().apply(ctx));
       ActorRef<VolumeRouter.Command> router = ctx.spawn(VolumeRouter.create(deps), "volume-router");
       edges.classChanges().subscribe((namespace, name) -> router.tell(new VolumeRouter.ClassChanged(namespace, name)));
       UnixSocketServer server;

@@ -10,7 +10,7 @@ import io.sscsi.k8s.KubePodStatusStore;
 import io.sscsi.admin.Readiness;
 import io.sscsi.k8s.KubeClassCache;
 import io.sscsi.k8s.KubeReachability;
-import io.sscsi.spc.SecretSync;
+import io.sscsi.sync.ActorSecretSync;
 import io.sscsi.local.LocalMode;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -197,7 +197,8 @@ public final class DriverCommand implements Callable<Integer> {
           KubeClientFactory.Settings.defaults(settings.kubeconfig(), SscsiVersion.current()));
       KubeClassCache classes = new KubeClassCache(kube);
       KubeReachability reachability = new KubeReachability(kube, java.time.Duration.ofSeconds(10));
-      edges = new Guardian.Edges(classes, new KubePodStatusStore(kube), mounter, SecretSync.DISABLED, classes,
+      edges = new Guardian.Edges(classes, new KubePodStatusStore(kube), mounter,
+          ActorSecretSync.starter(kube, settings.nodeId()), classes,
           new Readiness().add("api-server", reachability::problem));
     }
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();

@@ -181,4 +181,42 @@ public final class KubePodStatusStore implements PodStatusStore {
     return new SecretProviderClassPodStatusStatus(
         status.podName(), status.className(), Boolean.TRUE, status.targetPath(), objects);
   }
+
+  @Override
+  public java.util.List<PodStatus> listForNode(String nodeId) {
+    java.util.List<SecretProviderClassPodStatus> items;
+    try {
+      items = client.resources(SecretProviderClassPodStatus.class).inAnyNamespace()
+          .withLabel(SecretProviderClassPodStatus.NODE_LABEL, nodeId).list().getItems();
+    } catch (RuntimeException e) {
+      throw KubeErrors.translate(e, "list SecretProviderClassPodStatuses of node " + nodeId,
+          "\"list\" on secretproviderclasspodstatuses.secrets-store.csi.x-k8s.io");
+    }
+    java.util.List<PodStatus> out = new java.util.ArrayList<>();
+    for (SecretProviderClassPodStatus item : items) {
+      var st = item.getStatus();
+      String podUid = item.getMetadata().getOwnerReferences() == null ? "" : item.getMetadata().getOwnerReferences()
+          .stream().filter(o -> "Pod".equals(o.getKind())).map(o -> o.getUid()).findFirst().orElse("");
+      if (st == null || st.targetPath() == null || st.podName() == null || podUid.isEmpty()) {
+        continue;
+      }
+      java.util.Map<String, String> versions = new java.util.HashMap<>();
+      if (st.objects() != null) {
+        st.objects().forEach(o -> versions.put(o.id(), o.version()));
+      }
+      out.add(new PodStatus(st.podName(), item.getMetadata().getNamespace(), podUid,
+          st.secretProviderClassName(), nodeId, st.targetPath(), versions));
+    }
+    return out;
+  }
+
+  @Override
+  public boolean podExists(String namespace, String name, String uid) {
+    try {
+      var pod = client.pods().inNamespace(namespace).withName(name).get();
+      return pod != null && uid.equals(pod.getMetadata().getUid());
+    } catch (RuntimeException e) {
+      return true; // cannot tell: keep the mount; kubelet's unpublish removes it if the pod is gone
+    }
+  }
 }

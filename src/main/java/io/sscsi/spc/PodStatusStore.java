@@ -18,4 +18,17 @@ public interface PodStatusStore {
 
   /** Deletes the status object; a missing one is not an error. */
   void delete(String podNamespace, String objectName);
+
+  /**
+   * Every status object labelled for {@code nodeId}, for restart recovery. A store that cannot list
+   * (local mode) returns none, and then nothing is recovered.
+   */
+  default java.util.List<PodStatus> listForNode(String nodeId) {
+    return java.util.List.of();
+  }
+
+  /** Whether pod {@code namespace/name} still exists with this uid; unknown counts as alive. */
+  default boolean podExists(String namespace, String name, String uid) {
+    return true;
+  }
 }

@@ -23,10 +23,15 @@ public final class Cluster {
   }
 
   public void secretProviderClass(String namespace, String name, String provider, Map<String, String> parameters) {
+    secretProviderClass(namespace, name, Map.of("provider", provider, "parameters", parameters));
+  }
+
+  /** A class with a full spec, e.g. with {@code secretObjects}. */
+  public void secretProviderClass(String namespace, String name, Map<String, Object> spec) {
     GenericKubernetesResource spc = new GenericKubernetesResourceBuilder()
         .withApiVersion("secrets-store.csi.x-k8s.io/v1").withKind("SecretProviderClass")
         .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-        .addToAdditionalProperties("spec", Map.of("provider", provider, "parameters", parameters))
+        .addToAdditionalProperties("spec", spec)
         .build();
     client.genericKubernetesResources(SPC).inNamespace(namespace).resource(spc).createOr(r -> r.update());
   }

@@ -55,7 +55,7 @@ public final class DriverHarness implements AutoCloseable {
     var kube = KubeTestConnections.of(client);
     classCache = new KubeClassCache(kube);
     Guardian.Edges edges = new Guardian.Edges(classCache, new KubePodStatusStore(kube), mounter,
-        io.sscsi.spc.SecretSync.DISABLED, classCache, new io.sscsi.admin.Readiness());
+        io.sscsi.sync.ActorSecretSync.starter(kube, "node-1"), classCache, new io.sscsi.admin.Readiness());
     CompletableFuture<Guardian.Started> whenStarted = new CompletableFuture<>();
     system = ActorSystem.create(Guardian.create(DriverSettings.from(config), edges, whenStarted),
         "sscsi-test", config);
