@@ -54,7 +54,8 @@ public record DriverSettings(
       throw new IllegalArgumentException("--rotation-poll-interval must be positive, got " + rotationInterval);
     }
     VolumeSettings volumes = new VolumeSettings(nodeId, c.getBytes("tmpfs-size"),
-        providers.callTimeout().plusSeconds(1), c.getBoolean("enable-secret-rotation"), rotationInterval, c.getBoolean("rotation-timer"));
+        providers.callTimeout().plusSeconds(1), c.getBoolean("enable-secret-rotation"), rotationInterval, c.getBoolean("rotation-timer"),
+        c.getString("kubelet-dir").isBlank() ? null : Path.of(c.getString("kubelet-dir"), "pods"));
     return new DriverSettings(socket, driverName, nodeId,
         kubeconfig.isBlank() ? Optional.empty() : Optional.of(Path.of(kubeconfig)), providers, volumes,
         HostPort.parse(c.getString("admin-addr"), "--admin-addr"),

@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param lastSuccess when the provider last answered successfully for it
  * @param lastAttempt when a refresh was last tried
  * @param lastError why the last refresh failed, if it did (no secret in it)
+ * @param recovered adopted after a driver restart and not republished by kubelet since: the
+ *     request is rebuilt from the status object (no tokens), so the volume does not refresh on its own
  */
 public record MountedVolume(
     PublishRequest request,
@@ -25,7 +27,8 @@ public record MountedVolume(
     int fileCount,
     Instant lastSuccess,
     Instant lastAttempt,
-    Optional<String> lastError) {
+    Optional<String> lastError,
+    boolean recovered) {
 
   public MountedVolume {
     versions = Map.copyOf(versions);
@@ -33,15 +36,28 @@ public record MountedVolume(
 
   static MountedVolume fetched(PublishRequest request, ProviderClass spc, Map<String, String> versions, int files,
       Instant at) {
-    return new MountedVolume(request, spc, versions, files, at, at, Optional.empty());
+    return new MountedVolume(request, spc, versions, files, at, at, Optional.empty(), false);
+  }
+
+  /** A volume found mounted at start, described by its status object; its payload was written at {@code at}. */
+  static MountedVolume recovered(java.nio.file.Path target, io.sscsi.spc.PodStatus status, Instant at) {
+    Map<String, String> context = Map.of(
+        "secretProviderClass", status.className(),
+        "csi.storage.k8s.io/pod.name", status.podName(),
+        "csi.storage.k8s.io/pod.namespace", status.podNamespace(),
+        "csi.storage.k8s.io/pod.uid", status.podUid());
+    PublishRequest request = new PublishRequest("", target, status.className(), status.podName(),
+        status.podNamespace(), status.podUid(), context, Map.of());
+    ProviderClass spc = new ProviderClass(status.podNamespace(), status.className(), "", Map.of(), java.util.List.of());
+    return new MountedVolume(request, spc, status.objectVersions(), 0, at, at, Optional.empty(), true);
   }
 
   MountedVolume withRequest(PublishRequest fresh) {
-    return new MountedVolume(fresh, spc, versions, fileCount, lastSuccess, lastAttempt, lastError);
+    return new MountedVolume(fresh, spc, versions, fileCount, lastSuccess, lastAttempt, lastError, false);
   }
 
   MountedVolume withFailure(Instant at, String error) {
-    return new MountedVolume(request, spc, versions, fileCount, lastSuccess, at, Optional.of(error));
+    return new MountedVolume(request, spc, versions, fileCount, lastSuccess, at, Optional.of(error), recovered);
   }
 
   String provider() {

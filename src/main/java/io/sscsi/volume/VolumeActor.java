@@ -83,8 +83,21 @@ public final class VolumeActor {
   }
 
   public static Behavior<Command> create(Path target, VolumeDeps deps, ActorRef<VolumeRouter.Command> router) {
+    return create(target, deps, router, null);
+  }
+
+  /** An actor for a volume found mounted with a complete payload after a driver restart. */
+  static Behavior<Command> create(Path target, VolumeDeps deps, ActorRef<VolumeRouter.Command> router,
+      MountedVolume recovered) {
     Behavior<Command> behavior = Behaviors.setup(ctx -> Behaviors.withTimers(timers -> Behaviors.withStash(
-        STASH_CAPACITY, stash -> new VolumeActor(ctx, stash, timers, target, deps, router).idle())));
+        STASH_CAPACITY, stash -> {
+          VolumeActor actor = new VolumeActor(ctx, stash, timers, target, deps, router);
+          if (recovered == null) {
+            return actor.idle();
+          }
+          DriverMetrics.volumesMounted(1);
+          return actor.mounted(recovered);
+        })));
     return Behaviors.supervise(behavior)
         .onFailure(SupervisorStrategy.restart().withLimit(3, Duration.ofMinutes(1)));
   }
@@ -106,7 +119,7 @@ public final class VolumeActor {
         .onMessage(ClassChanged.class, changed -> changed.namespace().equals(volume.spc().namespace())
             && changed.name().equals(volume.spc().name()) ? maybeRefresh(volume, Trigger.CLASS_CHANGED) : Behaviors.same())
         .onMessage(Unpublish.class, call -> startUnpublish(call, volume))
-        .onMessage(Describe.class, d -> describe(d, "mounted", volume))
+        .onMessage(Describe.class, d -> describe(d, volume.recovered() ? "recovered" : "mounted", volume))
         .onMessage(Stop.class, stop -> {
           router.tell(new VolumeRouter.PassivationCancelled(target, context.getSelf()));
           return Behaviors.same();
@@ -137,6 +150,9 @@ public final class VolumeActor {
   }
 
   private Behavior<Command> maybeRefresh(MountedVolume volume, Trigger trigger) {
+    if (volume.recovered()) {
+      return Behaviors.same(); // no tokens until kubelet republishes it
+    }
     Decision decision = decide(trigger, volume);
     if (decision == Decision.REFRESH) {
       return run(trigger, volume.request(), volume, null);

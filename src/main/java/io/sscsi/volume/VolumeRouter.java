@@ -45,6 +45,8 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
 
   private record VolumeStopped(Path target, ActorRef<VolumeActor.Command> volume) implements Command {}
 
+  private record Recovered(List<RecoveredVolume> volumes, Throwable failure) implements Command {}
+
   private static final class Entry {
     final ActorRef<VolumeActor.Command> ref;
     boolean passivating;
@@ -60,7 +62,14 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
   private long spawned;
 
   public static Behavior<Command> create(VolumeDeps deps) {
-    return Behaviors.setup(ctx -> new VolumeRouter(ctx, deps));
+    return Behaviors.setup(ctx -> {
+      if (deps.settings().podsDir() != null) {
+        ctx.pipeToSelf(java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> new RestartRecovery(deps).run(), deps.blocking()),
+            (volumes, failure) -> new Recovered(volumes, failure));
+      }
+      return new VolumeRouter(ctx, deps);
+    });
   }
 
   private VolumeRouter(ActorContext<Command> context, VolumeDeps deps) {
@@ -82,6 +91,7 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
         .onMessage(Passivate.class, this::onPassivate)
         .onMessage(PassivationCancelled.class, this::onPassivationCancelled)
         .onMessage(VolumeStopped.class, this::onVolumeStopped)
+        .onMessage(Recovered.class, this::onRecovered)
         .build();
   }
 
@@ -95,9 +105,31 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
     return this;
   }
 
+  /** Volumes found mounted at start get an actor, unless kubelet reached them first. */
+  private Behavior<Command> onRecovered(Recovered recovered) {
+    if (recovered.failure() != null) {
+      getContext().getLog().warn("restart recovery failed, kubelet's next calls rebuild the volumes: {}",
+          recovered.failure().getMessage());
+      return this;
+    }
+    int adopted = 0;
+    for (RecoveredVolume v : recovered.volumes()) {
+      if (!volumes.containsKey(v.target())) {
+        volumes.put(v.target(), spawn(v.target(), v.volume()));
+        adopted++;
+      }
+    }
+    getContext().getLog().info("restart recovery: {} mounted volumes adopted", adopted);
+    return this;
+  }
+
   private Entry spawn(Path target) {
-    ActorRef<VolumeActor.Command> ref =
-        getContext().spawn(VolumeActor.create(target, deps, getContext().getSelf()), "volume-" + (++spawned));
+    return spawn(target, null);
+  }
+
+  private Entry spawn(Path target, MountedVolume recovered) {
+    ActorRef<VolumeActor.Command> ref = getContext().spawn(
+        VolumeActor.create(target, deps, getContext().getSelf(), recovered), "volume-" + (++spawned));
     getContext().watchWith(ref, new VolumeStopped(target, ref));
     return new Entry(ref);
   }

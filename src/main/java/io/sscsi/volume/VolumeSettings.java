@@ -12,12 +12,13 @@ import java.time.Duration;
  * @param rotationInterval {@code --rotation-poll-interval}: at most one provider call per volume per interval
  * @param rotationTimer whether each volume also refreshes on its own timer (for clusters whose
  *     CSIDriver does not set {@code requiresRepublish}); kubelet's republish refreshes either way
+ * @param podsDir kubelet's pods directory, where restart recovery looks for mounts; null = no recovery
  */
 public record VolumeSettings(String nodeId, long tmpfsSizeBytes, Duration providerTimeout, boolean rotationEnabled,
-    Duration rotationInterval, boolean rotationTimer) {
+    Duration rotationInterval, boolean rotationTimer, java.nio.file.Path podsDir) {
 
-  /** Rotation off, upstream's default interval. */
+  /** Rotation off, upstream's default interval, no recovery. */
   public VolumeSettings(String nodeId, long tmpfsSizeBytes, Duration providerTimeout) {
-    this(nodeId, tmpfsSizeBytes, providerTimeout, false, Duration.ofMinutes(2), true);
+    this(nodeId, tmpfsSizeBytes, providerTimeout, false, Duration.ofMinutes(2), true, null);
   }
 }

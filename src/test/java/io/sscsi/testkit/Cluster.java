@@ -36,10 +36,11 @@ public final class Cluster {
     client.genericKubernetesResources(SPC).inNamespace(namespace).resource(spc).createOr(r -> r.update());
   }
 
-  public void pod(String namespace, String name, String uid) {
-    client.pods().inNamespace(namespace).resource(new PodBuilder()
+  /** Creates the pod; returns the uid the API server gave it (fabric8's mock assigns its own). */
+  public String pod(String namespace, String name, String uid) {
+    return client.pods().inNamespace(namespace).resource(new PodBuilder()
         .withNewMetadata().withName(name).withNamespace(namespace).withUid(uid).endMetadata()
-        .withNewSpec().withNodeName("node-1").endSpec().build()).createOr(r -> r.update());
+        .withNewSpec().withNodeName("node-1").endSpec().build()).createOr(r -> r.update()).getMetadata().getUid();
   }
 
   public GenericKubernetesResource podStatus(String namespace, String name) {

@@ -39,8 +39,8 @@ public final class DriverHarness implements AutoCloseable {
   private final JnrMounter mounter = new JnrMounter();
   private final KubeClassCache classCache;
 
-  private DriverHarness(KubernetesClient client, Map<String, Object> overrides) throws IOException {
-    root = Files.createTempDirectory("sscsi-test-");
+  private DriverHarness(KubernetesClient client, Map<String, Object> overrides, Path existingRoot) throws IOException {
+    root = existingRoot != null ? existingRoot : Files.createTempDirectory("sscsi-test-");
     socket = root.resolve("csi/csi.sock");
     providerDir = Files.createDirectories(root.resolve("providers"));
     Map<String, Object> o = new HashMap<>();
@@ -50,6 +50,7 @@ public final class DriverHarness implements AutoCloseable {
     o.put("sscsi.driver.additional-provider-volume-paths", List.of());
     o.put("sscsi.driver.metrics-addr", "127.0.0.1:0");
     o.put("sscsi.driver.admin-addr", "127.0.0.1:0");
+    o.put("sscsi.driver.kubelet-dir", root.toString());
     o.putAll(overrides);
     Config config = ConfigFactory.parseMap(o).withFallback(ConfigFactory.load()).resolve();
     var kube = KubeTestConnections.of(client);
@@ -63,11 +64,23 @@ public final class DriverHarness implements AutoCloseable {
   }
 
   public static DriverHarness start(KubernetesClient client) throws IOException {
-    return new DriverHarness(client, Map.of());
+    return new DriverHarness(client, Map.of(), null);
   }
 
   public static DriverHarness start(KubernetesClient client, Map<String, Object> overrides) throws IOException {
-    return new DriverHarness(client, overrides);
+    return new DriverHarness(client, overrides, null);
+  }
+
+  /** A new driver on the directory a {@link #crash()}ed one left, mounts and all. */
+  public static DriverHarness restartOn(KubernetesClient client, Path root) throws IOException {
+    return new DriverHarness(client, Map.of(), root);
+  }
+
+  /** Stops the driver as a crash would: no unpublish, mounts and files stay. */
+  public void crash() {
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().join();
+    classCache.close();
   }
 
   /** Kubelet's target path for volume {@code volume} of pod {@code podUid}. */
