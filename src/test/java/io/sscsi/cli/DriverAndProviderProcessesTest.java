@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * one line on stderr and exit 1.
  */
 class DriverAndProviderProcessesTest {
-  static final Duration CLI = Duration.ofSeconds(30);
+  static final Duration CLI = Duration.ofSeconds(90); // a hang guard, generous for a loaded CI machine
   static final String TOKEN = "tok3n-must-not-be-logged";
   @TempDir static Path dir;
   static Process driver;
@@ -75,7 +75,7 @@ class DriverAndProviderProcessesTest {
   }
 
   static void await(Process p, String what, Path socket, Consumer<SocketClient> probe) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (System.nanoTime() < deadline) {
       if (!p.isAlive()) {
         fail(what + " exited with " + p.exitValue() + ":\n" + Jvm.log(dir.resolve(what + ".log")));
