@@ -39,8 +39,12 @@ final class PublishWorkflow {
   /** What the first stage did to the target, so that a failure can undo exactly that. */
   private record Prepared(ProviderClass spc, boolean createdDir, boolean mountedNow) {}
 
-  /** A finished publish or refresh: the volume now, and whether its files changed on disk. */
-  record Outcome(MountedVolume volume, boolean contentChanged) {}
+  /**
+   * A finished publish or refresh: the volume now, whether its files changed on disk, and the
+   * status object still to write when the API server failed (the files are correct, so the
+   * publish succeeds and the VolumeActor retries the status with backoff).
+   */
+  record Outcome(MountedVolume volume, boolean contentChanged, java.util.Optional<PodStatus> pendingStatus) {}
 
   /**
    * Fetches and writes the volume's content: a first mount when {@code previous} is null, else a
@@ -83,6 +87,12 @@ final class PublishWorkflow {
     }
     Path target = request.targetPath();
     boolean createdDir = false;
+    if (Files.isSymbolicLink(target)) {
+      // mount(2) would follow it and put the tmpfs on the link's destination, which unmount
+      // (UMOUNT_NOFOLLOW) and cleanup (never following links) would then leave behind.
+      throw new DriverException(FailureKind.TARGET_PATH_FAILED,
+          "target path " + target + " is a symbolic link: refusing to mount through it");
+    }
     try {
       if (!Files.exists(target)) {
         Files.createDirectories(target.getParent());
@@ -115,13 +125,25 @@ final class PublishWorkflow {
         deps.scheduler());
     return fetched.thenApplyAsync(result -> {
       boolean changed = !result.files().isEmpty() && deps.writer().write(request.targetPath(), result.files());
+      java.util.Optional<PodStatus> pending = java.util.Optional.empty();
       if (previous == null || !previous.versions().equals(result.versions())) {
-        deps.statuses().upsert(new PodStatus(request.podName(), request.podNamespace(), request.podUid(),
-            request.className(), deps.settings().nodeId(), request.targetPath().toString(), result.versions()));
+        PodStatus status = new PodStatus(request.podName(), request.podNamespace(), request.podUid(),
+            request.className(), deps.settings().nodeId(), request.targetPath().toString(), result.versions());
+        pending = writeStatus(status);
       }
       MountedVolume volume = MountedVolume.fetched(request, spc, result.versions(), result.files().size(), Instant.now());
-      return new Outcome(volume, previous == null || changed);
+      return new Outcome(volume, previous == null || changed, pending);
     }, deps.blocking());
+  }
+
+  /** Writes the status object; on an API failure returns it as still to write. Blocking. */
+  java.util.Optional<PodStatus> writeStatus(PodStatus status) {
+    try {
+      deps.statuses().upsert(status);
+      return java.util.Optional.empty();
+    } catch (DriverException e) {
+      return java.util.Optional.of(status);
+    }
   }
 
   /** Removes what {@code prepare} created and rethrows {@code failure}. */

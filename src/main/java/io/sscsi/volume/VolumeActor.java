@@ -50,6 +50,11 @@ public final class VolumeActor {
   /** The rotation timer fired. */
   record TimerRefresh() implements Command {}
 
+  /** Time to try writing a status object the API server refused or did not take. */
+  private record RetryStatus(io.sscsi.spc.PodStatus status, int attempt) implements Command {}
+
+  private record StatusRetried(io.sscsi.spc.PodStatus status, int attempt, boolean written) implements Command {}
+
   /** From the router: stop if still idle, else tell the router passivation is off. */
   record Stop() implements Command {}
 
@@ -61,6 +66,8 @@ public final class VolumeActor {
 
   private static final int STASH_CAPACITY = 1_000;
   private static final Object TIMER = "rotation";
+  private static final Object STATUS_TIMER = "status";
+  private static final Duration STATUS_RETRY_MAX = Duration.ofSeconds(60);
 
   private final ActorContext<Command> context;
   private final StashBuffer<Command> stash;
@@ -120,6 +127,8 @@ public final class VolumeActor {
             && changed.name().equals(volume.spc().name()) ? maybeRefresh(volume, Trigger.CLASS_CHANGED) : Behaviors.same())
         .onMessage(Unpublish.class, call -> startUnpublish(call, volume))
         .onMessage(Describe.class, d -> describe(d, volume.recovered() ? "recovered" : "mounted", volume))
+        .onMessage(RetryStatus.class, this::onRetryStatus)
+        .onMessage(StatusRetried.class, this::onStatusRetried)
         .onMessage(Stop.class, stop -> {
           router.tell(new VolumeRouter.PassivationCancelled(target, context.getSelf()));
           return Behaviors.same();
@@ -180,6 +189,7 @@ public final class VolumeActor {
 
   private Behavior<Command> startUnpublish(Unpublish call, MountedVolume volume) {
     timers.cancel(TIMER);
+    timers.cancel(STATUS_TIMER);
     nextRefresh = null;
     context.pipeToSelf(workflow.unpublish(target, volume), (ok, failure) -> new UnpublishDone(call, volume, failure));
     return busy(volume);
@@ -197,6 +207,7 @@ public final class VolumeActor {
       }
       reply(done.replyTo(), StatusReply.success(Done.getInstance()));
       armTimer();
+      done.outcome().pendingStatus().ifPresent(status -> retryStatusLater(status, 1));
       return stash.unstashAll(mounted(volume));
     }
     DriverException error = DriverException.of(done.failure());
@@ -252,6 +263,37 @@ public final class VolumeActor {
     if (refresh) {
       DriverMetrics.rotationError(provider, errorType, false);
     }
+  }
+
+  /**
+   * The files are correct but the API server did not take the status object: retry with backoff
+   * (1 s doubling to 60 s) until it does, or until the volume is unpublished.
+   */
+  private void retryStatusLater(io.sscsi.spc.PodStatus status, int attempt) {
+    Duration delay = Duration.ofSeconds(1L << Math.min(attempt - 1, 6));
+    delay = delay.compareTo(STATUS_RETRY_MAX) > 0 ? STATUS_RETRY_MAX : delay;
+    if (attempt == 1 || attempt % 10 == 0) {
+      context.getLog().warn("volume {}: status object {} not written (API server), retry {} in {}", target,
+          status.objectName(), attempt, delay);
+    }
+    timers.startSingleTimer(STATUS_TIMER, new RetryStatus(status, attempt), delay);
+  }
+
+  private Behavior<Command> onRetryStatus(RetryStatus retry) {
+    context.pipeToSelf(java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> workflow.writeStatus(retry.status()).isEmpty(), deps.blocking()),
+        (written, failure) -> new StatusRetried(retry.status(), retry.attempt(), failure == null && written));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onStatusRetried(StatusRetried retried) {
+    if (retried.written()) {
+      context.getLog().info("volume {}: status object {} written after {} retries", target,
+          retried.status().objectName(), retried.attempt());
+    } else {
+      retryStatusLater(retried.status(), retried.attempt() + 1);
+    }
+    return Behaviors.same();
   }
 
   private Behavior<Command> describe(Describe d, String state, MountedVolume volume) {

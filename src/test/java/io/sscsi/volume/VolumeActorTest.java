@@ -54,7 +54,13 @@ class VolumeActorTest {
   static final class RecordingStatuses implements PodStatusStore {
     final List<PodStatus> upserts = new CopyOnWriteArrayList<>();
     final List<String> deletes = new CopyOnWriteArrayList<>();
-    @Override public void upsert(PodStatus status) { upserts.add(status); }
+    final java.util.concurrent.atomic.AtomicInteger failuresLeft = new java.util.concurrent.atomic.AtomicInteger();
+    @Override public void upsert(PodStatus status) {
+      if (failuresLeft.getAndDecrement() > 0) {
+        throw new DriverException(FailureKind.API_UNAVAILABLE, "API server answered 500");
+      }
+      upserts.add(status);
+    }
     @Override public void delete(String ns, String name) { deletes.add(ns + "/" + name); }
   }
 
@@ -125,6 +131,24 @@ class VolumeActorTest {
     assertTrue(mounter.mounted.isEmpty());
     assertFalse(Files.exists(target));
     assertTrue(statuses.upserts.isEmpty());
+  }
+
+  @Test
+  void aStatusTheApiServerRefusesIsRetriedWithoutFailingThePublish() throws Exception {
+    statuses.failuresLeft.set(2);
+    Path target = dir.resolve("api-down");
+    TestProbe<StatusReply<Done>> replies = testKit.createTestProbe();
+
+    router.tell(new VolumeRouter.Publish(request(target), replies.getRef()));
+    providers.expectMessageClass(ProviderRegistry.Mount.class).replyTo().tell(StatusReply.success(content("ok")));
+
+    assertTrue(replies.receiveMessage().isSuccess(), "the files are correct: the publish succeeds");
+    assertEquals("ok", Files.readString(target.resolve("key")));
+    assertTrue(statuses.upserts.isEmpty());
+    replies.awaitAssert(Duration.ofSeconds(10), () -> {
+      assertEquals(1, statuses.upserts.size(), "written by the actor's retries (1 s, then 2 s)");
+      return null;
+    });
   }
 
   @Test
