@@ -103,6 +103,10 @@ public final class DriverCommand implements Callable<Integer> {
   @Option(names = "--pprof-port", description = "accepted for compatibility; unused")
   Integer pprofPort;
 
+  @Option(names = "--kubelet-dir", paramLabel = "DIR",
+      description = "kubelet's root directory (default /var/lib/kubelet): volumes still mounted under DIR/pods are recovered at start")
+  String kubeletDir;
+
   @Option(names = "--local-classes", paramLabel = "DIR",
       description = "local mode, no cluster: read SecretProviderClass manifests from DIR instead of the API server")
   String localClasses;
@@ -134,6 +138,7 @@ public final class DriverCommand implements Callable<Integer> {
     if (localState != null) o.put(p + "local-state", localState);
     if (noTmpfs) o.put(p + "tmpfs", false);
     if (metricsAddr != null) o.put(p + "metrics-addr", metricsAddr);
+    if (kubeletDir != null) o.put(p + "kubelet-dir", kubeletDir);
     if (adminAddr != null) o.put(p + "admin-addr", adminAddr);
     if (enableSecretRotation != null) o.put(p + "enable-secret-rotation", enableSecretRotation);
     if (rotationPollInterval != null) o.put(p + "rotation-poll-interval", GoDuration.hocon(rotationPollInterval));

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * java -cp <classpath> io.sscsi.Main ...} runs the same code as {@code java -jar target/sscsi.jar}
  * (which does not exist yet when tests run, before the package phase).
  */
-final class Jvm {
+public final class Jvm {
   private Jvm() {}
 
   /** What a finished CLI process printed. */
@@ -41,7 +41,7 @@ final class Jvm {
   }
 
   /** Starts a long-running child writing stdout and stderr to {@code log}. */
-  static Process start(Path log, String mainClass, String... args) throws IOException {
+  public static Process start(Path log, String mainClass, String... args) throws IOException {
     return new ProcessBuilder(command(mainClass, args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
@@ -68,7 +68,7 @@ final class Jvm {
     }
   }
 
-  static void kill(Process p) throws InterruptedException {
+  public static void kill(Process p) throws InterruptedException {
     if (p != null) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
@@ -76,7 +76,7 @@ final class Jvm {
     }
   }
 
-  static String log(Path log) {
+  public static String log(Path log) {
     try {
       return Files.exists(log) ? Files.readString(log) : "(no log)";
     } catch (IOException e) {
