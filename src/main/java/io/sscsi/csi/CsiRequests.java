@@ -22,6 +22,13 @@ public final class CsiRequests {
   public static final String EPHEMERAL = "csi.storage.k8s.io/ephemeral";
   public static final String SERVICE_ACCOUNT_TOKENS = "csi.storage.k8s.io/serviceAccount.tokens";
   private static final int MAX_TARGET_PATH = 4096;
+  /**
+   * Bounds on volume_context, far above what kubelet sends (a handful of keys plus the pod's
+   * service-account tokens): a pod spec may not flood providers and logs through volumeAttributes.
+   * 256 KiB is also Kubernetes' limit on all annotations of one object.
+   */
+  static final int MAX_VOLUME_CONTEXT_KEYS = 1024;
+  static final int MAX_VOLUME_CONTEXT_CHARS = 256 * 1024;
 
   private CsiRequests() {}
 
@@ -33,6 +40,12 @@ public final class CsiRequests {
         r.getVolumeCapability().getAccessTypeCase() != VolumeCapability.AccessTypeCase.BLOCK,
         "block access is not supported: secrets are mounted as files");
     require(r.getVolumeContextCount() > 0, "volume attributes missing in request");
+    require(r.getVolumeContextCount() <= MAX_VOLUME_CONTEXT_KEYS, "volume attributes have "
+        + r.getVolumeContextCount() + " keys, more than the " + MAX_VOLUME_CONTEXT_KEYS + " allowed");
+    long chars = r.getVolumeContextMap().entrySet().stream()
+        .mapToLong(e -> e.getKey().length() + (long) e.getValue().length()).sum();
+    require(chars <= MAX_VOLUME_CONTEXT_CHARS, "volume attributes hold " + chars
+        + " characters, more than the " + MAX_VOLUME_CONTEXT_CHARS + " allowed");
     require(r.getReadonly(), "readonly is not true in request: mount the volume with readOnly: true");
     Map<String, String> ctx = r.getVolumeContextMap();
     String className = attribute(ctx, CLASS_ATTRIBUTE, "set volumeAttributes.secretProviderClass");

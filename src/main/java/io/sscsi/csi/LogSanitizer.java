@@ -15,6 +15,8 @@ import java.util.Map;
  */
 public final class LogSanitizer {
   static final String STRIPPED = "***stripped***";
+  /** A request is rendered to at most this many characters: a huge request must not flood the log. */
+  static final int MAX_CHARS = 4096;
 
   private LogSanitizer() {}
 
@@ -38,6 +40,9 @@ public final class LogSanitizer {
       }
     }
     String text = TextFormat.shortDebugString(b.build());
+    if (text.length() > MAX_CHARS) {
+      text = text.substring(0, MAX_CHARS) + "...(" + text.length() + " characters)";
+    }
     return secrets == null ? text : text + " secrets: <" + secretKeys + " keys>";
   }
 

@@ -41,7 +41,10 @@ public final class DriverException extends RuntimeException {
           FailureKind.PROVIDER_TIMEOUT, "provider " + provider + " did not answer in time", e);
     }
     String detail = status.getDescription() == null ? "" : ": " + status.getDescription();
-    if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED && detail.contains("larger than max")) {
+    // Go providers' channel says "received message larger than max", grpc-java's (ours) says
+    // "gRPC message exceeds maximum size N: M"; both mean our max receive size was hit.
+    if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED
+        && (detail.contains("larger than max") || detail.contains("exceeds maximum size"))) {
       detail += " (raise --max-call-recv-msg-size)";
     }
     Status.Code code = status.getCode() == Status.Code.UNKNOWN ? null : status.getCode();
