@@ -9,6 +9,7 @@ import io.sscsi.k8s.KubeConnection;
 import io.sscsi.k8s.KubePodStatusStore;
 import io.sscsi.admin.Readiness;
 import io.sscsi.k8s.KubeClassCache;
+import io.sscsi.k8s.KubeEventRecorder;
 import io.sscsi.k8s.KubeReachability;
 import io.sscsi.sync.ActorSecretSync;
 import io.sscsi.local.LocalMode;
@@ -202,9 +203,10 @@ public final class DriverCommand implements Callable<Integer> {
           KubeClientFactory.Settings.defaults(settings.kubeconfig(), SscsiVersion.current()));
       KubeClassCache classes = new KubeClassCache(kube);
       KubeReachability reachability = new KubeReachability(kube, java.time.Duration.ofSeconds(10));
+      KubeEventRecorder recorder = new KubeEventRecorder(kube, settings.nodeId());
       edges = new Guardian.Edges(classes, new KubePodStatusStore(kube), mounter,
           ActorSecretSync.starter(kube, settings.nodeId()), classes,
-          new Readiness().add("api-server", reachability::problem));
+          new Readiness().add("api-server", reachability::problem), recorder::warnPod);
     }
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings, edges, started), "sscsi", config);

@@ -217,6 +217,9 @@ public final class VolumeActor {
     }
     context.getLog().warn("volume {}: {} refresh from provider {} failed, keeping the mounted content: {}",
         target, done.trigger(), done.previous().provider(), error.getMessage());
+    java.util.concurrent.CompletableFuture.runAsync(() -> deps.events().warning(done.previous().pod(),
+        "MountRotationFailed", "refreshing secrets from provider " + done.previous().provider()
+            + " failed, the mounted content is kept: " + error.getMessage()), deps.blocking());
     reply(done.replyTo(), StatusReply.success(Done.getInstance())); // kubernetes#121271
     armTimer();
     return stash.unstashAll(mounted(done.previous().withFailure(Instant.now(), error.getMessage())));

@@ -5,6 +5,7 @@ import io.sscsi.fs.Mounter;
 import io.sscsi.provider.ProviderRegistry;
 import io.sscsi.spc.PodStatusStore;
 import io.sscsi.spc.ProviderClassSource;
+import io.sscsi.spc.PodEvents;
 import io.sscsi.spc.SecretSync;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -15,6 +16,7 @@ import org.apache.pekko.actor.typed.Scheduler;
  *
  * @param blocking the dedicated dispatcher for blocking file, mount and API work
  * @param secretSync told when a volume's content changed or went away
+ * @param events Warning events on pods (blocking: call on {@code blocking})
  */
 public record VolumeDeps(
     ProviderClassSource classes,
@@ -25,4 +27,5 @@ public record VolumeDeps(
     Executor blocking,
     Scheduler scheduler,
     VolumeSettings settings,
-    SecretSync secretSync) {}
+    SecretSync secretSync,
+    PodEvents events) {}

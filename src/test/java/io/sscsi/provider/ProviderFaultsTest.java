@@ -91,6 +91,32 @@ class ProviderFaultsTest {
   }
 
   @Test
+  void aProviderProcessKilledMidCallFailsThePublishPromptlyAndLeavesNothing() throws Exception {
+    cluster.secretProviderClass("ns", "crashing", "crashing", Map.of("objects", "x"));
+    Path socket = driver.providerDir.resolve("crashing.sock");
+    Path log = Files.createTempFile("crashing-provider", ".log");
+    Process provider = io.sscsi.cli.Jvm.start(log, "io.sscsi.cli.ExitingProvider", socket.toString());
+    try {
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (!Files.exists(socket) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      long start = System.nanoTime();
+      Status status = publish("crashing", "k1");
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertEquals(Status.Code.UNAVAILABLE, status.getCode(), status.toString());
+      assertTrue(ms < 5_000, "answered when the provider died, not at a deadline: " + ms + " ms");
+      assertEquals(3, provider.waitFor(), "the provider process died inside Mount");
+      assertTrue(driver.mounts().isEmpty(), "no mount left");
+      assertFalse(Files.exists(driver.target("k1", "v")), "no directory left");
+    } finally {
+      io.sscsi.cli.Jvm.kill(provider);
+      Files.deleteIfExists(socket);
+      Files.deleteIfExists(log);
+    }
+  }
+
+  @Test
   void aHangingProviderDoesNotSlowAnotherOne() throws Exception {
     cluster.secretProviderClass("ns", "hangs", "hangs", Map.of("objects", "x"));
     cluster.secretProviderClass("ns", "healthy", "healthy", Map.of("objects", "x"));

@@ -56,7 +56,8 @@ public final class DriverHarness implements AutoCloseable {
     var kube = KubeTestConnections.of(client);
     classCache = new KubeClassCache(kube);
     Guardian.Edges edges = new Guardian.Edges(classCache, new KubePodStatusStore(kube), mounter,
-        io.sscsi.sync.ActorSecretSync.starter(kube, "node-1"), classCache, new io.sscsi.admin.Readiness());
+        io.sscsi.sync.ActorSecretSync.starter(kube, "node-1"), classCache, new io.sscsi.admin.Readiness(),
+        new io.sscsi.k8s.KubeEventRecorder(kube, "node-1")::warnPod);
     CompletableFuture<Guardian.Started> whenStarted = new CompletableFuture<>();
     system = ActorSystem.create(Guardian.create(DriverSettings.from(config), edges, whenStarted),
         "sscsi-test", config);

@@ -165,6 +165,9 @@ class RotationTest {
       assertEquals(Status.Code.OK, publish(republishDriver, "flaky", "f1").getCode(), "kubernetes#121271: never fail a republish");
       assertEquals("v1", Files.readString(republishDriver.target("f1", "v").resolve("key")));
       assertTrue(provider.requests.size() >= 2, "the refresh was tried");
+      eventually(Duration.ofSeconds(5), () -> client.v1().events().inNamespace("ns").list().getItems().stream()
+          .anyMatch(e -> "MountRotationFailed".equals(e.getReason()) && "pod-f1".equals(e.getInvolvedObject().getName())
+              && e.getMessage().contains("vault sealed")), "a Warning event on the pod says the refresh failed");
     } finally {
       try (CsiClient csi = republishDriver.client()) {
         csi.unpublish("v", republishDriver.target("f1", "v"));

@@ -78,7 +78,8 @@ class VolumeActorTest {
         (ns, name) -> new ProviderClass(ns, name, "vault", Map.of("role", "r"), List.of()),
         statuses, mounter, new AtomicWriter(), providers.getRef(),
         testKit.system().executionContext(), testKit.system().scheduler(),
-        new VolumeSettings("node-1", 0, Duration.ofSeconds(5)), io.sscsi.spc.SecretSync.DISABLED);
+        new VolumeSettings("node-1", 0, Duration.ofSeconds(5)), io.sscsi.spc.SecretSync.DISABLED,
+        io.sscsi.spc.PodEvents.NONE);
     router = testKit.spawn(VolumeRouter.create(deps));
   }
 
