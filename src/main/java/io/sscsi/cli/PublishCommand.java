@@ -26,7 +26,10 @@ import tools.jackson.databind.json.JsonMapper;
 @Command(name = "publish", mixinStandardHelpOptions = true,
     description = "Call NodePublishVolume on a driver as kubelet does for a pod's inline volume")
 public final class PublishCommand implements Callable<Integer> {
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** Built on first use: picocli creates every subcommand, and the driver should not pay for this one's Jackson. */
+  private static final class Json {
+    static final JsonMapper MAPPER = JsonMapper.builder().build();
+  }
 
   @Option(names = "--endpoint", defaultValue = "unix:///tmp/csi.sock", description = "the driver's CSI socket (default: ${DEFAULT-VALUE})")
   String endpoint;
@@ -105,7 +108,7 @@ public final class PublishCommand implements Callable<Integer> {
     }
     JsonNode node;
     try {
-      node = JSON.readTree(json);
+      node = Json.MAPPER.readTree(json);
     } catch (JacksonException e) {
       node = null;
     }

@@ -25,7 +25,10 @@ import tools.jackson.databind.json.JsonMapper;
 @Command(name = "volumes", mixinStandardHelpOptions = true,
     description = "List the volumes a running driver has mounted (from its admin endpoint)")
 public final class VolumesCommand implements Callable<Integer> {
-  private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** Built on first use: picocli creates every subcommand, and the driver should not pay for this one's Jackson. */
+  private static final class Json {
+    static final JsonMapper MAPPER = JsonMapper.builder().build();
+  }
 
   @Option(names = "--admin-addr", defaultValue = "127.0.0.1:8096", description = "the driver's admin endpoint (default ${DEFAULT-VALUE})")
   String adminAddr;
@@ -54,7 +57,7 @@ public final class VolumesCommand implements Callable<Integer> {
           + e.getClass().getSimpleName() + "); is the driver running with --admin-addr?");
       return 1;
     }
-    spec.commandLine().getOut().print(json ? body : table(JSON.readTree(body)));
+    spec.commandLine().getOut().print(json ? body : table(Json.MAPPER.readTree(body)));
     spec.commandLine().getOut().flush();
     return 0;
   }

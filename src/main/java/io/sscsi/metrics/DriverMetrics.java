@@ -68,10 +68,7 @@ public final class DriverMetrics {
         "kamon.prometheus.include-environment-tags = no",
         "kamon.prometheus.buckets.custom { \"" + ROTATION_DURATION + "\" = " + buckets
             + ", \"" + SECRET_SYNC_DURATION + "\" = " + buckets + " }",
-        "kamon.trace.sampler = never",
-        "kamon.modules.host-metrics.enabled = no",
-        "kamon.modules.process-metrics.enabled = no",
-        "kamon.modules.jvm-metrics.enabled = no"));
+        "kamon.trace.sampler = never"));
   }
 
   /** The Prometheus text of the latest tick, with upstream's names. */
