@@ -20,6 +20,7 @@ import io.sscsi.provider.ProviderRegistry;
 import io.sscsi.spc.PodStatusStore;
 import io.sscsi.spc.ProviderClassSource;
 import io.sscsi.spc.ClassChanges;
+import io.sscsi.spc.NodePublishSecrets;
 import io.sscsi.spc.PodEvents;
 import io.sscsi.spc.SecretSync;
 import io.sscsi.volume.VolumeDeps;
@@ -49,10 +50,11 @@ public final class Guardian {
   /** Outside parts the guardian wires in (fabric8-backed in a cluster, files in local mode). */
   public record Edges(ProviderClassSource classes, PodStatusStore statuses, Mounter mounter,
       Function<ActorContext<?>, SecretSync> secretSync, ClassChanges classChanges, Readiness readiness,
-      PodEvents events) {
-    /** Without Secret sync, class change notifications, pod events and readiness checks of their own. */
+      PodEvents events, NodePublishSecrets publishSecrets) {
+    /** Without Secret sync, watches, pod events and readiness checks of their own (local mode). */
     public Edges(ProviderClassSource classes, PodStatusStore statuses, Mounter mounter) {
-      this(classes, statuses, mounter, ctx -> SecretSync.DISABLED, ClassChanges.NONE, new Readiness(), PodEvents.NONE);
+      this(classes, statuses, mounter, ctx -> SecretSync.DISABLED, ClassChanges.NONE, new Readiness(), PodEvents.NONE,
+          NodePublishSecrets.NONE);
     }
   }
 
@@ -78,9 +80,12 @@ public final class Guardian {
       ActorRef<ProviderRegistry.Command> providers = ctx.spawn(
           ProviderRegistry.create(settings.providers(), providerHealth), "provider-registry", blockingSelector);
       VolumeDeps deps = new VolumeDeps(edges.classes(), edges.statuses(), edges.mounter(), new AtomicWriter(),
-          providers, blocking, ctx.getSystem().scheduler(), settings.volumes(), edges.secretSync().apply(ctx), edges.events());
+          providers, blocking, ctx.getSystem().scheduler(), settings.volumes(), edges.secretSync().apply(ctx), edges.events(),
+          edges.publishSecrets());
       ActorRef<VolumeRouter.Command> router = ctx.spawn(VolumeRouter.create(deps), "volume-router");
       edges.classChanges().subscribe((namespace, name) -> router.tell(new VolumeRouter.ClassChanged(namespace, name)));
+      edges.publishSecrets().subscribe(
+          (namespace, name) -> router.tell(new VolumeRouter.PublishSecretChanged(namespace, name)));
       UnixSocketServer server;
       try {
         server = CsiServer.start(settings.socket(),

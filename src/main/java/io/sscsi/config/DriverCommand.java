@@ -10,6 +10,7 @@ import io.sscsi.k8s.KubePodStatusStore;
 import io.sscsi.admin.Readiness;
 import io.sscsi.k8s.KubeClassCache;
 import io.sscsi.k8s.KubeEventRecorder;
+import io.sscsi.k8s.KubeNodePublishSecrets;
 import io.sscsi.k8s.KubeReachability;
 import io.sscsi.sync.ActorSecretSync;
 import io.sscsi.local.LocalMode;
@@ -206,7 +207,8 @@ public final class DriverCommand implements Callable<Integer> {
       KubeEventRecorder recorder = new KubeEventRecorder(kube, settings.nodeId());
       edges = new Guardian.Edges(classes, new KubePodStatusStore(kube), mounter,
           ActorSecretSync.starter(kube, settings.nodeId()), classes,
-          new Readiness().add("api-server", reachability::problem), recorder::warnPod);
+          new Readiness().add("api-server", reachability::problem), recorder::warnPod,
+          new KubeNodePublishSecrets(kube, settings.driverName()));
     }
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings, edges, started), "sscsi", config);

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param lastSuccess when the provider last answered successfully for it
  * @param lastAttempt when a refresh was last tried
  * @param lastError why the last refresh failed, if it did (no secret in it)
+ * @param secretRef the name of the pod's nodePublishSecretRef Secret, when it has one
  * @param recovered adopted after a driver restart and not republished by kubelet since: the
  *     request is rebuilt from the status object (no tokens), so the volume does not refresh on its own
  */
@@ -28,6 +29,7 @@ public record MountedVolume(
     Instant lastSuccess,
     Instant lastAttempt,
     Optional<String> lastError,
+    Optional<String> secretRef,
     boolean recovered) {
 
   public MountedVolume {
@@ -35,8 +37,8 @@ public record MountedVolume(
   }
 
   static MountedVolume fetched(PublishRequest request, ProviderClass spc, Map<String, String> versions, int files,
-      Instant at) {
-    return new MountedVolume(request, spc, versions, files, at, at, Optional.empty(), false);
+      Instant at, Optional<String> secretRef) {
+    return new MountedVolume(request, spc, versions, files, at, at, Optional.empty(), secretRef, false);
   }
 
   /** A volume found mounted at start, described by its status object; its payload was written at {@code at}. */
@@ -49,15 +51,15 @@ public record MountedVolume(
     PublishRequest request = new PublishRequest("", target, status.className(), status.podName(),
         status.podNamespace(), status.podUid(), context, Map.of());
     ProviderClass spc = new ProviderClass(status.podNamespace(), status.className(), "", Map.of(), java.util.List.of());
-    return new MountedVolume(request, spc, status.objectVersions(), 0, at, at, Optional.empty(), true);
+    return new MountedVolume(request, spc, status.objectVersions(), 0, at, at, Optional.empty(), Optional.empty(), true);
   }
 
   MountedVolume withRequest(PublishRequest fresh) {
-    return new MountedVolume(fresh, spc, versions, fileCount, lastSuccess, lastAttempt, lastError, false);
+    return new MountedVolume(fresh, spc, versions, fileCount, lastSuccess, lastAttempt, lastError, secretRef, false);
   }
 
   MountedVolume withFailure(Instant at, String error) {
-    return new MountedVolume(request, spc, versions, fileCount, lastSuccess, at, Optional.of(error), recovered);
+    return new MountedVolume(request, spc, versions, fileCount, lastSuccess, at, Optional.of(error), secretRef, recovered);
   }
 
   String provider() {

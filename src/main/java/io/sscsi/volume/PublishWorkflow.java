@@ -37,7 +37,7 @@ final class PublishWorkflow {
   }
 
   /** What the first stage did to the target, so that a failure can undo exactly that. */
-  private record Prepared(ProviderClass spc, boolean createdDir, boolean mountedNow) {}
+  private record Prepared(ProviderClass spc, boolean createdDir, boolean mountedNow, java.util.Optional<String> secretRef) {}
 
   /**
    * A finished publish or refresh: the volume now, whether its files changed on disk, and the
@@ -53,7 +53,7 @@ final class PublishWorkflow {
    */
   CompletionStage<Outcome> run(PublishRequest request, MountedVolume previous) {
     Path target = request.targetPath();
-    return CompletableFuture.supplyAsync(() -> prepare(request), deps.blocking())
+    return CompletableFuture.supplyAsync(() -> prepare(request, previous), deps.blocking())
         .thenCompose(prepared -> fetchAndWrite(request, prepared, previous)
             .<CompletionStage<Outcome>>handle((outcome, failure) -> {
               if (failure == null) {
@@ -79,8 +79,11 @@ final class PublishWorkflow {
     }, deps.blocking());
   }
 
-  private Prepared prepare(PublishRequest request) {
+  private Prepared prepare(PublishRequest request, MountedVolume previous) {
     ProviderClass spc = deps.classes().get(request.podNamespace(), request.className());
+    java.util.Optional<String> secretRef = previous != null ? previous.secretRef()
+        : request.secrets().isEmpty() ? java.util.Optional.empty()
+        : deps.publishSecrets().refOf(request.podNamespace(), request.podName(), request.className());
     if (!ProviderSockets.validName(spc.provider())) {
       throw new DriverException(FailureKind.SPC_INVALID, "invalid provider \"" + spc.provider()
           + "\" in SecretProviderClass " + spc.namespace() + "/" + spc.name());
@@ -109,9 +112,9 @@ final class PublishWorkflow {
         mountedNow = true;
       }
     } catch (RuntimeException e) {
-      undo(target, new Prepared(spc, createdDir, false), e);
+      undo(target, new Prepared(spc, createdDir, false, secretRef), e);
     }
-    return new Prepared(spc, createdDir, mountedNow);
+    return new Prepared(spc, createdDir, mountedNow, secretRef);
   }
 
   private CompletionStage<Outcome> fetchAndWrite(PublishRequest request, Prepared prepared, MountedVolume previous) {
@@ -131,7 +134,8 @@ final class PublishWorkflow {
             request.className(), deps.settings().nodeId(), request.targetPath().toString(), result.versions());
         pending = writeStatus(status);
       }
-      MountedVolume volume = MountedVolume.fetched(request, spc, result.versions(), result.files().size(), Instant.now());
+      MountedVolume volume = MountedVolume.fetched(request, spc, result.versions(), result.files().size(), Instant.now(),
+          prepared.secretRef());
       return new Outcome(volume, previous == null || changed, pending);
     }, deps.blocking());
   }

@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * Pure: whether a mounted volume asks its provider again. Three triggers reach a mounted volume:
  * kubelet's republish (CSIDriver {@code requiresRepublish}, fresh tokens each time), the volume's own
- * jittered timer, and a change of its SecretProviderClass. Unlike upstream, which measures the
+ * jittered timer, and a change of its SecretProviderClass or of its nodePublishSecretRef Secret. Unlike upstream, which measures the
  * interval from the last content change (and so calls the provider on every republish once content
  * is stable), the interval runs from the last successful provider call: at most one call per
  * interval per volume.
@@ -15,7 +15,7 @@ import java.util.Optional;
 public final class RefreshPolicy {
   private RefreshPolicy() {}
 
-  public enum Trigger { REPUBLISH, TIMER, CLASS_CHANGED }
+  public enum Trigger { REPUBLISH, TIMER, CLASS_CHANGED, SECRET_CHANGED }
 
   public enum Decision {
     /** Ask the provider now. */
@@ -40,7 +40,7 @@ public final class RefreshPolicy {
     if (trigger != Trigger.REPUBLISH && tokensExpireAt.isPresent() && !now.isBefore(tokensExpireAt.get())) {
       return Decision.SKIP_TOKENS_EXPIRED;
     }
-    if (trigger == Trigger.CLASS_CHANGED) {
+    if (trigger == Trigger.CLASS_CHANGED || trigger == Trigger.SECRET_CHANGED) {
       return Decision.REFRESH;
     }
     return now.isBefore(lastSuccess.plus(interval)) ? Decision.SKIP_TOO_SOON : Decision.REFRESH;

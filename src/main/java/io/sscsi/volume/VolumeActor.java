@@ -47,6 +47,9 @@ public final class VolumeActor {
   /** For the admin endpoint: how this volume is now. Answered in every state, never stashed. */
   public record Describe(ActorRef<VolumeView> replyTo) implements Command {}
 
+  /** The nodePublishSecretRef Secret {@code namespace/name} (labelled used=true) changed. */
+  public record PublishSecretChanged(String namespace, String name) implements Command {}
+
   /** The rotation timer fired. */
   record TimerRefresh() implements Command {}
 
@@ -125,6 +128,9 @@ public final class VolumeActor {
         .onMessage(TimerRefresh.class, tick -> maybeRefresh(volume, Trigger.TIMER))
         .onMessage(ClassChanged.class, changed -> changed.namespace().equals(volume.spc().namespace())
             && changed.name().equals(volume.spc().name()) ? maybeRefresh(volume, Trigger.CLASS_CHANGED) : Behaviors.same())
+        .onMessage(PublishSecretChanged.class, changed -> changed.namespace().equals(volume.request().podNamespace())
+            && volume.secretRef().filter(changed.name()::equals).isPresent()
+            ? maybeRefresh(volume, Trigger.SECRET_CHANGED) : Behaviors.same())
         .onMessage(Unpublish.class, call -> startUnpublish(call, volume))
         .onMessage(Describe.class, d -> describe(d, volume.recovered() ? "recovered" : "mounted", volume))
         .onMessage(RetryStatus.class, this::onRetryStatus)
@@ -164,7 +170,7 @@ public final class VolumeActor {
     }
     Decision decision = decide(trigger, volume);
     if (decision == Decision.REFRESH) {
-      return run(trigger, volume.request(), volume, null);
+      return run(trigger, withWatchedSecrets(volume), volume, null);
     }
     if (decision == Decision.SKIP_TOKENS_EXPIRED) {
       context.getLog().info("volume {}: {} refresh skipped, the pod's service-account tokens have expired;"
@@ -172,6 +178,26 @@ public final class VolumeActor {
     }
     armTimer();
     return Behaviors.same();
+  }
+
+  /**
+   * The last request, with the nodePublishSecretRef data replaced by the watched Secret's current
+   * data when there is one (kubelet's service-account tokens, if they came in the secrets, are kept).
+   */
+  private PublishRequest withWatchedSecrets(MountedVolume volume) {
+    PublishRequest r = volume.request();
+    return volume.secretRef()
+        .flatMap(name -> deps.publishSecrets().data(r.podNamespace(), name))
+        .map(data -> {
+          java.util.Map<String, String> secrets = new java.util.HashMap<>(data);
+          String tokens = r.secrets().get(ServiceAccountTokens.KEY);
+          if (tokens != null) {
+            secrets.put(ServiceAccountTokens.KEY, tokens);
+          }
+          return new PublishRequest(r.volumeId(), r.targetPath(), r.className(), r.podName(), r.podNamespace(),
+              r.podUid(), r.volumeContext(), secrets);
+        })
+        .orElse(r);
   }
 
   private Decision decide(Trigger trigger, MountedVolume volume) {

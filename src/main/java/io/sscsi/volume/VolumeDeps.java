@@ -5,6 +5,7 @@ import io.sscsi.fs.Mounter;
 import io.sscsi.provider.ProviderRegistry;
 import io.sscsi.spc.PodStatusStore;
 import io.sscsi.spc.ProviderClassSource;
+import io.sscsi.spc.NodePublishSecrets;
 import io.sscsi.spc.PodEvents;
 import io.sscsi.spc.SecretSync;
 import java.util.concurrent.Executor;
@@ -17,6 +18,7 @@ import org.apache.pekko.actor.typed.Scheduler;
  * @param blocking the dedicated dispatcher for blocking file, mount and API work
  * @param secretSync told when a volume's content changed or went away
  * @param events Warning events on pods (blocking: call on {@code blocking})
+ * @param publishSecrets nodePublishSecretRef lookups and the watch of Secrets labelled used=true
  */
 public record VolumeDeps(
     ProviderClassSource classes,
@@ -28,4 +30,5 @@ public record VolumeDeps(
     Scheduler scheduler,
     VolumeSettings settings,
     SecretSync secretSync,
-    PodEvents events) {}
+    PodEvents events,
+    NodePublishSecrets publishSecrets) {}

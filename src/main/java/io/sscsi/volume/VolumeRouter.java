@@ -33,6 +33,9 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
   /** A SecretProviderClass changed: every volume mounted from it refreshes (when rotation is on). */
   public record ClassChanged(String namespace, String name) implements Command {}
 
+  /** A watched nodePublishSecretRef Secret changed: volumes using it refresh (when rotation is on). */
+  public record PublishSecretChanged(String namespace, String name) implements Command {}
+
   /** Every volume actor alive, for the admin endpoint to ask each for its {@link VolumeView}. */
   public record ListVolumes(ActorRef<java.util.List<ActorRef<VolumeActor.Command>>> replyTo) implements Command {}
 
@@ -83,6 +86,11 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
         .onMessage(Publish.class, p -> route(p.request().targetPath(), new VolumeActor.Publish(p.request(), p.replyTo())))
         .onMessage(Unpublish.class, u -> route(u.targetPath(), new VolumeActor.Unpublish(u.replyTo())))
         .onMessage(ClassChanged.class, this::onClassChanged)
+        .onMessage(PublishSecretChanged.class, changed -> {
+          VolumeActor.PublishSecretChanged message = new VolumeActor.PublishSecretChanged(changed.namespace(), changed.name());
+          volumes.values().stream().filter(e -> !e.passivating).forEach(e -> e.ref.tell(message));
+          return this;
+        })
         .onMessage(ListVolumes.class, l -> {
           l.replyTo().tell(volumes.values().stream().map(e -> e.ref).toList());
           return this;

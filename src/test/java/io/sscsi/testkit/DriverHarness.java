@@ -38,6 +38,7 @@ public final class DriverHarness implements AutoCloseable {
   public final Guardian.Started started;
   private final JnrMounter mounter = new JnrMounter();
   private final KubeClassCache classCache;
+  private io.sscsi.k8s.KubeNodePublishSecrets publishSecrets;
 
   private DriverHarness(KubernetesClient client, Map<String, Object> overrides, Path existingRoot) throws IOException {
     root = existingRoot != null ? existingRoot : Files.createTempDirectory("sscsi-test-");
@@ -57,7 +58,8 @@ public final class DriverHarness implements AutoCloseable {
     classCache = new KubeClassCache(kube);
     Guardian.Edges edges = new Guardian.Edges(classCache, new KubePodStatusStore(kube), mounter,
         io.sscsi.sync.ActorSecretSync.starter(kube, "node-1"), classCache, new io.sscsi.admin.Readiness(),
-        new io.sscsi.k8s.KubeEventRecorder(kube, "node-1")::warnPod);
+        new io.sscsi.k8s.KubeEventRecorder(kube, "node-1")::warnPod,
+        publishSecrets = new io.sscsi.k8s.KubeNodePublishSecrets(kube, "secrets-store.csi.k8s.io"));
     CompletableFuture<Guardian.Started> whenStarted = new CompletableFuture<>();
     system = ActorSystem.create(Guardian.create(DriverSettings.from(config), edges, whenStarted),
         "sscsi-test", config);
@@ -82,6 +84,7 @@ public final class DriverHarness implements AutoCloseable {
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().join();
     classCache.close();
+    publishSecrets.close();
   }
 
   /** Kubelet's target path for volume {@code volume} of pod {@code podUid}. */
@@ -112,6 +115,7 @@ public final class DriverHarness implements AutoCloseable {
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().join();
     classCache.close();
+    publishSecrets.close();
     for (MountEntry m : mounts()) {
       mounter.unmount(m.mountPoint());
     }

@@ -34,7 +34,10 @@ class RefreshPolicyTest {
         Arguments.of(TIMER,         true,    NOW.minusSeconds(600),   expired, SKIP_TOKENS_EXPIRED),
         Arguments.of(CLASS_CHANGED, true,    NOW.minusSeconds(1),     none,    REFRESH),
         Arguments.of(CLASS_CHANGED, true,    NOW.minusSeconds(1),     expired, SKIP_TOKENS_EXPIRED),
-        Arguments.of(CLASS_CHANGED, false,   NOW.minusSeconds(1),     none,    SKIP_ROTATION_OFF));
+        Arguments.of(CLASS_CHANGED, false,   NOW.minusSeconds(1),     none,    SKIP_ROTATION_OFF),
+        Arguments.of(SECRET_CHANGED, true,   NOW.minusSeconds(1),     none,    REFRESH),
+        Arguments.of(SECRET_CHANGED, true,   NOW.minusSeconds(1),     expired, SKIP_TOKENS_EXPIRED),
+        Arguments.of(SECRET_CHANGED, false,  NOW.minusSeconds(1),     none,    SKIP_ROTATION_OFF));
   }
 
   @ParameterizedTest

@@ -79,7 +79,7 @@ class VolumeActorTest {
         statuses, mounter, new AtomicWriter(), providers.getRef(),
         testKit.system().executionContext(), testKit.system().scheduler(),
         new VolumeSettings("node-1", 0, Duration.ofSeconds(5)), io.sscsi.spc.SecretSync.DISABLED,
-        io.sscsi.spc.PodEvents.NONE);
+        io.sscsi.spc.PodEvents.NONE, io.sscsi.spc.NodePublishSecrets.NONE);
     router = testKit.spawn(VolumeRouter.create(deps));
   }
 

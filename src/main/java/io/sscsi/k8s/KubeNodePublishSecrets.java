@@ -1,0 +1,100 @@
+package io.sscsi.k8s;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.sscsi.spc.NodePublishSecrets;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * nodePublishSecretRef Secrets through fabric8: the pod spec names the Secret, and an informer over
+ * Secrets labelled {@code secrets-store.csi.k8s.io/used=true} (in all namespaces; nothing else is
+ * watched) keeps their data and reports changes. Without list/watch RBAC on Secrets the watch stays
+ * off (one WARN) and volumes refresh with kubelet's last copy. Values never reach a log.
+ */
+public final class KubeNodePublishSecrets implements NodePublishSecrets, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KubeNodePublishSecrets.class);
+
+  private final KubeConnection connection;
+  private final String driverName;
+  private final SharedIndexInformer<Secret> informer;
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+
+  public KubeNodePublishSecrets(KubeConnection connection, String driverName) {
+    this.connection = connection;
+    this.driverName = driverName;
+    this.informer = connection.client().secrets().inAnyNamespace().withLabel(USED_LABEL, "true").runnableInformer(0);
+    informer.addEventHandler(new ResourceEventHandler<>() {
+      @Override public void onAdd(Secret secret) {}
+
+      @Override public void onUpdate(Secret before, Secret after) {
+        if (!Objects.equals(before.getData(), after.getData())) {
+          listeners.forEach(l -> l.changed(after.getMetadata().getNamespace(), after.getMetadata().getName()));
+        }
+      }
+
+      @Override public void onDelete(Secret secret, boolean unknown) {}
+    });
+    informer.start().whenComplete((ok, failure) -> {
+      if (failure != null) {
+        LOG.warn("watch of Secrets labelled {}=true not started ({}): volumes refresh with kubelet's last"
+            + " nodePublishSecretRef data", USED_LABEL, failure.getClass().getSimpleName());
+      }
+    });
+  }
+
+  @Override
+  public Optional<String> refOf(String namespace, String podName, String className) {
+    try {
+      Pod pod = connection.client().pods().inNamespace(namespace).withName(podName).get();
+      if (pod == null || pod.getSpec() == null || pod.getSpec().getVolumes() == null) {
+        return Optional.empty();
+      }
+      for (Volume v : pod.getSpec().getVolumes()) {
+        var csi = v.getCsi();
+        if (csi != null && driverName.equals(csi.getDriver()) && csi.getVolumeAttributes() != null
+            && className.equals(csi.getVolumeAttributes().get("secretProviderClass"))
+            && csi.getNodePublishSecretRef() != null) {
+          return Optional.ofNullable(csi.getNodePublishSecretRef().getName());
+        }
+      }
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      return Optional.empty(); // kubelet's republish still brings the data
+    }
+  }
+
+  @Override
+  public Optional<Map<String, String>> data(String namespace, String name) {
+    Secret secret = informer.getStore().getByKey(namespace + "/" + name);
+    if (secret == null) {
+      return Optional.empty();
+    }
+    Map<String, String> data = new TreeMap<>();
+    if (secret.getData() != null) {
+      secret.getData().forEach((k, v) -> data.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+    }
+    return Optional.of(data);
+  }
+
+  @Override
+  public void subscribe(Listener listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public void close() {
+    informer.close();
+  }
+}
