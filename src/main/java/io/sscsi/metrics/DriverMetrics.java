@@ -37,6 +37,7 @@ public final class DriverMetrics {
   public static final String PROVIDER_IN_FLIGHT = "sscsi_provider_calls_in_flight";
   public static final String PROVIDER_REJECTED = "sscsi_provider_calls_rejected_total";
   public static final String VOLUMES_MOUNTED = "sscsi_volumes_mounted";
+  public static final String ROTATION_SKIPPED = "sscsi_rotation_skipped_total";
 
   /** Kamon exposition name -> upstream name. */
   private static final Map<String, String> RENAMES = Map.of(
@@ -105,6 +106,11 @@ public final class DriverMetrics {
     Kamon.counter(ROTATION_ERROR)
         .withTags(tags("provider", provider, "error_type", errorType, "rotated", String.valueOf(rotated)))
         .increment();
+  }
+
+  /** A refresh the timer or a change asked for was skipped, and why (e.g. tokens expired). */
+  public static void rotationSkipped(String reason) {
+    Kamon.counter(ROTATION_SKIPPED).withTags(TagSet.of("reason", reason)).increment();
   }
 
   public static void secretSynced(String provider, Duration took) {

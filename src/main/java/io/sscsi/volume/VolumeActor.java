@@ -173,6 +173,7 @@ public final class VolumeActor {
       return run(trigger, withWatchedSecrets(volume), volume, null);
     }
     if (decision == Decision.SKIP_TOKENS_EXPIRED) {
+      DriverMetrics.rotationSkipped("tokens_expired");
       context.getLog().info("volume {}: {} refresh skipped, the pod's service-account tokens have expired;"
           + " kubelet's next republish brings fresh ones", target, trigger);
     }
