@@ -71,6 +71,7 @@ class DriverSigkillTest {
       driver.destroyForcibly(); // SIGKILL: no shutdown hook, no unpublish
       driver.waitFor();
       assertEquals(VOLUMES, mounts(root).size(), "the tmpfs volumes outlive the driver");
+      assertTrue(Files.exists(socket), "a killed driver leaves its socket file: the restart must remove it");
       int calls = provider.requests.size();
 
       driver = Jvm.start(root.resolve("driver-2.log"), "io.sscsi.Main", driverArgs);

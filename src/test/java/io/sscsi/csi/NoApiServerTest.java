@@ -18,7 +18,9 @@ class NoApiServerTest {
     KubernetesClient unreachable = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
         .withMasterUrl("http://127.0.0.1:1").withRequestRetryBackoffLimit(0)
         .withConnectionTimeout(1000).withRequestTimeout(2000).build()).build();
+    java.nio.file.Path socket;
     try (DriverHarness driver = DriverHarness.start(unreachable); CsiClient csi = driver.client()) {
+      socket = driver.socket;
       assertEquals("secrets-store.csi.k8s.io",
           csi.call(CsiMethods.GET_PLUGIN_INFO, GetPluginInfoRequest.getDefaultInstance()).getName());
       var target = driver.target("u", "v");
@@ -28,5 +30,6 @@ class NoApiServerTest {
     } finally {
       unreachable.close();
     }
+    assertFalse(java.nio.file.Files.exists(socket), "CoordinatedShutdown removed the socket file");
   }
 }
