@@ -22,7 +22,20 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
+    realCommonPool();
     System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * With 2 CPUs (a DaemonSet pod's usual share) the JDK's common pool has parallelism 1 and then
+   * runs every CompletableFuture callback it gets on a new thread (BENCHMARKS.md: ~3.5 threads per
+   * publish). Give it a real pool before anything uses it, unless the operator chose a value.
+   */
+  static void realCommonPool() {
+    String key = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
+    }
   }
 
   /** The parser with sscsi's conventions: one line per error, Go-style boolean flags. */
