@@ -133,10 +133,16 @@ class RotationTest {
       Thread.sleep(2_500);
       assertEquals(1, provider.requests.size(), "no timer refresh with expired tokens");
       var http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
-      String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
-          + timerDriver.started.metrics().getPort() + "/metrics")).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-      assertTrue(metrics.contains("sscsi_rotation_skipped_total{reason=\"tokens_expired\"}"), "the skip is counted");
+      var scrape = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+          + timerDriver.started.metrics().getPort() + "/metrics")).build();
+      eventually(Duration.ofSeconds(5), () -> {
+        try {
+          return http.send(scrape, java.net.http.HttpResponse.BodyHandlers.ofString()).body()
+              .contains("sscsi_rotation_skipped_total{reason=\"tokens_expired\"}");
+        } catch (Exception e) {
+          return false;
+        }
+      }, "the skip is counted (metrics refresh every 2 s)");
       csi.unpublish("v", timerDriver.target("e1", "v"));
     }
   }
