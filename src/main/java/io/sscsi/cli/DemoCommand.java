@@ -57,6 +57,8 @@ public final class DemoCommand implements Callable<Integer> {
   static final String CHANGED_OBJECT = "db-password";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(20);
+  /** The demo driver's --rotation-poll-interval: short, so the republish shows a refetch. */
+  private static final Duration ROTATION_INTERVAL = Duration.ofSeconds(1);
 
   @Option(names = "--examples", defaultValue = "examples", paramLabel = "DIR",
       description = "holds classes/ (SecretProviderClass manifests) and secrets/ (the source files) (default: ${DEFAULT-VALUE})")
@@ -158,7 +160,8 @@ public final class DemoCommand implements Callable<Integer> {
     List<String> driverArgs = new ArrayList<>(List.of("driver", "--endpoint", "unix://" + driverSocket,
         "--nodeid", "demo-node", "--local-classes", classes.toAbsolutePath().toString(),
         "--local-state", state.toString(), "--provider-volume", providerSocket.getParent().toString(),
-        "--additional-provider-volume-paths", ""));
+        "--additional-provider-volume-paths", "", "--enable-secret-rotation",
+        "--rotation-poll-interval=" + ROTATION_INTERVAL.toMillis() + "ms", "--metrics-addr=", "--admin-addr="));
     if (!root) {
       driverArgs.add("--no-tmpfs");
     }
@@ -184,6 +187,7 @@ public final class DemoCommand implements Callable<Integer> {
       run.useTarget();
       csi.call(CsiMethods.NODE_PUBLISH, KubeletRequests.publish(target, volumeId, className, pod, Optional.empty()),
           CALL_TIMEOUT);
+      long publishedAt = System.nanoTime();
       printVolume(target, root);
       Map<String, String> before = LocalPodStatusStore.readVersions(statusFile);
       printVersions(statusFile, work, before, null);
@@ -197,9 +201,13 @@ public final class DemoCommand implements Callable<Integer> {
       out.println("2. change     rewrote " + source.relativize(changed) + " in the provider's copy (" + secrets
           + " is not touched)");
 
-      out.println("3. republish  NodeUnpublishVolume + NodePublishVolume: a mounted volume is not re-fetched"
-          + " on a plain republish (rotation does that)");
-      csi.call(CsiMethods.NODE_UNPUBLISH, KubeletRequests.unpublish(volumeId, target), CALL_TIMEOUT);
+      out.println("3. republish  NodePublishVolume again, as kubelet repeats it (CSIDriver requiresRepublish): with"
+          + " --enable-secret-rotation the driver refetches once the rotation interval (" + ROTATION_INTERVAL.toMillis()
+          + " ms here) has passed");
+      long wait = ROTATION_INTERVAL.toNanos() + 300_000_000L - (System.nanoTime() - publishedAt);
+      if (wait > 0) {
+        Thread.sleep(wait / 1_000_000);
+      }
       csi.call(CsiMethods.NODE_PUBLISH, KubeletRequests.publish(target, volumeId, className, pod, Optional.empty()),
           CALL_TIMEOUT);
       printVolume(target, root);
