@@ -50,19 +50,9 @@ public final class RecoveryPlan {
     return steps;
   }
 
-  /** The pod uid of kubelet's {@code <podsDir>/<uid>/volumes/kubernetes.io~csi/<volume>/mount}, else "". */
+  /** The pod uid of kubelet's layout under {@code podsDir}, else "". */
   static String podUidOf(Path podsDir, Path target) {
-    Path rel;
-    try {
-      rel = podsDir.normalize().relativize(target.normalize());
-    } catch (IllegalArgumentException e) {
-      return "";
-    }
-    if (rel.getNameCount() == 5 && rel.getName(1).toString().equals("volumes")
-        && rel.getName(2).toString().equals("kubernetes.io~csi") && rel.getName(4).toString().equals("mount")
-        && !rel.getName(0).toString().equals("..")) {
-      return rel.getName(0).toString();
-    }
-    return "";
+    return KubeletTargetPath.parse(target).filter(k -> k.podsDir().equals(podsDir.normalize()))
+        .map(KubeletTargetPath::podUid).orElse("");
   }
 }

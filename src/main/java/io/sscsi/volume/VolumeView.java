@@ -30,19 +30,9 @@ public record VolumeView(
     objects = new TreeMap<>(objects);
   }
 
-  /** Kubelet's layout {@code .../pods/<uid>/volumes/kubernetes.io~csi/<volume>/mount}, else empty strings. */
-  static String[] podUidAndVolume(java.nio.file.Path target) {
-    int n = target.getNameCount();
-    if (n >= 6 && target.getFileName().toString().equals("mount")
-        && target.getName(n - 3).toString().equals("kubernetes.io~csi")
-        && target.getName(n - 4).toString().equals("volumes") && target.getName(n - 6).toString().equals("pods")) {
-      return new String[] {target.getName(n - 5).toString(), target.getName(n - 2).toString()};
-    }
-    return new String[] {"", ""};
-  }
-
   static VolumeView of(java.nio.file.Path target, String state, MountedVolume v, Instant nextRefresh) {
-    String[] ids = podUidAndVolume(target);
+    String[] ids = KubeletTargetPath.parse(target).map(k -> new String[] {k.podUid(), k.volumeName()})
+        .orElse(new String[] {"", ""});
     if (v == null) {
       return new VolumeView(target.toString(), ids[0], ids[1], "", "", "", "", state, Map.of(), null, null,
           "", "", null);
