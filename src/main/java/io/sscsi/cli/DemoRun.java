@@ -137,24 +137,12 @@ final class DemoRun {
       }
     }
     try {
-      deleteTree(work);
+      io.sscsi.fs.TreeDeleter.deleteTree(work);
     } catch (IOException e) {
       problems.add("cannot delete " + work + ": " + e.getMessage());
     }
     stopped = true;
     return problems;
-  }
-
-  /** Deletes the scratch directory; links are removed, never followed (Files.walk does not follow them). */
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 
   /** The last {@code lines} lines of a log, indented. */

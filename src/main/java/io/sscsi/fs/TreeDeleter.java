@@ -16,11 +16,11 @@ import java.util.EnumSet;
  * directory is a nested mount and is refused with an IOException rather than emptied. Entries that
  * vanish while we walk are ignored.
  */
-final class TreeDeleter {
+public final class TreeDeleter {
   private TreeDeleter() {}
 
   /** Deletes {@code root} and everything below it; a missing root is fine. */
-  static void deleteTree(Path root) throws IOException {
+  public static void deleteTree(Path root) throws IOException {
     walk(root, false);
   }
 

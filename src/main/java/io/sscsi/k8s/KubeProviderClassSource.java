@@ -62,7 +62,13 @@ public final class KubeProviderClassSource implements ProviderClassSource {
     return toProviderClass(namespace, name, spc.getSpec());
   }
 
-  static ProviderClass toProviderClass(String namespace, String name, SecretProviderClassSpec spec) {
+  /**
+   * A class's spec as the driver uses it, wherever the spec was read from (API server or a local
+   * manifest). Null entries and values are dropped.
+   *
+   * @throws DriverException SPC_INVALID when provider or parameters are missing
+   */
+  public static ProviderClass toProviderClass(String namespace, String name, SecretProviderClassSpec spec) {
     String provider = spec == null ? null : spec.provider();
     if (provider == null || provider.isBlank()) {
       throw new DriverException(

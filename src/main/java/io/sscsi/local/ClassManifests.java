@@ -1,9 +1,10 @@
 package io.sscsi.local;
 
+import io.sscsi.errors.DriverException;
+import io.sscsi.k8s.KubeProviderClassSource;
 import io.sscsi.k8s.model.SecretProviderClassSpec;
 import io.sscsi.spc.ProviderClass;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -103,49 +104,11 @@ public final class ClassManifests {
       classes.add(new Entry(namespace, name, source, null, "spec cannot be read: " + Yaml.problem(e)));
       return;
     }
-    String id = namespace + "/" + name;
-    if (spec == null || spec.provider() == null || spec.provider().isBlank()) {
-      classes.add(new Entry(namespace, name, source, null, "provider not set in " + id));
-      return;
+    try {
+      classes.add(new Entry(namespace, name, source, KubeProviderClassSource.toProviderClass(namespace, name, spec), null));
+    } catch (DriverException e) {
+      classes.add(new Entry(namespace, name, source, null, e.getMessage()));
     }
-    Map<String, String> parameters = nonNull(spec.parameters());
-    if (parameters.isEmpty()) {
-      classes.add(new Entry(namespace, name, source, null, "parameters not set in " + id));
-      return;
-    }
-    classes.add(new Entry(namespace, name, source,
-        new ProviderClass(namespace, name, spec.provider(), parameters, secretObjects(spec)), null));
-  }
-
-  private static List<ProviderClass.SecretObject> secretObjects(SecretProviderClassSpec spec) {
-    List<ProviderClass.SecretObject> out = new ArrayList<>();
-    if (spec.secretObjects() != null) {
-      for (SecretProviderClassSpec.SecretObject so : spec.secretObjects()) {
-        if (so == null) {
-          continue;
-        }
-        List<ProviderClass.DataItem> data = new ArrayList<>();
-        if (so.data() != null) {
-          so.data().stream().filter(d -> d != null)
-              .forEach(d -> data.add(new ProviderClass.DataItem(d.objectName(), d.key())));
-        }
-        out.add(new ProviderClass.SecretObject(
-            so.secretName(), so.type(), nonNull(so.labels()), nonNull(so.annotations()), data));
-      }
-    }
-    return out;
-  }
-
-  private static Map<String, String> nonNull(Map<String, String> in) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (in != null) {
-      in.forEach((k, v) -> {
-        if (k != null && v != null) {
-          out.put(k, v);
-        }
-      });
-    }
-    return out;
   }
 
   private static String text(JsonNode node) {
