@@ -110,7 +110,7 @@ public final class Guardian {
       if (settings.providers().healthCheckInterval() != null) {
         readiness.add("providers", providerHealth::problem);
       }
-      AdminRoutes routes = new AdminRoutes(router, ctx.getSystem().scheduler(), readiness);
+      AdminRoutes routes = new AdminRoutes(router, ctx.getSystem().scheduler(), readiness, blocking);
       CompletableFuture<InetSocketAddress> admin = bindIfSet(ctx.getSystem(), "admin", settings.adminAddress(), routes.admin());
       CompletableFuture<InetSocketAddress> metrics =
           bindIfSet(ctx.getSystem(), "metrics", settings.metricsAddress(), routes.metrics());

@@ -35,20 +35,22 @@ public final class AdminRoutes extends AllDirectives {
   private final ActorRef<VolumeRouter.Command> router;
   private final Scheduler scheduler;
   private final Readiness readiness;
+  private final java.util.concurrent.Executor blocking;
 
-  public AdminRoutes(ActorRef<VolumeRouter.Command> router, Scheduler scheduler, Readiness readiness) {
+  /** @param blocking where readiness checks run (they may stat files), never the route's own thread */
+  public AdminRoutes(ActorRef<VolumeRouter.Command> router, Scheduler scheduler, Readiness readiness,
+      java.util.concurrent.Executor blocking) {
     this.router = router;
     this.scheduler = scheduler;
     this.readiness = readiness;
+    this.blocking = blocking;
   }
 
   public Route admin() {
     return concat(
         path("healthz", () -> get(() -> complete("ok\n"))),
-        path("readyz", () -> get(() -> {
-          Readiness.Report report = readiness.check();
-          return complete(report.ready() ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, report.text());
-        })),
+        path("readyz", () -> get(() -> onSuccess(CompletableFuture.supplyAsync(readiness::check, blocking),
+            report -> complete(report.ready() ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, report.text())))),
         pathPrefix("volumes", () -> concat(
             pathEndOrSingleSlash(() -> get(() -> onSuccess(volumes(), this::json))),
             path(PathMatchers.segment().slash(PathMatchers.segment()), (podUid, volume) -> get(() -> onSuccess(volumes(), all -> all.stream()

@@ -202,8 +202,11 @@ public final class VolumeActor {
   }
 
   private Decision decide(Trigger trigger, MountedVolume volume) {
+    // token expiry matters only when the driver reuses old tokens: not for kubelet's own republish
+    boolean reusesTokens = trigger != Trigger.REPUBLISH && deps.settings().rotationEnabled();
     return RefreshPolicy.decide(trigger, deps.settings().rotationEnabled(), deps.settings().rotationInterval(),
-        Instant.now(), volume.lastSuccess(), ServiceAccountTokens.earliestExpiry(volume.request()));
+        Instant.now(), volume.lastSuccess(),
+        reusesTokens ? ServiceAccountTokens.earliestExpiry(volume.request()) : java.util.Optional.empty());
   }
 
   private Behavior<Command> run(Trigger trigger, PublishRequest request, MountedVolume previous,
