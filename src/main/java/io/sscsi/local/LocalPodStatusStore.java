@@ -28,7 +28,10 @@ import tools.jackson.databind.json.JsonMapper;
  * percent-encoded so a request can never write outside the state directory. Blocking.
  */
 public final class LocalPodStatusStore implements PodStatusStore {
-  private static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+  /** Built at the first status read or write, not when local mode is set up before the CSI socket is served. */
+  private static final class Json {
+    static final JsonMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+  }
 
   private final Path stateDir;
 
@@ -45,7 +48,7 @@ public final class LocalPodStatusStore implements PodStatusStore {
   public static Map<String, String> readVersions(Path file) throws IOException {
     Map<String, String> out = new java.util.TreeMap<>();
     try {
-      JsonNode objects = JSON.readTree(Files.readString(file)).path("status").path("objects");
+      JsonNode objects = Json.MAPPER.readTree(Files.readString(file)).path("status").path("objects");
       for (JsonNode o : objects) {
         out.put(o.path("id").asString(), o.path("version").asString());
       }
@@ -79,7 +82,7 @@ public final class LocalPodStatusStore implements PodStatusStore {
       Files.createDirectories(target.getParent());
       Path tmp = Files.createTempFile(target.getParent(), ".status-", ".tmp");
       try {
-        Files.writeString(tmp, JSON.writeValueAsString(doc) + "\n");
+        Files.writeString(tmp, Json.MAPPER.writeValueAsString(doc) + "\n");
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } finally {
         Files.deleteIfExists(tmp);

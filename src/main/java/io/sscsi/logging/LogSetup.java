@@ -35,7 +35,8 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
       "okhttp3", Level.WARN,
       "jdk.internal.httpclient", Level.WARN,
       "com.typesafe.sslconfig", Level.WARN,
-      "org.apache.pekko", Level.INFO);
+      "org.apache.pekko", Level.INFO,
+      "kamon.Init", Level.WARN); // its INFO line is a coloured banner
   private static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSX} %-5level %logger{36} - %msg%n%ex";
 
   public enum Format { TEXT, JSON }
