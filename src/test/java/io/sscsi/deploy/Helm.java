@@ -38,6 +38,10 @@ final class Helm {
 
   private Helm() {}
 
+  static boolean available() {
+    return BINARY != null;
+  }
+
   /** The helm binary; skips the calling test when there is none. */
   static String require() {
     Assumptions.assumeTrue(BINARY != null,
