@@ -39,6 +39,7 @@ public final class DriverHarness implements AutoCloseable {
   private final JnrMounter mounter = new JnrMounter();
   private final KubeClassCache classCache;
   private io.sscsi.k8s.KubeNodePublishSecrets publishSecrets;
+  private io.sscsi.admin.Readiness readiness;
 
   private DriverHarness(KubernetesClient client, Map<String, Object> overrides, Path existingRoot) throws IOException {
     root = existingRoot != null ? existingRoot : Files.createTempDirectory("sscsi-test-");
@@ -56,10 +57,12 @@ public final class DriverHarness implements AutoCloseable {
     Config config = ConfigFactory.parseMap(o).withFallback(ConfigFactory.load()).resolve();
     var kube = KubeTestConnections.of(client);
     classCache = new KubeClassCache(kube);
+    publishSecrets = new io.sscsi.k8s.KubeNodePublishSecrets(kube, "secrets-store.csi.k8s.io");
+    readiness = new io.sscsi.admin.Readiness()
+        .add("api-server", new io.sscsi.k8s.KubeReachability(classCache, publishSecrets)::problem);
     Guardian.Edges edges = new Guardian.Edges(classCache, new KubePodStatusStore(kube), mounter,
-        io.sscsi.sync.ActorSecretSync.starter(kube, "node-1"), classCache, new io.sscsi.admin.Readiness(),
-        new io.sscsi.k8s.KubeEventRecorder(kube, "node-1")::warnPod,
-        publishSecrets = new io.sscsi.k8s.KubeNodePublishSecrets(kube, "secrets-store.csi.k8s.io"));
+        io.sscsi.sync.ActorSecretSync.starter(kube, "node-1"), classCache, readiness,
+        new io.sscsi.k8s.KubeEventRecorder(kube, "node-1")::warnPod, publishSecrets);
     CompletableFuture<Guardian.Started> whenStarted = new CompletableFuture<>();
     system = ActorSystem.create(Guardian.create(DriverSettings.from(config), edges, whenStarted),
         "sscsi-test", config);
@@ -77,6 +80,11 @@ public final class DriverHarness implements AutoCloseable {
   /** A new driver on the directory a {@link #crash()}ed one left, mounts and all. */
   public static DriverHarness restartOn(KubernetesClient client, Path root) throws IOException {
     return new DriverHarness(client, Map.of(), root);
+  }
+
+  /** What {@code /readyz} reports: the CSI socket, the API server (from the watches) and so on. */
+  public io.sscsi.admin.Readiness.Report readiness() {
+    return readiness.check();
   }
 
   /** Stops the driver as a crash would: no unpublish, mounts and files stay. */
