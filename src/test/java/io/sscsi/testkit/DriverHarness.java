@@ -118,6 +118,33 @@ public final class DriverHarness implements AutoCloseable {
         Duration.ofSeconds(5), system.scheduler()).toCompletableFuture().join();
   }
 
+  /** Every volume actor's view, as the admin endpoint shows them. */
+  public List<io.sscsi.volume.VolumeView> volumeViews() {
+    List<org.apache.pekko.actor.typed.ActorRef<io.sscsi.volume.VolumeActor.Command>> actors =
+        AskPattern.<VolumeRouter.Command, List<org.apache.pekko.actor.typed.ActorRef<io.sscsi.volume.VolumeActor.Command>>>ask(
+            started.router(), VolumeRouter.ListVolumes::new, Duration.ofSeconds(5), system.scheduler())
+            .toCompletableFuture().join();
+    return actors.stream().map(a -> AskPattern.<io.sscsi.volume.VolumeActor.Command, io.sscsi.volume.VolumeView>ask(
+        a, io.sscsi.volume.VolumeActor.Describe::new, Duration.ofSeconds(5), system.scheduler())
+        .toCompletableFuture().join()).toList();
+  }
+
+  /**
+   * Whether Secret sync has nothing running, queued or scheduled. A volume that has finished a
+   * publish or refresh has told sync before it answers, so this also covers what it asked for.
+   */
+  public boolean secretSyncIdle() {
+    org.apache.pekko.actor.ActorRef classic = system.classicSystem().actorSelection("/user/secret-sync")
+        .resolveOne(Duration.ofSeconds(5)).toCompletableFuture().join();
+    org.apache.pekko.actor.typed.ActorRef<io.sscsi.sync.SecretSyncActor.Command> sync =
+        org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(classic);
+    java.util.Map<String, io.sscsi.sync.SecretSyncActor.SecretStatus> status =
+        AskPattern.<io.sscsi.sync.SecretSyncActor.Command, java.util.Map<String, io.sscsi.sync.SecretSyncActor.SecretStatus>>ask(
+            sync, io.sscsi.sync.SecretSyncActor.GetStatus::new, Duration.ofSeconds(5), system.scheduler())
+            .toCompletableFuture().join();
+    return status.values().stream().noneMatch(io.sscsi.sync.SecretSyncActor.SecretStatus::busy);
+  }
+
   @Override
   public void close() throws IOException {
     system.terminate();
