@@ -206,8 +206,9 @@ public final class DriverCommand implements Callable<Integer> {
       KubeNodePublishSecrets publishSecrets = new KubeNodePublishSecrets(kube, settings.driverName());
       KubeReachability reachability = new KubeReachability(classes, publishSecrets);
       KubeEventRecorder recorder = new KubeEventRecorder(kube, settings.nodeId());
-      edges = new Guardian.Edges(classes, new KubePodStatusStore(kube), mounter,
-          ActorSecretSync.starter(kube, settings.nodeId()), classes,
+      KubePodStatusStore statuses = new KubePodStatusStore(kube);
+      edges = new Guardian.Edges(classes, statuses, mounter,
+          ActorSecretSync.starter(kube, statuses, settings.nodeId()), classes,
           new Readiness().add("api-server", reachability::problem), recorder::warnPod, publishSecrets);
     }
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();

@@ -60,8 +60,9 @@ public final class DriverHarness implements AutoCloseable {
     publishSecrets = new io.sscsi.k8s.KubeNodePublishSecrets(kube, "secrets-store.csi.k8s.io");
     readiness = new io.sscsi.admin.Readiness()
         .add("api-server", new io.sscsi.k8s.KubeReachability(classCache, publishSecrets)::problem);
-    Guardian.Edges edges = new Guardian.Edges(classCache, new KubePodStatusStore(kube), mounter,
-        io.sscsi.sync.ActorSecretSync.starter(kube, "node-1"), classCache, readiness,
+    KubePodStatusStore statuses = new KubePodStatusStore(kube);
+    Guardian.Edges edges = new Guardian.Edges(classCache, statuses, mounter,
+        io.sscsi.sync.ActorSecretSync.starter(kube, statuses, "node-1"), classCache, readiness,
         new io.sscsi.k8s.KubeEventRecorder(kube, "node-1")::warnPod, publishSecrets);
     CompletableFuture<Guardian.Started> whenStarted = new CompletableFuture<>();
     system = ActorSystem.create(Guardian.create(DriverSettings.from(config), edges, whenStarted),
