@@ -36,12 +36,14 @@ import org.junit.jupiter.api.Test;
  * its requests are drained and counted. Prints the table quoted in BENCHMARKS.md, then asserts the
  * targets: startup only lists and watches; a first publish costs one status create and at most one
  * Secret write; idle costs nothing; a content change costs one write per status object and one per
- * Secret, no read; an unpublish costs one request per object it touches, no read.
+ * Secret, no read, also when all volumes change at once (a class edit); an unpublish costs one
+ * request per object it touches, no read.
  */
 @EnableKubernetesMockClient(crud = true)
 class ApiEconomyTest {
   static final String DRIVER_AGENT = "sscsi-under-test";
   static final int VOLUMES = 50;
+  static final String CLASS_EDIT = "class edited: " + VOLUMES + " volumes refresh at once, content changes";
 
   static KubernetesMockServer server;
   static KubernetesClient client;
@@ -116,6 +118,16 @@ class ApiEconomyTest {
       phases.put("provider content changes, " + VOLUMES + " volumes", requests.drain());
       assertEquals("p2", decode(secret().getData().get("PASSWORD")));
 
+      // Volumes that change together: a class edit refreshes all of them at once.
+      provider.answerNow(password("p3", "v3"));
+      new Cluster(client).secretProviderClass("app", "spc", Map.of("provider", "counted", "parameters",
+          Map.of("objects", "password", "edited", "yes"), "secretObjects", List.of(Map.of("secretName", "db",
+              "type", "Opaque", "data", List.of(Map.of("objectName", "password", "key", "PASSWORD"))))));
+      await(() -> allVolumes(driver, v -> v.objects().equals(Map.of("secret/password", "v3")))
+          && driver.secretSyncIdle(), "every volume refreshed to v3 and Secret sync is idle");
+      phases.put(CLASS_EDIT, requests.drain());
+      assertEquals("p3", decode(secret().getData().get("PASSWORD")));
+
       for (String uid : uids) {
         assertEquals(Status.Code.OK, csi.unpublish("v", driver.target(uid, "v")).getCode());
       }
@@ -153,6 +165,13 @@ class ApiEconomyTest {
         "one write per status object: " + ApiRequests.breakdown(change));
     assertEquals(1, ApiRequests.count(change, r -> r.resource().equals("secrets")),
         "one write for the Secret: " + ApiRequests.breakdown(change));
+
+    List<Request> together = phases.get(CLASS_EDIT);
+    assertEquals(0, ApiRequests.count(together, Request::read), "no reads: " + ApiRequests.breakdown(together));
+    assertTrue(ApiRequests.count(together, r -> r.resource().equals("secretproviderclasspodstatuses")) <= VOLUMES,
+        "one write per status object: " + ApiRequests.breakdown(together));
+    assertEquals(1, ApiRequests.count(together, r -> r.resource().equals("secrets")),
+        "the volumes' sync rounds coalesce into one Secret write: " + ApiRequests.breakdown(together));
 
     List<Request> unpublishes = phases.get(VOLUMES + " unpublishes");
     assertEquals(0, ApiRequests.count(unpublishes, Request::read), "no reads: " + ApiRequests.breakdown(unpublishes));

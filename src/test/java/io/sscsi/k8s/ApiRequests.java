@@ -26,7 +26,7 @@ final class ApiRequests {
       // api/v1[/namespaces/ns]/res[/name] or apis/group/version[/namespaces/ns]/res[/name]
       int at = parts[0].equals("api") ? 2 : parts[0].equals("apis") ? 3 : 0;
       if (at == 0 || parts.length <= at) {
-        return new Request(method, path, false, false);
+        return new Request(method, path, true, false); // e.g. GET /version
       }
       if (parts[at].equals("namespaces") && parts.length > at + 2) {
         at += 2;

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -131,5 +132,49 @@ class KubeWatchTest {
     await(() -> changed.size() >= 2, "both edits reached the listeners");
     assertEquals(List.of("app/db two", "app/db three"), changed);
     assertEquals("three", cache.get("app", "db").parameters().get("objects"), "served from the re-listed store");
+  }
+
+  /** CRUD, except that the paths refused answer 403 Forbidden, as the API server does without RBAC. */
+  static final class Refusing extends Dispatcher {
+    final Dispatcher crud = new io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher();
+    final java.util.Set<String> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+      if (refused.stream().anyMatch(request.getPath()::startsWith)) {
+        refusals.incrementAndGet();
+        return new MockResponse().setResponseCode(403).setHeader("Content-Type", "application/json")
+            .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\","
+                + "\"code\":403,\"message\":\"forbidden\"}");
+      }
+      return crud.dispatch(request);
+    }
+  }
+
+  @Test
+  void aWatchRefusedByRbacTheDriverMayLackIsNoReadinessProblemButARequiredOneIs() throws Exception {
+    Refusing rbac = new Refusing();
+    rbac.refused.add("/api/v1/secrets");
+    rbac.refused.add(PATH);
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), rbac, false);
+    server.start();
+    client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(server.url("/"))
+        .withWatchReconnectInterval(20).withRequestRetryBackoffLimit(0).build()).build();
+    KubeConnection connection = KubeTestConnections.of(client);
+    cache = new KubeClassCache(connection);
+    try (KubeNodePublishSecrets used = new KubeNodePublishSecrets(connection, "secrets-store.csi.k8s.io")) {
+      KubeReachability reachability = new KubeReachability(cache, used);
+      await(() -> reachability.problem().filter(p -> p.contains("HTTP 403")).isPresent(),
+          "the refused class watch is named");
+      assertTrue(reachability.problem().get().startsWith("watch of SecretProviderClasses not running"),
+          reachability.problem().get());
+
+      rbac.refused.remove(PATH); // the ClusterRole is fixed
+      await(() -> reachability.problem().isEmpty(), "ready once the required watch runs");
+      assertEquals(Optional.empty(), used.watchProblem(), "list/watch on Secrets is optional RBAC");
+      int refusals = rbac.refusals.get();
+      await(() -> rbac.refusals.get() > refusals, "the refused Secrets watch is still retried");
+    }
   }
 }
