@@ -78,9 +78,8 @@ final class KubeErrors {
    * reason, or the innermost I/O exception's class and message; never a response body.
    */
   static String describe(Throwable failure) {
-    KubernetesClientException kce = innermost(failure, KubernetesClientException.class) instanceof
-        KubernetesClientException k ? k : null;
-    if (kce != null && kce.getCode() > 0) {
+    Throwable http = innermost(failure, KubernetesClientException.class);
+    if (http instanceof KubernetesClientException kce && kce.getCode() > 0) {
       return "HTTP " + kce.getCode() + reason(kce);
     }
     Throwable io = innermost(failure, IOException.class);

@@ -18,19 +18,24 @@ import org.slf4j.LoggerFactory;
  * view of the API server: {@link #problem()} is empty while the watch connection is up, and names
  * the last failure while it is not, without a request of its own. fabric8 re-watches after the API
  * server's watch timeouts and lists again after 410 Gone; neither is a problem. A refused watch (401,
- * 403) is retried too; it is a problem only when the watch is {@code required}: RBAC that may be
- * missing by design (list/watch on Secrets comes with the optional syncing role) leaves the watch
- * off with one WARN and the driver ready.
+ * 403) is retried too, and is a problem when the watch is {@code required}. RBAC that may be missing
+ * by design (list/watch on Secrets comes with the optional syncing role) is not: such a watch is
+ * retried {@value #MAX_REFUSED} times (about half a minute, long enough for a ClusterRoleBinding
+ * applied with the DaemonSet to take effect), then left off with one WARN and the driver ready, so a
+ * node without that RBAC makes no request for it.
  */
 final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KubeWatch.class);
   /** After the first failure, one WARN per this many more. */
   private static final int WARN_EVERY = 10;
+  /** How many refusals an optional watch is retried before it is left off. */
+  static final int MAX_REFUSED = 6;
 
   private final String what;
   private final boolean required;
   private final SharedIndexInformer<T> informer;
   private final AtomicInteger failures = new AtomicInteger();
+  private final AtomicInteger refusals = new AtomicInteger();
   private volatile Throwable lastFailure;
   private volatile boolean closed;
 
@@ -43,10 +48,7 @@ final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
     this.what = Objects.requireNonNull(what, "what");
     this.informer = Objects.requireNonNull(informer, "informer");
     this.required = required;
-    informer.exceptionHandler((started, failure) -> {
-      failed(failure);
-      return !closed;
-    });
+    informer.exceptionHandler((started, failure) -> !closed && failed(failure));
   }
 
   /** Starts listing and watching in the background; never blocks or throws. */
@@ -58,18 +60,18 @@ final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
     });
   }
 
-  private void failed(Throwable failure) {
+  /** Records a failed start or re-watch; whether to try again. */
+  private boolean failed(Throwable failure) {
     lastFailure = failure;
     int n = failures.incrementAndGet();
-    if (closed) {
-      return;
-    }
     if (KubeErrors.refused(failure) && !required) {
-      if (n == 1) {
-        LOG.warn("watch of {} refused ({}): it stays off while RBAC lacks list/watch, and is retried",
-            what, KubeErrors.describe(failure));
+      if (refusals.incrementAndGet() < MAX_REFUSED) {
+        LOG.debug("watch of {} refused ({}), attempt {}", what, KubeErrors.describe(failure), n);
+        return true;
       }
-      return;
+      LOG.warn("watch of {} refused ({}) {} times: left off; grant list/watch and restart the driver to use it",
+          what, KubeErrors.describe(failure), MAX_REFUSED);
+      return false;
     }
     if (n == 1 || n % WARN_EVERY == 0) {
       LOG.warn("watch of {} not running ({}), attempt {}; retrying with backoff", what,
@@ -77,6 +79,7 @@ final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
     } else {
       LOG.debug("watch of {} not running ({}), attempt {}", what, KubeErrors.describe(failure), n);
     }
+    return true;
   }
 
   /** Empty while the watch connection is up; else why not, in one line. */
@@ -106,6 +109,11 @@ final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
   /** Failed attempts so far (starts and re-watches). */
   int failures() {
     return failures.get();
+  }
+
+  /** Whether the informer has stopped for good (closed, or an optional watch refused too often). */
+  boolean stopped() {
+    return informer.stopped().toCompletableFuture().isDone();
   }
 
   @Override

@@ -173,8 +173,24 @@ class KubeWatchTest {
       rbac.refused.remove(PATH); // the ClusterRole is fixed
       await(() -> reachability.problem().isEmpty(), "ready once the required watch runs");
       assertEquals(Optional.empty(), used.watchProblem(), "list/watch on Secrets is optional RBAC");
-      int refusals = rbac.refusals.get();
-      await(() -> rbac.refusals.get() > refusals, "the refused Secrets watch is still retried");
+    }
+  }
+
+  @Test
+  void anOptionalWatchRefusedByRbacIsTriedAFewTimesThenLeftOffSoItCostsNoFurtherRequests() throws Exception {
+    Refusing rbac = new Refusing();
+    rbac.refused.add("/api/v1/secrets");
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), rbac, false);
+    server.start();
+    client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(server.url("/"))
+        .withWatchReconnectInterval(20).withRequestRetryBackoffLimit(0).build()).build();
+    try (KubeWatch<io.fabric8.kubernetes.api.model.Secret> watch = new KubeWatch<>("Secrets",
+        client.secrets().inAnyNamespace().withLabel("secrets-store.csi.k8s.io/used", "true").runnableInformer(0),
+        false)) {
+      watch.start();
+      await(watch::stopped, "the refused optional watch gave up");
+      assertEquals(KubeWatch.MAX_REFUSED, rbac.refusals.get(), "one list per attempt, none after giving up");
+      assertEquals(Optional.empty(), watch.problem(), "not a readiness problem");
     }
   }
 }
