@@ -203,12 +203,13 @@ public final class DriverCommand implements Callable<Integer> {
       kube = KubeClientFactory.create(
           KubeClientFactory.Settings.defaults(settings.kubeconfig(), SscsiVersion.current()));
       KubeClassCache classes = new KubeClassCache(kube);
-      KubeReachability reachability = new KubeReachability(kube, java.time.Duration.ofSeconds(10));
+      KubeNodePublishSecrets publishSecrets = new KubeNodePublishSecrets(kube, settings.driverName());
+      KubeReachability reachability = new KubeReachability(classes, publishSecrets);
       KubeEventRecorder recorder = new KubeEventRecorder(kube, settings.nodeId());
-      edges = new Guardian.Edges(classes, new KubePodStatusStore(kube), mounter,
-          ActorSecretSync.starter(kube, settings.nodeId()), classes,
-          new Readiness().add("api-server", reachability::problem), recorder::warnPod,
-          new KubeNodePublishSecrets(kube, settings.driverName()));
+      KubePodStatusStore statuses = new KubePodStatusStore(kube);
+      edges = new Guardian.Edges(classes, statuses, mounter,
+          ActorSecretSync.starter(kube, statuses, settings.nodeId()), classes,
+          new Readiness().add("api-server", reachability::problem), recorder::warnPod, publishSecrets);
     }
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings, edges, started), "sscsi", config);
