@@ -8,13 +8,8 @@ import io.sscsi.config.DriverSettings;
 import io.sscsi.metrics.DriverMetrics;
 import java.net.InetSocketAddress;
 import java.util.Optional;
-import io.sscsi.config.SscsiVersion;
-import io.sscsi.csi.CsiServer;
-import io.sscsi.csi.IdentityService;
-import io.sscsi.csi.NodeService;
 import io.sscsi.fs.AtomicWriter;
 import io.sscsi.fs.Mounter;
-import io.sscsi.grpc.UnixSocketServer;
 import io.sscsi.provider.ProviderHealth;
 import io.sscsi.provider.ProviderRegistry;
 import io.sscsi.spc.PodStatusStore;
@@ -29,18 +24,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import java.util.concurrent.Executor;
-import org.apache.pekko.Done;
-import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The root actor. Owns the actor tree (the {@link ProviderRegistry} and the {@link VolumeRouter})
- * and the CSI socket: it binds the socket once the tree is up and unbinds it in CoordinatedShutdown's
- * service-unbind phase, which also removes the socket file. If the socket cannot be bound it stops,
- * which terminates the system. Nobody sends it messages; its children answer kubelet.
+ * The root actor of the driver's core. Owns the actor tree (the {@link ProviderRegistry} and the
+ * {@link VolumeRouter}) and starts the metrics and admin endpoints; if one cannot be bound the
+ * system terminates. The CSI socket is not its: {@link DriverProcess} serves it before this actor
+ * exists and hands the router to the Node service once {@code started} completes. Nobody sends it
+ * messages; its children answer kubelet.
  */
 public final class Guardian {
   public static final String BLOCKING_DISPATCHER = "sscsi.blocking-io-dispatcher";
@@ -62,8 +56,7 @@ public final class Guardian {
    * Started children and listening addresses (null when switched off), for tests and the process
    * entry point.
    */
-  public record Started(ActorRef<VolumeRouter.Command> router, UnixSocketServer server,
-      InetSocketAddress admin, InetSocketAddress metrics) {}
+  public record Started(ActorRef<VolumeRouter.Command> router, InetSocketAddress admin, InetSocketAddress metrics) {}
 
   private static CompletableFuture<InetSocketAddress> bindIfSet(
       org.apache.pekko.actor.typed.ActorSystem<?> system, String name, HostPort at,
@@ -86,24 +79,6 @@ public final class Guardian {
       edges.classChanges().subscribe((namespace, name) -> router.tell(new VolumeRouter.ClassChanged(namespace, name)));
       edges.publishSecrets().subscribe(
           (namespace, name) -> router.tell(new VolumeRouter.PublishSecretChanged(namespace, name)));
-      UnixSocketServer server;
-      try {
-        server = CsiServer.start(settings.socket(),
-            new IdentityService(settings.driverName(), SscsiVersion.current(), () -> true),
-            new NodeService(router, ctx.getSystem().scheduler(), settings.nodeId()),
-            Runnable::run);
-      } catch (Exception e) {
-        ctx.getLog().error("cannot serve CSI on {}: {}", settings.socket(), e.getMessage());
-        started.completeExceptionally(e);
-        return Behaviors.stopped();
-      }
-      CoordinatedShutdown.get(ctx.getSystem()).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "csi-socket",
-          () -> {
-            server.close();
-            return CompletableFuture.completedFuture(Done.getInstance());
-          });
-      ctx.getLog().info("sscsi {} serving CSI driver {} for node {} on unix://{}", SscsiVersion.current(),
-          settings.driverName(), settings.nodeId(), settings.socket());
       DriverMetrics.init(ctx.getSystem().settings().config());
       Readiness readiness = edges.readiness().add("csi-socket",
           () -> java.nio.file.Files.exists(settings.socket()) ? Optional.empty() : Optional.of("socket file is gone"));
@@ -114,13 +89,13 @@ public final class Guardian {
       CompletableFuture<InetSocketAddress> admin = bindIfSet(ctx.getSystem(), "admin", settings.adminAddress(), routes.admin());
       CompletableFuture<InetSocketAddress> metrics =
           bindIfSet(ctx.getSystem(), "metrics", settings.metricsAddress(), routes.metrics());
-      admin.thenCombine(metrics, (a, m) -> new Started(router, server, a, m)).whenComplete((ok, failure) -> {
+      admin.thenCombine(metrics, (a, m) -> new Started(router, a, m)).whenComplete((ok, failure) -> {
         if (failure != null) {
           ctx.getSystem().log().error("{}", failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage());
           started.completeExceptionally(failure);
           ctx.getSystem().terminate();
         } else {
-          ctx.getSystem().log().info("admin endpoint on {}, metrics on {}", ok.admin(), ok.metrics());
+          ctx.getSystem().log().info("core up: admin endpoint on {}, metrics on {}", ok.admin(), ok.metrics());
           started.complete(ok);
         }
       });

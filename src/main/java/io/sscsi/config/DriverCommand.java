@@ -2,6 +2,7 @@ package io.sscsi.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.sscsi.DriverProcess;
 import io.sscsi.Guardian;
 import io.sscsi.fs.Mounter;
 import io.sscsi.k8s.KubeClientFactory;
@@ -14,14 +15,14 @@ import io.sscsi.k8s.KubeNodePublishSecrets;
 import io.sscsi.k8s.KubeReachability;
 import io.sscsi.sync.ActorSecretSync;
 import io.sscsi.local.LocalMode;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import org.apache.pekko.actor.typed.ActorSystem;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -194,36 +195,38 @@ public final class DriverCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("sscsi driver: " + e.getMessage());
       return 2;
     }
-    KubeConnection kube = null;
-    Guardian.Edges edges;
+    Supplier<DriverProcess.Core> core;
     if (local.isPresent()) {
-      local.get().announce();
-      edges = new Guardian.Edges(local.get().classes(), local.get().statuses(), mounter);
+      core = () -> {
+        local.get().announce();
+        return new DriverProcess.Core(new Guardian.Edges(local.get().classes(), local.get().statuses(), mounter), () -> {});
+      };
     } else {
-      kube = KubeClientFactory.create(
-          KubeClientFactory.Settings.defaults(settings.kubeconfig(), SscsiVersion.current()));
-      KubeClassCache classes = new KubeClassCache(kube);
-      KubeNodePublishSecrets publishSecrets = new KubeNodePublishSecrets(kube, settings.driverName());
-      KubeReachability reachability = new KubeReachability(classes, publishSecrets);
-      KubeEventRecorder recorder = new KubeEventRecorder(kube, settings.nodeId());
-      KubePodStatusStore statuses = new KubePodStatusStore(kube);
-      edges = new Guardian.Edges(classes, statuses, mounter,
-          ActorSecretSync.starter(kube, statuses, settings.nodeId()), classes,
-          new Readiness().add("api-server", reachability::problem), recorder::warnPod, publishSecrets);
+      core = () -> clusterCore(settings, mounter);
     }
-    CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
-    ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings, edges, started), "sscsi", config);
-    int exit = 0;
+    DriverProcess process;
     try {
-      started.join();
-    } catch (RuntimeException e) {
-      system.terminate();
-      exit = 1;
+      process = DriverProcess.serve(settings, config, core);
+    } catch (IOException e) {
+      org.slf4j.LoggerFactory.getLogger(DriverCommand.class).error("{}", e.getMessage());
+      return 1;
     }
-    system.getWhenTerminated().toCompletableFuture().join();
-    if (kube != null) {
-      kube.close();
-    }
-    return exit;
+    Runtime.getRuntime().addShutdownHook(new Thread(process::close, "sscsi-stop"));
+    return process.awaitExit();
+  }
+
+  /** The API server's parts, built when the core starts (not before the CSI socket answers). */
+  private static DriverProcess.Core clusterCore(DriverSettings settings, Mounter mounter) {
+    KubeConnection kube = KubeClientFactory.create(
+        KubeClientFactory.Settings.defaults(settings.kubeconfig(), SscsiVersion.current()));
+    KubeClassCache classes = new KubeClassCache(kube);
+    KubeNodePublishSecrets publishSecrets = new KubeNodePublishSecrets(kube, settings.driverName());
+    KubeReachability reachability = new KubeReachability(classes, publishSecrets);
+    KubeEventRecorder recorder = new KubeEventRecorder(kube, settings.nodeId());
+    KubePodStatusStore statuses = new KubePodStatusStore(kube);
+    Guardian.Edges edges = new Guardian.Edges(classes, statuses, mounter,
+        ActorSecretSync.starter(kube, statuses, settings.nodeId()), classes,
+        new Readiness().add("api-server", reachability::problem), recorder::warnPod, publishSecrets);
+    return new DriverProcess.Core(edges, kube::close);
   }
 }

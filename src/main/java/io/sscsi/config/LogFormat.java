@@ -1,17 +1,14 @@
 package io.sscsi.config;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
-import ch.qos.logback.core.joran.spi.JoranException;
 import com.typesafe.config.Config;
-import java.net.URL;
+import io.sscsi.logging.LogSetup;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies {@code --log-format-json} and the log level before the driver starts: logback.xml picks
- * its appender (TEXT or JSON, one object per line) and root level from the properties
- * {@code SSCSI_LOG_FORMAT} and {@code SSCSI_LOG_LEVEL}, and is re-read. The loggers that print wire
- * payloads stay pinned whatever the level (sscsi-log-pins.xml).
+ * Applies {@code --log-format-json} and the log level ({@code -v}) before the driver starts, through
+ * {@link LogSetup}. Without either flag the configuration logback made at start stays.
  */
 public final class LogFormat {
   private LogFormat() {}
@@ -27,21 +24,9 @@ public final class LogFormat {
     if (!json && level.isEmpty()) {
       return;
     }
-    System.setProperty("SSCSI_LOG_FORMAT", json ? "JSON" : "TEXT");
-    if (!level.isEmpty()) {
-      System.setProperty("SSCSI_LOG_LEVEL", level);
-    }
-    URL xml = LogFormat.class.getResource("/logback.xml");
-    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context) || xml == null) {
-      return;
-    }
-    context.reset();
-    JoranConfigurator configurator = new JoranConfigurator();
-    configurator.setContext(context);
-    try {
-      configurator.doConfigure(xml);
-    } catch (JoranException e) {
-      throw new IllegalStateException("cannot configure logging: " + e.getMessage(), e);
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      Level root = level.isEmpty() ? context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getLevel() : Level.toLevel(level);
+      LogSetup.apply(context, json ? LogSetup.Format.JSON : LogSetup.Format.TEXT, root);
     }
   }
 }

@@ -13,25 +13,23 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * CSI Node: validates kubelet's requests ({@link CsiRequests}) and asks the {@link VolumeRouter},
  * with the call's own deadline (less a margin to answer in) as the ask timeout. No logic of its own.
+ * It is served before the driver's core is up ({@link CoreGate}): the calls that need no volume are
+ * answered at once, publish and unpublish wait for the volume actors within their deadline.
  */
 public final class NodeService implements Node {
   private static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
   private static final Duration ANSWER_MARGIN = Duration.ofMillis(200);
 
-  private final ActorRef<VolumeRouter.Command> router;
-  private final Scheduler scheduler;
+  private final CoreGate core;
   private final String nodeId;
 
-  public NodeService(ActorRef<VolumeRouter.Command> router, Scheduler scheduler, String nodeId) {
-    this.router = router;
-    this.scheduler = scheduler;
+  public NodeService(CoreGate core, String nodeId) {
+    this.core = core;
     this.nodeId = nodeId;
   }
 
@@ -49,8 +47,9 @@ public final class NodeService implements Node {
       DriverMetrics.publishError(providerLabel, e.errorType());
       throw e;
     }
-    return AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
-            router, replyTo -> new VolumeRouter.Publish(request, replyTo), timeout(), scheduler)
+    Deadline deadline = deadline();
+    return volumes(deadline).thenCompose(calls -> AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
+            calls.router(), replyTo -> new VolumeRouter.Publish(request, replyTo), timeout(deadline), calls.scheduler()))
         .whenComplete((done, failure) -> {
           if (failure != null && DriverException.unwrap(failure).isEmpty()) {
             DriverMetrics.publishError(providerLabel, DriverException.of(failure).errorType());
@@ -68,8 +67,9 @@ public final class NodeService implements Node {
       DriverMetrics.unpublishError();
       throw e;
     }
-    return AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
-            router, replyTo -> new VolumeRouter.Unpublish(target, replyTo), timeout(), scheduler)
+    Deadline deadline = deadline();
+    return volumes(deadline).thenCompose(calls -> AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
+            calls.router(), replyTo -> new VolumeRouter.Unpublish(target, replyTo), timeout(deadline), calls.scheduler()))
         .whenComplete((done, failure) -> {
           if (failure != null && DriverException.unwrap(failure).isEmpty()) {
             DriverMetrics.unpublishError();
@@ -121,13 +121,25 @@ public final class NodeService implements Node {
     return CompletableFuture.completedFuture(NodeGetInfoResponse.newBuilder().setNodeId(nodeId).build());
   }
 
-  private static Duration timeout() {
+  /** The call's own deadline (read on the gRPC thread, where its Context is), or the default. */
+  private static Deadline deadline() {
     Deadline deadline = Context.current().getDeadline();
-    if (deadline == null) {
-      return DEFAULT_TIMEOUT;
-    }
+    return deadline != null ? deadline : Deadline.after(DEFAULT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static Duration timeout(Deadline deadline) {
     long remaining = deadline.timeRemaining(TimeUnit.MILLISECONDS) - ANSWER_MARGIN.toMillis();
     return Duration.ofMillis(Math.max(remaining, 1));
+  }
+
+  /** The volume actors, or TIMEOUT if the driver's core is not up within the call's deadline. */
+  private CompletableFuture<VolumeCalls> volumes(Deadline deadline) {
+    return core.volumes().toCompletableFuture().copy()
+        .orTimeout(timeout(deadline).toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(failure -> CompletableFuture.failedFuture(
+            failure instanceof java.util.concurrent.TimeoutException
+                ? new DriverException(FailureKind.TIMEOUT, "the driver is still starting; retry")
+                : failure));
   }
 
   private static void require(boolean ok, String message) {

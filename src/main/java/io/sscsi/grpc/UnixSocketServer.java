@@ -10,9 +10,11 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A gRPC server listening on a unix domain socket only (no TCP port), on grpc-java's Netty
@@ -21,17 +23,31 @@ import java.util.concurrent.TimeUnit;
  * <p>Why not pekko-http: its HTTP/2 server can only be fed a unix socket through internal API, and
  * it refuses the socket-path {@code :authority} that grpc-java clients send; this transport accepts
  * both kubelet's {@code localhost} and grpc-java's path authority (ARCHITECTURE.md, decision 1).
- * A stale socket file is removed before binding; {@link #close()} removes the socket file.
+ * <p>The socket file appears only once the server answers: it is bound under a hidden name beside
+ * the final one, {@code warmUp} calls it there (loading every class a first call needs), and only
+ * then is it renamed into place (rename(2) also replaces a stale socket file atomically). kubelet's
+ * registrar waits for the file and then gives the first call one second. {@link #close()} removes
+ * the socket file.
  */
 public final class UnixSocketServer implements AutoCloseable {
   private final Path socket;
   private final Server server;
   private final EpollEventLoopGroup group;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  /** sun_path holds 108 bytes, the terminating NUL included. */
+  private static final int MAX_SOCKET_PATH = 107;
 
   private UnixSocketServer(Path socket, Server server, EpollEventLoopGroup group) {
     this.socket = socket;
     this.server = server;
     this.group = group;
+  }
+
+  /** Binds {@code socket} and serves {@code services}, published as soon as it listens. */
+  public static UnixSocketServer start(
+      Path socket, List<ServerServiceDefinition> services, Executor executor, int maxInboundBytes)
+      throws IOException {
+    return start(socket, services, executor, maxInboundBytes, WarmUp.NONE);
   }
 
   /**
@@ -40,31 +56,55 @@ public final class UnixSocketServer implements AutoCloseable {
    * @param executor where handlers run; handlers that only hand work to actors may use a direct
    *     executor, handlers that block must not
    * @param maxInboundBytes the largest request message accepted
+   * @param warmUp called with the path the server listens on before the socket file is published;
+   *     it throws to refuse the start
    */
-  public static UnixSocketServer start(
-      Path socket, List<ServerServiceDefinition> services, Executor executor, int maxInboundBytes)
-      throws IOException {
+  public static UnixSocketServer start(Path socket, List<ServerServiceDefinition> services, Executor executor,
+      int maxInboundBytes, WarmUp warmUp) throws IOException {
     Path parent = socket.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    Files.deleteIfExists(socket);
+    Path staging = socket.resolveSibling("." + socket.getFileName() + ".starting");
+    boolean stage = staging.toAbsolutePath().toString().length() <= MAX_SOCKET_PATH;
+    Path bindAt = stage ? staging : socket;
+    Files.deleteIfExists(bindAt);
     EpollEventLoopGroup group =
         new EpollEventLoopGroup(1, new DefaultThreadFactory("uds-" + socket.getFileName(), true));
     NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        NettyServerBuilder.forAddress(new DomainSocketAddress(bindAt.toString()))
             .channelType(EpollServerDomainSocketChannel.class)
             .bossEventLoopGroup(group)
             .workerEventLoopGroup(group)
             .maxInboundMessageSize(maxInboundBytes)
             .executor(executor);
     services.forEach(builder::addService);
+    Server server;
     try {
-      return new UnixSocketServer(socket, builder.build().start(), group);
+      server = builder.build().start();
     } catch (IOException | RuntimeException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw new IOException("cannot listen on unix socket " + socket + ": " + e.getMessage(), e);
     }
+    UnixSocketServer started = new UnixSocketServer(bindAt, server, group);
+    try {
+      warmUp.call(bindAt);
+      if (stage) {
+        Files.move(staging, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException | RuntimeException e) {
+      started.close();
+      throw new IOException("cannot serve on unix socket " + socket + ": " + e.getMessage(), e);
+    }
+    return new UnixSocketServer(socket, server, group);
+  }
+
+  /** Calls a server listening at a path that is not yet published. */
+  @FunctionalInterface
+  public interface WarmUp {
+    WarmUp NONE = at -> {};
+
+    void call(Path listeningAt) throws IOException;
   }
 
   public Path socket() {
@@ -74,6 +114,9 @@ public final class UnixSocketServer implements AutoCloseable {
   /** Stops accepting calls, lets running calls finish for a moment, removes the socket file. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     server.shutdown();
     try {
       if (!server.awaitTermination(3, TimeUnit.SECONDS)) {

@@ -51,6 +51,13 @@ final class KubeErrors {
           "Kubernetes API failed to " + operation + ": HTTP " + code + reason(e),
           e);
     }
+    if (timedOut(e)) {
+      // the JDK client's HttpTimeoutException wraps the "connection closed locally" of the cancelled exchange
+      return new DriverException(
+          FailureKind.API_UNAVAILABLE,
+          "Kubernetes API server did not answer in time, cannot " + operation,
+          e);
+    }
     Throwable io = innermost(e, IOException.class);
     if (io != null) {
       return new DriverException(
@@ -60,12 +67,6 @@ final class KubeErrors {
           e);
     }
     Throwable root = innermost(e, Throwable.class);
-    if (root.getClass().getSimpleName().contains("Timeout")) {
-      return new DriverException(
-          FailureKind.API_UNAVAILABLE,
-          "Kubernetes API server did not answer in time, cannot " + operation,
-          e);
-    }
     // Neither network nor HTTP status (e.g. an unparseable answer): the cause may quote the
     // response body, so it is named but not chained.
     return new DriverException(
@@ -107,6 +108,16 @@ final class KubeErrors {
   }
 
   /** The innermost throwable of {@code type} in the cause chain, or null. */
+  private static boolean timedOut(Throwable e) {
+    int depth = 0;
+    for (Throwable t = e; t != null && depth < 32; t = t.getCause(), depth++) {
+      if (t.getClass().getSimpleName().contains("Timeout")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static Throwable innermost(Throwable e, Class<? extends Throwable> type) {
     Throwable found = null;
     int depth = 0;

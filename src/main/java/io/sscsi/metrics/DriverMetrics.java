@@ -65,6 +65,8 @@ public final class DriverMetrics {
     String buckets = UPSTREAM_BUCKETS.toString();
     return com.typesafe.config.ConfigFactory.parseString(String.join("\n",
         "kamon.prometheus.start-embedded-http-server = no",
+        "kamon.init.hide-banner = yes",
+        "kamon.init.attach-instrumentation = no",
         "kamon.metric.tick-interval = 2 seconds",
         "kamon.prometheus.include-environment-tags = no",
         "kamon.prometheus.buckets.custom { \"" + ROTATION_DURATION + "\" = " + buckets

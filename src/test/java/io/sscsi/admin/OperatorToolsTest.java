@@ -3,13 +3,13 @@ package io.sscsi.admin;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
 import com.typesafe.config.ConfigFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.grpc.Status;
 import io.sscsi.Main;
 import io.sscsi.config.LogFormat;
+import io.sscsi.logging.LogSetup;
 import io.sscsi.testkit.*;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -64,11 +64,7 @@ class OperatorToolsTest {
       System.setErr(original);
       System.clearProperty("SSCSI_LOG_FORMAT");
       System.clearProperty("SSCSI_LOG_LEVEL");
-      LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-      context.reset();
-      JoranConfigurator configurator = new JoranConfigurator();
-      configurator.setContext(context);
-      configurator.doConfigure(OperatorToolsTest.class.getResource("/logback-test.xml"));
+      new LogSetup().configure((LoggerContext) LoggerFactory.getILoggerFactory());
     }
     String line = captured.toString(StandardCharsets.UTF_8).lines()
         .filter(l -> l.contains("published")).findFirst().orElseThrow(() -> new AssertionError(captured.toString()));

@@ -69,7 +69,6 @@ class DemoProcessTest {
     Jvm.Result r = Jvm.sscsi(cwd, Duration.ofSeconds(60), "demo");
 
     assertEquals(0, r.exit(), r.toString());
-    assertTrue(r.took().compareTo(Duration.ofSeconds(30)) < 0, "took " + r.took());
     assertEquals("", r.err(), r.toString());
     String out = r.out();
     Path target = cwd.resolve("demo-mount");

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
+import io.sscsi.DriverProcess;
 import io.sscsi.Guardian;
 import io.sscsi.config.DriverSettings;
 import io.sscsi.fileprovider.FileProvider;
@@ -27,8 +28,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LocalDriverTest {
   @TempDir Path dir;
-  ActorSystem<Void> system;
+  DriverProcess driver;
   FileProvider provider;
 
   Config config(Map<String, Object> extra) {
@@ -51,7 +50,8 @@ class LocalDriverTest {
         "sscsi.driver.provider-volume", dir.resolve("providers").toString(),
         "sscsi.driver.additional-provider-volume-paths", List.of(),
         "sscsi.driver.local-classes", dir.resolve("classes").toString(),
-        "sscsi.driver.local-state", dir.resolve("state").toString()));
+        "sscsi.driver.local-state", dir.resolve("state").toString(),
+        "sscsi.driver.core-start-wait", "0s"));
     o.putAll(extra);
     return ConfigFactory.parseMap(o).withFallback(ConfigFactory.load()).resolve();
   }
@@ -72,17 +72,15 @@ class LocalDriverTest {
     LocalMode local = LocalMode.from(config).orElseThrow();
     Mounter mounter = LocalMode.mounter(config, Optional.of(local));
     local.announce();
-    CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
-    system = ActorSystem.create(Guardian.create(DriverSettings.from(config),
-        new Guardian.Edges(local.classes(), local.statuses(), mounter), started), "local-test", config);
-    started.join();
+    driver = DriverProcess.serve(DriverSettings.from(config), config,
+        () -> new DriverProcess.Core(new Guardian.Edges(local.classes(), local.statuses(), mounter), () -> {}));
+    driver.core().join();
   }
 
   @AfterEach
   void stop() {
-    if (system != null) {
-      system.terminate();
-      system.getWhenTerminated().toCompletableFuture().join();
+    if (driver != null) {
+      driver.close();
     }
     if (provider != null) {
       provider.close();

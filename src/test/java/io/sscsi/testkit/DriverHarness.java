@@ -3,6 +3,7 @@ package io.sscsi.testkit;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.sscsi.DriverProcess;
 import io.sscsi.Guardian;
 import io.sscsi.config.DriverSettings;
 import io.sscsi.fs.JnrMounter;
@@ -36,6 +37,7 @@ public final class DriverHarness implements AutoCloseable {
   public final Path providerDir;
   public final ActorSystem<Void> system;
   public final Guardian.Started started;
+  private final DriverProcess process;
   private final JnrMounter mounter = new JnrMounter();
   private final KubeClassCache classCache;
   private io.sscsi.k8s.KubeNodePublishSecrets publishSecrets;
@@ -53,6 +55,7 @@ public final class DriverHarness implements AutoCloseable {
     o.put("sscsi.driver.metrics-addr", "127.0.0.1:0");
     o.put("sscsi.driver.admin-addr", "127.0.0.1:0");
     o.put("sscsi.driver.kubelet-dir", root.toString());
+    o.put("sscsi.driver.core-start-wait", "0s");
     o.putAll(overrides);
     Config config = ConfigFactory.parseMap(o).withFallback(ConfigFactory.load()).resolve();
     var kube = KubeTestConnections.of(client);
@@ -64,10 +67,9 @@ public final class DriverHarness implements AutoCloseable {
     Guardian.Edges edges = new Guardian.Edges(classCache, statuses, mounter,
         io.sscsi.sync.ActorSecretSync.starter(kube, statuses, "node-1"), classCache, readiness,
         new io.sscsi.k8s.KubeEventRecorder(kube, "node-1")::warnPod, publishSecrets);
-    CompletableFuture<Guardian.Started> whenStarted = new CompletableFuture<>();
-    system = ActorSystem.create(Guardian.create(DriverSettings.from(config), edges, whenStarted),
-        "sscsi-test", config);
-    started = whenStarted.join();
+    process = DriverProcess.serve(DriverSettings.from(config), config, () -> new DriverProcess.Core(edges, () -> {}));
+    started = process.core().join();
+    system = process.system();
   }
 
   public static DriverHarness start(KubernetesClient client) throws IOException {
@@ -90,8 +92,7 @@ public final class DriverHarness implements AutoCloseable {
 
   /** Stops the driver as a crash would: no unpublish, mounts and files stay. */
   public void crash() {
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().join();
+    process.close();
     classCache.close();
     publishSecrets.close();
   }
@@ -148,8 +149,7 @@ public final class DriverHarness implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().join();
+    process.close();
     classCache.close();
     publishSecrets.close();
     for (MountEntry m : mounts()) {

@@ -1,0 +1,161 @@
+package io.sscsi;
+
+import com.typesafe.config.Config;
+import io.sscsi.config.DriverSettings;
+import io.sscsi.config.SscsiVersion;
+import io.sscsi.csi.CoreGate;
+import io.sscsi.csi.CsiServer;
+import io.sscsi.csi.IdentityService;
+import io.sscsi.csi.NodeService;
+import io.sscsi.csi.VolumeCalls;
+import io.sscsi.grpc.UnixSocketServer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The driver process in its two halves. {@link #serve} publishes the CSI socket first, with nothing
+ * but Identity and the Node calls that need no volume behind it, so kubelet's registrar gets its
+ * GetPluginInfo answered at once even on a cold JVM at a fifth of a CPU. The core (the API client and
+ * watches, the actor system, volume actors, providers, metrics, admin endpoint, restart recovery)
+ * starts on its own thread when the {@link CoreGate} says it is wanted: after the first answered
+ * GetPluginInfo, at the first volume call, or after {@code sscsi.driver.core-start-wait} without a
+ * caller. Publish and unpublish calls that arrive before it is up wait for it.
+ */
+public final class DriverProcess implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DriverProcess.class);
+
+  /** What the core runs against, built only when the core starts, and what to close after it. */
+  public record Core(Guardian.Edges edges, AutoCloseable resources) {}
+
+  private final DriverSettings settings;
+  private final Config config;
+  private final CoreGate gate = new CoreGate();
+  private final CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
+  private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+  private UnixSocketServer server;
+  private ActorSystem<Void> system;
+  private AutoCloseable resources = () -> {};
+  private boolean stopping;
+
+  private DriverProcess(DriverSettings settings, Config config) {
+    this.settings = settings;
+    this.config = config;
+  }
+
+  /**
+   * Publishes the CSI socket (returning once it answers) and arranges the core's start.
+   *
+   * @throws IOException when the socket cannot be served
+   */
+  public static DriverProcess serve(DriverSettings settings, Config config, Supplier<Core> core) throws IOException {
+    DriverProcess process = new DriverProcess(settings, config);
+    process.server = CsiServer.start(settings.socket(),
+        new IdentityService(settings.driverName(), SscsiVersion.current(), () -> true, process.gate),
+        new NodeService(process.gate, settings.nodeId()),
+        Runnable::run);
+    process.gate.socketPublished();
+    LOG.info("sscsi {} serving CSI driver {} for node {} on unix://{}", SscsiVersion.current(),
+        settings.driverName(), settings.nodeId(), settings.socket());
+    Duration wait = config.getDuration("sscsi.driver.core-start-wait");
+    if (wait.isZero()) {
+      process.gate.startNow();
+    } else {
+      CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS).execute(process.gate::startNow);
+    }
+    process.gate.wanted().thenRun(() -> {
+      Thread starter = new Thread(() -> process.startCore(core), "sscsi-core-start");
+      starter.setDaemon(true);
+      starter.start();
+    });
+    return process;
+  }
+
+  private void startCore(Supplier<Core> parts) {
+    try {
+      Core core = parts.get();
+      synchronized (this) {
+        if (stopping) {
+          core.resources().close();
+          return;
+        }
+        resources = core.resources();
+        system = ActorSystem.create(Guardian.create(settings, core.edges(), started), "sscsi", config);
+      }
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "csi-socket", () -> {
+        server.close();
+        return CompletableFuture.completedFuture(Done.getInstance());
+      });
+      system.getWhenTerminated().thenRun(() -> {
+        closeQuietly(resources);
+        exit.complete(started.isCompletedExceptionally() ? 1 : 0);
+      });
+      started.whenComplete((ok, failure) -> {
+        if (failure != null) {
+          gate.coreFailed(Optional.ofNullable(failure.getMessage()).orElse(failure.toString()));
+        } else {
+          gate.coreUp(new VolumeCalls(ok.router(), system.scheduler()));
+        }
+      });
+    } catch (Exception | LinkageError e) {
+      LOG.error("the driver's core did not start: {}", e.toString());
+      started.completeExceptionally(e);
+      gate.coreFailed(e.toString());
+      server.close();
+      exit.complete(1);
+    }
+  }
+
+  /** The core's children and endpoints, once it is up. */
+  public CompletableFuture<Guardian.Started> core() {
+    return started;
+  }
+
+  /** The core's actor system, once {@link #core()} has completed. */
+  public synchronized ActorSystem<Void> system() {
+    return system;
+  }
+
+  /** Blocks until the driver has stopped; 0 after a clean stop, 1 when the core failed. */
+  public int awaitExit() {
+    return exit.join();
+  }
+
+  /**
+   * Stops the driver: the core through CoordinatedShutdown (which unbinds the socket first), or, if
+   * the core never started, the socket alone. Safe to call from a JVM shutdown hook and twice.
+   */
+  @Override
+  public void close() {
+    ActorSystem<Void> running;
+    synchronized (this) {
+      stopping = true;
+      running = system;
+    }
+    if (running == null) {
+      server.close();
+      exit.complete(0);
+      return;
+    }
+    running.terminate();
+    running.getWhenTerminated().toCompletableFuture().join();
+    server.close();
+    closeQuietly(resources);
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      LOG.debug("closing: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package io.sscsi.csi;
+
+import io.sscsi.errors.DriverException;
+import io.sscsi.errors.FailureKind;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The line between the two halves of the driver's start. The CSI socket is served first, with
+ * Identity and the Node calls that need no volume (kubelet's registration needs only those); the
+ * core (actor system, volume actors, providers, metrics, admin endpoint, API watches, restart
+ * recovery) starts when it is {@link #wanted()}: after the first GetPluginInfo is answered on the
+ * published socket, or when the first volume call arrives, or when the driver decides not to wait
+ * any longer. Volume calls that arrive earlier wait for {@link #volumes()}, they do not fail.
+ */
+public final class CoreGate {
+  private final CompletableFuture<Void> wanted = new CompletableFuture<>();
+  private final CompletableFuture<VolumeCalls> up = new CompletableFuture<>();
+  private final AtomicBoolean published = new AtomicBoolean();
+
+  /** From now on, an answered GetPluginInfo is a caller's (the socket file exists). */
+  public void socketPublished() {
+    published.set(true);
+  }
+
+  /** Identity answered a GetPluginInfo: the registrar has what it waits for. */
+  void identityAnswered() {
+    if (published.get()) {
+      wanted.complete(null);
+    }
+  }
+
+  /** Start the core now (no caller came in time, or the core is wanted at once). */
+  public void startNow() {
+    wanted.complete(null);
+  }
+
+  public CompletionStage<Void> wanted() {
+    return wanted;
+  }
+
+  /** The volume actors, once the core is up; asking for them also starts the core. */
+  CompletionStage<VolumeCalls> volumes() {
+    wanted.complete(null);
+    return up;
+  }
+
+  public void coreUp(VolumeCalls calls) {
+    up.complete(calls);
+  }
+
+  /** The core could not start: volume calls fail, Identity keeps answering. */
+  public void coreFailed(String why) {
+    up.completeExceptionally(new DriverException(FailureKind.INTERNAL, "the driver's core did not start: " + why));
+  }
+}
