@@ -1,14 +1,23 @@
-{{/* Chart name, at most 63 characters. */}}
+{{/*
+Names and labels follow upstream's secrets-store-csi-driver chart, so that `helm upgrade` of an upstream
+release to this chart finds the same DaemonSet (same name, same immutable selector). The base name is
+upstream's chart name, not this chart's: .Chart.Name is "sscsi".
+*/}}
+
+{{/* Base name: nameOverride, else upstream's chart name; at most 63 characters. */}}
 {{- define "sscsi.name" -}}
-{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- default "secrets-store-csi-driver" .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/* Release-qualified name of the DaemonSet. */}}
+{{/*
+Release-qualified name (DaemonSet, hook objects): fullnameOverride; else the release name when it
+already contains the base name; else <release>-<base name>. Upstream's rule.
+*/}}
 {{- define "sscsi.fullname" -}}
 {{- if .Values.fullnameOverride -}}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- $name := default "secrets-store-csi-driver" .Values.nameOverride -}}
 {{- if contains $name .Release.Name -}}
 {{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
@@ -17,23 +26,29 @@
 {{- end -}}
 {{- end -}}
 
-{{/* Labels of every object. */}}
+{{/*
+Labels of every object: upstream's set (app, app.kubernetes.io/{instance,managed-by,name,version},
+helm.sh/chart), then part-of=sscsi, then commonLabels.
+*/}}
 {{- define "sscsi.labels" -}}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
-app.kubernetes.io/name: {{ include "sscsi.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app: {{ include "sscsi.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
+app.kubernetes.io/name: {{ include "sscsi.name" . | quote }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: sscsi
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" | quote }}
 {{- with .Values.commonLabels }}
 {{ toYaml . }}
 {{- end }}
 {{- end -}}
 
-{{/* Labels that select the driver pods; never change them after install. */}}
+{{/*
+The DaemonSet's selector: upstream's, `app` alone. A DaemonSet's selector is immutable, so this must
+stay what upstream's chart renders or an upgrade from it fails.
+*/}}
 {{- define "sscsi.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "sscsi.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app: {{ include "sscsi.name" . }}
 {{- end -}}
 
 {{/* The driver's service account: upstream's fixed name. */}}
@@ -48,4 +63,24 @@ secrets-store-csi-driver
 {{- else -}}
 {{- printf "%s:%s" .image.repository (default .default .image.tag) -}}
 {{- end -}}
+{{- end -}}
+
+{{/* nodeSelector and tolerations of the CRD hook Jobs: the DaemonSet's, as upstream. */}}
+{{- define "sscsi.hookScheduling" -}}
+nodeSelector:
+  kubernetes.io/os: linux
+  {{- with .Values.linux.nodeSelector }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- with .Values.linux.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* Hook annotations: {{ include "sscsi.hookAnnotations" (list "pre-install,pre-upgrade" "1") }} */}}
+{{- define "sscsi.hookAnnotations" -}}
+helm.sh/hook: {{ index . 0 }}
+helm.sh/hook-weight: {{ index . 1 | quote }}
+helm.sh/hook-delete-policy: hook-succeeded,before-hook-creation
 {{- end -}}

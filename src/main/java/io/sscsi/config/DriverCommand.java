@@ -220,12 +220,13 @@ public final class DriverCommand implements Callable<Integer> {
     KubeConnection kube = KubeClientFactory.create(
         KubeClientFactory.Settings.defaults(settings.kubeconfig(), SscsiVersion.current()));
     KubeClassCache classes = new KubeClassCache(kube);
-    KubeReachability reachability = new KubeReachability(kube, java.time.Duration.ofSeconds(10));
+    KubeNodePublishSecrets publishSecrets = new KubeNodePublishSecrets(kube, settings.driverName());
+    KubeReachability reachability = new KubeReachability(classes, publishSecrets);
     KubeEventRecorder recorder = new KubeEventRecorder(kube, settings.nodeId());
-    Guardian.Edges edges = new Guardian.Edges(classes, new KubePodStatusStore(kube), mounter,
-        ActorSecretSync.starter(kube, settings.nodeId()), classes,
-        new Readiness().add("api-server", reachability::problem), recorder::warnPod,
-        new KubeNodePublishSecrets(kube, settings.driverName()));
+    KubePodStatusStore statuses = new KubePodStatusStore(kube);
+    Guardian.Edges edges = new Guardian.Edges(classes, statuses, mounter,
+        ActorSecretSync.starter(kube, statuses, settings.nodeId()), classes,
+        new Readiness().add("api-server", reachability::problem), recorder::warnPod, publishSecrets);
     return new DriverProcess.Core(edges, kube::close);
   }
 }

@@ -8,9 +8,8 @@ import io.sscsi.spc.ProviderClass;
 import io.sscsi.spc.ProviderClassSource;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * SecretProviderClasses from an informer over all namespaces (as upstream caches them): reads are
@@ -18,18 +17,21 @@ import org.slf4j.LoggerFactory;
  * to {@link ClassChanges} listeners. Until the informer has synced, or for a class it has not seen
  * yet (a watch lags a create), reads fall back to a GET through {@link KubeProviderClassSource}.
  * Starting the informer never blocks or fails the driver: without list/watch RBAC or an API server
- * it keeps retrying in the background while GETs serve reads.
+ * it keeps retrying in the background ({@link KubeWatch}) while GETs serve reads, and
+ * {@link #watchProblem()} says so. The watch is required: list/watch on SecretProviderClasses is in
+ * the driver's base RBAC.
  */
-public final class KubeClassCache implements ProviderClassSource, ClassChanges, AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(KubeClassCache.class);
+public final class KubeClassCache implements ProviderClassSource, ClassChanges, KubeReachability.Watched,
+    AutoCloseable {
 
   private final KubeProviderClassSource direct;
-  private final SharedIndexInformer<SecretProviderClass> informer;
+  private final KubeWatch<SecretProviderClass> watch;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
   public KubeClassCache(KubeConnection connection) {
     this.direct = new KubeProviderClassSource(connection);
-    this.informer = connection.client().resources(SecretProviderClass.class).inAnyNamespace().runnableInformer(0);
+    SharedIndexInformer<SecretProviderClass> informer =
+        connection.client().resources(SecretProviderClass.class).inAnyNamespace().runnableInformer(0);
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(SecretProviderClass spc) {}
@@ -46,18 +48,14 @@ public final class KubeClassCache implements ProviderClassSource, ClassChanges, 
       @Override
       public void onDelete(SecretProviderClass spc, boolean deletedFinalStateUnknown) {}
     });
-    informer.start().whenComplete((ok, failure) -> {
-      if (failure != null) {
-        LOG.warn("SecretProviderClass watch not started ({}); classes are read with a GET on each use",
-            failure.getMessage());
-      }
-    });
+    this.watch = new KubeWatch<>("SecretProviderClasses", informer, true);
+    watch.start();
   }
 
   @Override
   public ProviderClass get(String namespace, String name) {
-    if (informer.hasSynced()) {
-      SecretProviderClass cached = informer.getStore().getByKey(namespace + "/" + name);
+    if (watch.synced()) {
+      SecretProviderClass cached = watch.store().getByKey(namespace + "/" + name);
       if (cached != null) {
         return KubeProviderClassSource.toProviderClass(namespace, name, cached.getSpec());
       }
@@ -71,7 +69,12 @@ public final class KubeClassCache implements ProviderClassSource, ClassChanges, 
   }
 
   @Override
+  public Optional<String> watchProblem() {
+    return watch.problem();
+  }
+
+  @Override
   public void close() {
-    informer.close();
+    watch.close();
   }
 }

@@ -74,6 +74,29 @@ final class KubeErrors {
         "Kubernetes API call failed, cannot " + operation + ": " + root.getClass().getSimpleName());
   }
 
+  /**
+   * What went wrong, in one line for logs and {@code /readyz}: the HTTP code and the server's short
+   * reason, or the innermost I/O exception's class and message; never a response body.
+   */
+  static String describe(Throwable failure) {
+    Throwable http = innermost(failure, KubernetesClientException.class);
+    if (http instanceof KubernetesClientException kce && kce.getCode() > 0) {
+      return "HTTP " + kce.getCode() + reason(kce);
+    }
+    Throwable io = innermost(failure, IOException.class);
+    if (io != null) {
+      return io.getClass().getSimpleName() + (io.getMessage() == null ? "" : ": " + io.getMessage());
+    }
+    Throwable root = innermost(failure, Throwable.class);
+    return root == null ? "unknown failure" : root.getClass().getSimpleName();
+  }
+
+  /** Whether the API server answered 401 or 403 (it is reachable; RBAC or credentials are wrong). */
+  static boolean refused(Throwable failure) {
+    Throwable t = innermost(failure, KubernetesClientException.class);
+    return t instanceof KubernetesClientException kce && (kce.getCode() == FORBIDDEN || kce.getCode() == UNAUTHORIZED);
+  }
+
   private static String reason(RuntimeException e) {
     if (e instanceof KubernetesClientException kce) {
       Status status = kce.getStatus();

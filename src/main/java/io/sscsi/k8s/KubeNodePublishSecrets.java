@@ -14,27 +14,27 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * nodePublishSecretRef Secrets through fabric8: the pod spec names the Secret, and an informer over
  * Secrets labelled {@code secrets-store.csi.k8s.io/used=true} (in all namespaces; nothing else is
- * watched) keeps their data and reports changes. Without list/watch RBAC on Secrets the watch stays
- * off (one WARN) and volumes refresh with kubelet's last copy. Values never reach a log.
+ * watched) keeps their data and reports changes. The watch is retried until it runs
+ * ({@link KubeWatch}); without list/watch RBAC on Secrets (the optional syncing role grants it) it
+ * stays off (one WARN, not a readiness problem) and volumes refresh with kubelet's last copy.
+ * Values never reach a log.
  */
-public final class KubeNodePublishSecrets implements NodePublishSecrets, AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(KubeNodePublishSecrets.class);
+public final class KubeNodePublishSecrets implements NodePublishSecrets, KubeReachability.Watched, AutoCloseable {
 
   private final KubeConnection connection;
   private final String driverName;
-  private final SharedIndexInformer<Secret> informer;
+  private final KubeWatch<Secret> watch;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
   public KubeNodePublishSecrets(KubeConnection connection, String driverName) {
     this.connection = connection;
     this.driverName = driverName;
-    this.informer = connection.client().secrets().inAnyNamespace().withLabel(USED_LABEL, "true").runnableInformer(0);
+    SharedIndexInformer<Secret> informer =
+        connection.client().secrets().inAnyNamespace().withLabel(USED_LABEL, "true").runnableInformer(0);
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override public void onAdd(Secret secret) {}
 
@@ -46,12 +46,8 @@ public final class KubeNodePublishSecrets implements NodePublishSecrets, AutoClo
 
       @Override public void onDelete(Secret secret, boolean unknown) {}
     });
-    informer.start().whenComplete((ok, failure) -> {
-      if (failure != null) {
-        LOG.warn("watch of Secrets labelled {}=true not started ({}): volumes refresh with kubelet's last"
-            + " nodePublishSecretRef data", USED_LABEL, failure.getClass().getSimpleName());
-      }
-    });
+    this.watch = new KubeWatch<>("Secrets labelled " + USED_LABEL + "=true", informer, false);
+    watch.start();
   }
 
   @Override
@@ -77,7 +73,7 @@ public final class KubeNodePublishSecrets implements NodePublishSecrets, AutoClo
 
   @Override
   public Optional<Map<String, String>> data(String namespace, String name) {
-    Secret secret = informer.getStore().getByKey(namespace + "/" + name);
+    Secret secret = watch.store().getByKey(namespace + "/" + name);
     if (secret == null) {
       return Optional.empty();
     }
@@ -94,7 +90,12 @@ public final class KubeNodePublishSecrets implements NodePublishSecrets, AutoClo
   }
 
   @Override
+  public Optional<String> watchProblem() {
+    return watch.problem();
+  }
+
+  @Override
   public void close() {
-    informer.close();
+    watch.close();
   }
 }

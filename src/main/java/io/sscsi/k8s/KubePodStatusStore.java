@@ -2,6 +2,7 @@ package io.sscsi.k8s;
 
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -19,16 +20,23 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes SecretProviderClassPodStatus objects as upstream's NodePublishVolume does: create, and on
- * AlreadyExists (the pod mounted before, or a StatefulSet pod moved here from another node) get
- * the object from the API server, set the node label, replace owner references and status, and
- * update with optimistic locking, retrying a few times on a 409 Conflict. The single owner
- * reference to the pod lets Kubernetes garbage-collect the object with the pod. Blocking: call on
- * the blocking dispatcher.
+ * Writes SecretProviderClassPodStatus objects as upstream's NodePublishVolume does, with one request
+ * where one is enough. It remembers the server's copy of every status object it created, updated or
+ * listed (the write's own answer: uid and resourceVersion included), so a refresh that changed
+ * versions is one update locked to the resourceVersion it knows, and Secret sync learns the owner
+ * uid without a read ({@link #uid}). A status object it does not know is created; on AlreadyExists
+ * (the pod mounted before this driver started, or a StatefulSet pod moved here from another node) it
+ * is read, its node label set, owner references and status replaced, and updated. A 409 Conflict
+ * (someone else changed it) means read and update again, a few times; a 404 on update (it was
+ * deleted) means create. The single owner reference to the pod lets Kubernetes garbage-collect the
+ * object with the pod. What it remembers is dropped on delete. Thread-safe; blocking: call on the
+ * blocking dispatcher.
  */
 public final class KubePodStatusStore implements PodStatusStore {
 
@@ -44,6 +52,8 @@ public final class KubePodStatusStore implements PodStatusStore {
       "\"delete\" on secretproviderclasspodstatuses.secrets-store.csi.x-k8s.io";
 
   private final KubernetesClient client;
+  /** namespace/name -> the server's copy as last written or read here; never mutated once stored. */
+  private final Map<String, SecretProviderClassPodStatus> known = new ConcurrentHashMap<>();
 
   public KubePodStatusStore(KubeConnection connection) {
     this(connection.client());
@@ -57,38 +67,49 @@ public final class KubePodStatusStore implements PodStatusStore {
   public void upsert(PodStatus status) {
     String ns = status.podNamespace();
     String name = status.objectName();
-    String what = "SecretProviderClassPodStatus " + ns + "/" + name;
+    String key = ns + "/" + name;
+    String what = "SecretProviderClassPodStatus " + key;
     var ops = statuses(ns);
 
-    if (tryCreate(ops, desired(status), what)) {
-      return;
+    SecretProviderClassPodStatus existing = known.get(key);
+    if (existing == null) {
+      SecretProviderClassPodStatus created = tryCreate(ops, desired(status), what);
+      if (created != null) {
+        remember(key, created);
+        return;
+      }
+      log.debug("{} already exists, updating it", what);
+      existing = read(ops, name, what);
     }
-    log.debug("{} already exists, updating it", what);
     RuntimeException conflict = null;
     for (int attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
-      SecretProviderClassPodStatus existing;
-      try {
-        existing = ops.withName(name).get();
-      } catch (RuntimeException e) {
-        throw KubeErrors.translate(e, "get " + what, RBAC_WRITE_HINT);
-      }
       if (existing == null) {
-        // Deleted since the create failed: create it again.
-        if (tryCreate(ops, desired(status), what)) {
+        // Deleted meanwhile: create it again.
+        SecretProviderClassPodStatus created = tryCreate(ops, desired(status), what);
+        if (created != null) {
+          remember(key, created);
           return;
         }
+        existing = read(ops, name, what);
         continue;
       }
-      applyTo(existing, status);
+      SecretProviderClassPodStatus changed = withStatus(existing, status);
       try {
-        ops.resource(existing).update();
+        remember(key, ops.resource(changed).update());
         return;
       } catch (RuntimeException e) {
-        if (KubeErrors.code(e) != KubeErrors.CONFLICT) {
+        int code = KubeErrors.code(e);
+        if (code == KubeErrors.NOT_FOUND) {
+          known.remove(key);
+          existing = null;
+          continue;
+        }
+        if (code != KubeErrors.CONFLICT) {
           throw KubeErrors.translate(e, "update " + what, RBAC_WRITE_HINT);
         }
         conflict = e;
-        log.debug("{} changed while updating it (conflict), retrying", what);
+        log.debug("{} changed since this driver last saw it (conflict), reading it again", what);
+        existing = read(ops, name, what);
       }
     }
     throw new DriverException(
@@ -102,6 +123,7 @@ public final class KubePodStatusStore implements PodStatusStore {
   public void delete(String podNamespace, String objectName) {
     try {
       statuses(podNamespace).withName(objectName).delete();
+      known.remove(podNamespace + "/" + objectName);
     } catch (RuntimeException e) {
       if (KubeErrors.code(e) != KubeErrors.NOT_FOUND) {
         throw KubeErrors.translate(
@@ -109,20 +131,60 @@ public final class KubePodStatusStore implements PodStatusStore {
             "delete SecretProviderClassPodStatus " + podNamespace + "/" + objectName,
             RBAC_DELETE_HINT);
       }
+      known.remove(podNamespace + "/" + objectName);
     }
   }
 
-  /** Creates the object; false when it already exists (409), a DriverException on other failures. */
-  private static boolean tryCreate(
+  /**
+   * The uid of status object {@code namespace/name}: the one this store wrote or saw, else read from
+   * the API server (and remembered); empty when it does not exist.
+   *
+   * @throws DriverException API_UNAVAILABLE or API_FORBIDDEN
+   */
+  public Optional<String> uid(String namespace, String name) {
+    SecretProviderClassPodStatus mine = known.get(namespace + "/" + name);
+    if (mine != null) {
+      return Optional.ofNullable(mine.getMetadata().getUid());
+    }
+    String what = "SecretProviderClassPodStatus " + namespace + "/" + name;
+    return Optional.ofNullable(read(statuses(namespace), name, what)).map(s -> s.getMetadata().getUid());
+  }
+
+  /** Reads the object (and remembers it); null when it does not exist. */
+  private SecretProviderClassPodStatus read(
+      NonNamespaceOperation<SecretProviderClassPodStatus, ?, Resource<SecretProviderClassPodStatus>> ops,
+      String name, String what) {
+    SecretProviderClassPodStatus got;
+    try {
+      got = ops.withName(name).get();
+    } catch (RuntimeException e) {
+      if (KubeErrors.code(e) == KubeErrors.NOT_FOUND) {
+        return null;
+      }
+      throw KubeErrors.translate(e, "get " + what, RBAC_WRITE_HINT);
+    }
+    if (got != null) {
+      remember(got.getMetadata().getNamespace() + "/" + name, got);
+    }
+    return got;
+  }
+
+  private void remember(String key, SecretProviderClassPodStatus serverCopy) {
+    if (serverCopy != null && serverCopy.getMetadata() != null) {
+      known.put(key, serverCopy);
+    }
+  }
+
+  /** Creates the object and returns the server's copy; null when it already exists (409). */
+  private static SecretProviderClassPodStatus tryCreate(
       NonNamespaceOperation<SecretProviderClassPodStatus, ?, Resource<SecretProviderClassPodStatus>> ops,
       SecretProviderClassPodStatus desired,
       String what) {
     try {
-      ops.resource(desired).create();
-      return true;
+      return ops.resource(desired).create();
     } catch (RuntimeException e) {
       if (KubeErrors.code(e) == KubeErrors.CONFLICT) {
-        return false;
+        return null;
       }
       throw KubeErrors.translate(e, "create " + what, RBAC_WRITE_HINT);
     }
@@ -139,6 +201,14 @@ public final class KubePodStatusStore implements PodStatusStore {
             Resource<SecretProviderClassPodStatus>>
         all = client.resources(SecretProviderClassPodStatus.class);
     return all.inNamespace(namespace);
+  }
+
+  /** A copy of the server's object with the node label, owner and status of {@code status}. */
+  static SecretProviderClassPodStatus withStatus(SecretProviderClassPodStatus server, PodStatus status) {
+    SecretProviderClassPodStatus copy = new SecretProviderClassPodStatus();
+    copy.setMetadata(new ObjectMetaBuilder(server.getMetadata()).build());
+    applyTo(copy, status);
+    return copy;
   }
 
   /** The object a first create writes. */
@@ -194,6 +264,7 @@ public final class KubePodStatusStore implements PodStatusStore {
     }
     java.util.List<PodStatus> out = new java.util.ArrayList<>();
     for (SecretProviderClassPodStatus item : items) {
+      remember(item.getMetadata().getNamespace() + "/" + item.getMetadata().getName(), item);
       var st = item.getStatus();
       String podUid = item.getMetadata().getOwnerReferences() == null ? "" : item.getMetadata().getOwnerReferences()
           .stream().filter(o -> "Pod".equals(o.getKind())).map(o -> o.getUid()).findFirst().orElse("");

@@ -1,45 +1,37 @@
 package io.sscsi.k8s;
 
-import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Whether the API server answers, for {@code /readyz}: a background thread asks for the server's
- * version every {@code every} and keeps the answer, so a readiness probe never waits on the network.
+ * Whether the driver's view of the API server is live, for {@code /readyz}: read from the state of
+ * the watch connections the driver runs anyway ({@link KubeWatch}), so it costs no request and needs
+ * no timer. Ready when every watch is up (or refused by RBAC it may lack by design); else the first
+ * problem, e.g. {@code watch of SecretProviderClasses not running: ConnectException: Connection
+ * refused (retrying)}.
  */
-public final class KubeReachability implements AutoCloseable {
-  private final KubeConnection connection;
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "sscsi-api-reachability");
-    t.setDaemon(true);
-    return t;
-  });
-  private volatile Optional<String> problem = Optional.of("not checked yet");
+public final class KubeReachability {
 
-  public KubeReachability(KubeConnection connection, Duration every) {
-    this.connection = connection;
-    timer.scheduleWithFixedDelay(this::check, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+  /** Something backed by a watch of the API server. */
+  public interface Watched {
+    /** Empty while its watch runs; else why not, in one line. Cheap: no request. */
+    Optional<String> watchProblem();
   }
 
-  private void check() {
-    try {
-      connection.client().getKubernetesVersion();
-      problem = Optional.empty();
-    } catch (RuntimeException e) {
-      problem = Optional.of("API server " + connection.masterUrl() + " not reachable: " + e.getClass().getSimpleName());
-    }
+  private final List<Watched> watched;
+
+  public KubeReachability(Watched... watched) {
+    this.watched = List.of(watched);
   }
 
-  /** Empty when the last check reached the API server. */
+  /** Empty when every watch runs. */
   public Optional<String> problem() {
-    return problem;
-  }
-
-  @Override
-  public void close() {
-    timer.shutdownNow();
+    for (Watched w : watched) {
+      Optional<String> p = w.watchProblem();
+      if (p.isPresent()) {
+        return p;
+      }
+    }
+    return Optional.empty();
   }
 }

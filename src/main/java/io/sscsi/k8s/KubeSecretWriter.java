@@ -9,22 +9,25 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
-import io.sscsi.k8s.model.SecretProviderClassPodStatus;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies a {@link SecretWrite} to the API server: GET the Secret, let {@link SecretPlan} decide
- * the one write (create, JSON Patch locked to the resourceVersion read, delete locked likewise, or
- * nothing), and do it; a 409 (the Secret changed or appeared meanwhile) or a 404 on
- * patch means GET and plan again, a few times. Data go as base64 {@code data}, never
- * {@code stringData}. Also reads the uid of a SecretProviderClassPodStatus, the owners' uids.
- * Failures are {@link DriverException}s: API_FORBIDDEN (hint: the Secret RBAC Helm installs with
- * {@code syncSecret.enabled=true}) and API_UNAVAILABLE are worth retrying; SPC_INVALID (a 400/422
- * answer, a type change, a Secret not managed by the driver) is not. Blocking: call on the blocking
- * dispatcher.
+ * Applies a {@link SecretWrite} to the API server with one request when nothing races it. The write
+ * is planned by {@link SecretPlan} (create, JSON Patch locked to the resourceVersion, delete locked
+ * likewise, or nothing) against the Secret as this driver last knew it ({@link KnownSecret}: the
+ * answer to its previous write), so no read comes first. Without that knowledge (the first write
+ * after a start) a Secret that would be created is created at once, and anything else is read
+ * first. Only a conflict reads: a 409 (the Secret changed since, or a create found it existing)
+ * means GET and plan again, a few times; a 404 on patch means it is gone and is planned as absent.
+ * The answer to the write is what the driver knows next. Data go as base64 {@code data}, never
+ * {@code stringData}. Owner uids (the mounting pods' SecretProviderClassPodStatus objects) come from
+ * {@link KubePodStatusStore#uid}. Failures are {@link DriverException}s: API_FORBIDDEN (hint: the
+ * Secret RBAC Helm installs with {@code syncSecret.enabled=true}) and API_UNAVAILABLE are worth
+ * retrying; SPC_INVALID (a 400/422 answer, a type change, a Secret not managed by the driver) is
+ * not. Blocking: call on the blocking dispatcher.
  */
 public final class KubeSecretWriter {
 
@@ -35,8 +38,6 @@ public final class KubeSecretWriter {
 
   static final String RBAC_SECRETS_HINT =
       "\"get\", \"create\", \"patch\" and \"delete\" on secrets (Helm: syncSecret.enabled=true)";
-  private static final String RBAC_SPCPS_HINT =
-      "\"get\" on secretproviderclasspodstatuses.secrets-store.csi.x-k8s.io";
   private static final int BAD_REQUEST = 400;
   private static final int UNPROCESSABLE = 422;
 
@@ -61,56 +62,82 @@ public final class KubeSecretWriter {
     }
   }
 
-  private final KubernetesClient client;
-
-  public KubeSecretWriter(KubeConnection connection) {
-    this(connection.client());
+  /**
+   * What a sync did and what the driver knows of the Secret afterwards.
+   *
+   * @param known the server's copy after the write (or as read); empty when the Secret is gone or
+   *     was not seen
+   */
+  public record Synced(Outcome outcome, Optional<KnownSecret> known) {
+    public Synced {
+      Objects.requireNonNull(outcome, "outcome");
+      Objects.requireNonNull(known, "known");
+    }
   }
 
-  KubeSecretWriter(KubernetesClient client) {
-    this.client = Objects.requireNonNull(client, "client");
+  private final KubernetesClient client;
+  private final KubePodStatusStore statuses;
+
+  /** A writer that learns owner uids from {@code statuses} (the store the volumes write through). */
+  public KubeSecretWriter(KubeConnection connection, KubePodStatusStore statuses) {
+    this.client = Objects.requireNonNull(connection, "connection").client();
+    this.statuses = Objects.requireNonNull(statuses, "statuses");
+  }
+
+  /** A writer with a store of its own: owner uids are read from the API server when first needed. */
+  public KubeSecretWriter(KubeConnection connection) {
+    this(connection, new KubePodStatusStore(connection));
   }
 
   /**
    * The uid of SecretProviderClassPodStatus {@code namespace/name}; empty when it does not exist.
+   * Known without a request when this driver wrote it.
    *
    * @throws DriverException API_UNAVAILABLE or API_FORBIDDEN
    */
   public Optional<String> podStatusUid(String namespace, String name) {
-    try {
-      SecretProviderClassPodStatus status =
-          client.resources(SecretProviderClassPodStatus.class).inNamespace(namespace).withName(name).get();
-      return Optional.ofNullable(status).map(s -> s.getMetadata().getUid());
-    } catch (RuntimeException e) {
-      if (KubeErrors.code(e) == KubeErrors.NOT_FOUND) {
-        return Optional.empty();
-      }
-      throw KubeErrors.translate(e, "get SecretProviderClassPodStatus " + namespace + "/" + name, RBAC_SPCPS_HINT);
-    }
+    return statuses.uid(namespace, name);
+  }
+
+  /** {@link #sync(SecretWrite, Optional)} with nothing known of the Secret. */
+  public Outcome sync(SecretWrite want) {
+    return sync(want, Optional.empty()).outcome();
   }
 
   /**
-   * Makes the Secret what {@code want} asks for, with at most one write when nothing races us.
+   * Makes the Secret what {@code want} asks for, with at most one request when {@code known} is
+   * current (or the Secret is new) and nothing races us.
    *
+   * @param known the Secret as the last sync left it, if this driver has synced it since it started
    * @throws DriverException API_UNAVAILABLE or API_FORBIDDEN (retry later), SPC_INVALID (do not)
    */
-  public Outcome sync(SecretWrite want) {
+  public Synced sync(SecretWrite want, Optional<KnownSecret> known) {
     String what = "Secret " + want.what();
+    Secret current;
+    if (known.isPresent()) {
+      current = known.get().secret();
+    } else if (SecretPlan.plan(null, want) instanceof SecretPlan.Create) {
+      current = null; // a new Secret is created at once; AlreadyExists (409) reads it
+    } else {
+      current = get(want);
+    }
     for (int attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
-      Secret existing = get(want);
-      SecretPlan.Step step = SecretPlan.plan(existing, want);
+      SecretPlan.Step step = SecretPlan.plan(current, want);
       try {
-        return write(step, want);
+        return write(step, want, current);
       } catch (DriverException e) {
         throw e;
       } catch (RuntimeException e) {
         int code = KubeErrors.code(e);
-        boolean replan = code == KubeErrors.CONFLICT
-            || (code == KubeErrors.NOT_FOUND && step instanceof SecretPlan.Patch);
-        if (!replan) {
+        if (code == KubeErrors.CONFLICT) {
+          log.debug("{} differs from what this driver knew (HTTP 409), reading it", what);
+          current = get(want);
+        } else if (code == KubeErrors.NOT_FOUND && step instanceof SecretPlan.Patch) {
+          log.debug("{} is gone (HTTP 404 on patch)", what);
+          current = null;
+        } else {
           throw translate(e, verb(step) + " " + what);
         }
-        log.debug("{} changed while writing it (HTTP {}), reading it again", what, code);
       }
     }
     throw new DriverException(FailureKind.API_UNAVAILABLE,
@@ -142,19 +169,23 @@ public final class KubeSecretWriter {
     return KubeErrors.translate(e, operation, RBAC_SECRETS_HINT);
   }
 
-  /** Does the planned write; API failures are thrown as they come for the caller to classify. */
-  private Outcome write(SecretPlan.Step step, SecretWrite want) {
+  /**
+   * Does the planned write, answering with the server's copy afterwards; API failures are thrown as
+   * they come for the caller to classify.
+   */
+  private Synced write(SecretPlan.Step step, SecretWrite want, Secret current) {
     if (step instanceof SecretPlan.Nothing n) {
-      return n.outcome();
+      return new Synced(n.outcome(), Optional.ofNullable(current).map(KnownSecret::new));
     }
     if (step instanceof SecretPlan.Create c) {
-      secrets(want).resource(c.secret()).create();
-      return Outcome.CREATED;
+      return written(Outcome.CREATED, secrets(want).resource(c.secret()).create());
     }
     if (step instanceof SecretPlan.Patch p) {
-      secrets(want).withName(want.name()).patch(PatchContext.of(PatchType.JSON), p.patch().toString());
+      // Patching through the known object sends the patch alone: naming the Secret instead would
+      // make fabric8 GET it first. The patch is locked to the resourceVersion it was planned on.
+      Secret patched = secrets(want).resource(current).patch(PatchContext.of(PatchType.JSON), p.patch().toString());
       log.debug("Secret {} patched: {}", want.what(), p.changed());
-      return Outcome.PATCHED;
+      return written(Outcome.PATCHED, patched);
     }
     if (step instanceof SecretPlan.Delete d) {
       try {
@@ -164,13 +195,17 @@ public final class KubeSecretWriter {
           throw e;
         }
       }
-      return Outcome.DELETED;
+      return new Synced(Outcome.DELETED, Optional.empty());
     }
     if (step instanceof SecretPlan.Refuse r) {
       throw new DriverException(FailureKind.SPC_INVALID, r.reason());
     }
     SecretPlan.Wait w = (SecretPlan.Wait) step;
     throw new DriverException(FailureKind.API_UNAVAILABLE, w.reason() + "; will retry");
+  }
+
+  private static Synced written(Outcome outcome, Secret answer) {
+    return new Synced(outcome, Optional.ofNullable(answer).filter(s -> s.getMetadata() != null).map(KnownSecret::new));
   }
 
   private static String verb(SecretPlan.Step step) {

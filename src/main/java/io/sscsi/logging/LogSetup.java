@@ -32,6 +32,7 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
       "io.grpc.netty.shaded.io.netty.bootstrap", Level.ERROR, // "Unknown channel option SO_KEEPALIVE" on domain sockets
       "io.netty", Level.WARN,
       "io.fabric8", Level.WARN,
+      "io.fabric8.kubernetes.client.informers.impl.cache.Reflector", Level.OFF, // KubeWatch logs each failure once
       "okhttp3", Level.WARN,
       "jdk.internal.httpclient", Level.WARN,
       "com.typesafe.sslconfig", Level.WARN,

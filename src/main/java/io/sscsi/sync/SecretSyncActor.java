@@ -3,7 +3,9 @@ package io.sscsi.sync;
 import io.sscsi.errors.DriverException;
 import io.sscsi.fs.AtomicWriter;
 import io.sscsi.k8s.KubeConnection;
+import io.sscsi.k8s.KnownSecret;
 import io.sscsi.k8s.KubeEventRecorder;
+import io.sscsi.k8s.KubePodStatusStore;
 import io.sscsi.k8s.KubeSecretWriter;
 import io.sscsi.k8s.SecretOwner;
 import io.sscsi.k8s.SecretProjection;
@@ -21,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -44,7 +47,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * a time, on the blocking executor, via pipeToSelf); requests that arrive meanwhile are coalesced
  * into one further round. A round that hit an API failure, or found a pod's status object missing,
  * is retried on a timer with backoff (first retry, doubling, capped); a Secret that cannot be
- * built is not retried until the next publish. A Secret created or patched counts in
+ * built is not retried until the next publish. Each Secret's entry keeps the Secret as the last round
+ * left it on the server, so a round writes without reading first (and a round with nothing to change
+ * makes no request). A Secret created or patched counts in
  * {@code sync_k8s_secret_total} and {@code k8s_secret_duration_sec}. A Secret with no pod and
  * nothing pending is forgotten. A restart (after a bug) loses only this bookkeeping: an Unpublished for an unknown
  * mount still takes the pod's owner off.
@@ -108,6 +113,8 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
     int failures;
     long rounds;
     String lastOutcome = "NONE";
+    /** The Secret as the last round left it on the server: the next write needs no read first. */
+    Optional<KnownSecret> known = Optional.empty();
   }
 
   private final SyncWork work;
@@ -118,13 +125,15 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
   private final Map<MountKey, Set<SecretKey>> byMount = new HashMap<>();
 
   /**
-   * The node's sync actor, talking to the API server through {@code connection}.
+   * The node's sync actor, talking to the API server through {@code connection}; owner uids come from
+   * {@code statuses}, the store the volumes write their status objects through.
    *
    * @param blocking the blocking dispatcher's executor ({@code Guardian.BLOCKING_DISPATCHER})
    * @param nodeId this node's name, the events' source host
    */
-  public static Behavior<Command> create(KubeConnection connection, Executor blocking, String nodeId) {
-    return create(new SyncWork(new KubeSecretWriter(connection), new KubeEventRecorder(connection, nodeId),
+  public static Behavior<Command> create(KubeConnection connection, KubePodStatusStore statuses, Executor blocking,
+      String nodeId) {
+    return create(new SyncWork(new KubeSecretWriter(connection, statuses), new KubeEventRecorder(connection, nodeId),
         new AtomicWriter()), blocking, Settings.defaults());
   }
 
@@ -224,7 +233,7 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
     e.running = true;
     e.dirty = false;
     SyncWork.Input input = new SyncWork.Input(key, List.copyOf(e.mounts.values()), Set.copyOf(e.gone.values()),
-        e.contentChanged, e.failures == 0);
+        e.contentChanged, e.failures == 0, e.known);
     e.contentChanged = false;
     long start = System.nanoTime();
     getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> work.run(input), blocking),
@@ -242,8 +251,9 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
     SyncWork.Result r = done.result();
     if (done.failure() != null) {
       getContext().getLog().error("Secret {}: sync round failed unexpectedly", key, done.failure());
-      r = SyncWork.Result.failed(DriverException.of(done.failure()));
+      r = SyncWork.Result.failed(DriverException.of(done.failure()), done.input().known());
     }
+    e.known = r.known();
     learnOwners(e, done.input(), r);
     if (r.outcome() == KubeSecretWriter.Outcome.CREATED || r.outcome() == KubeSecretWriter.Outcome.PATCHED) {
       List<Mount> mounts = done.input().mounts();

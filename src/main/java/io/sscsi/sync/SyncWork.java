@@ -5,6 +5,7 @@ import io.sscsi.errors.FailureKind;
 import io.sscsi.fs.AtomicWriter;
 import io.sscsi.k8s.DesiredSecret;
 import io.sscsi.k8s.KubeEventRecorder;
+import io.sscsi.k8s.KnownSecret;
 import io.sscsi.k8s.KubeSecretWriter;
 import io.sscsi.k8s.SecretOwner;
 import io.sscsi.k8s.SecretProjection;
@@ -25,8 +26,9 @@ import java.util.Set;
 
 /**
  * One sync round of one Secret, blocking (file reads and API calls): resolve the owner uid of each
- * mounting pod (its SecretProviderClassPodStatus), build the Secret from the files of the most
- * recently published mount, and hand both to {@link KubeSecretWriter}. Stateless: the
+ * mounting pod (its SecretProviderClassPodStatus, known without a request when this driver wrote it),
+ * build the Secret from the files of the most recently published mount, and hand both, with the
+ * Secret as the previous round left it, to {@link KubeSecretWriter}. Stateless: the
  * {@link SecretSyncActor} owns what it is given and what it returns. Only the files the class
  * names are read. A Secret that cannot be built, or a write that failed, is reported as a Warning
  * event {@code FailedToCreateSecret} on the pod whose files were used, when the caller asks for it
@@ -69,9 +71,10 @@ final class SyncWork {
    * @param gone owners to take off
    * @param reportContentError record an event when the Secret cannot be built or is refused
    * @param reportApiFailure record an event when the API fails
+   * @param known the Secret as the last round left it on the server, if any round saw it
    */
   record Input(SecretKey key, List<Mount> mounts, Set<SecretOwner> gone, boolean reportContentError,
-      boolean reportApiFailure) {}
+      boolean reportApiFailure, Optional<KnownSecret> known) {}
 
   /**
    * @param outcome what the writer did; null when it was not called or failed
@@ -79,11 +82,13 @@ final class SyncWork {
    * @param unresolved mounting pods whose status object does not exist (yet)
    * @param contentError why the Secret could not be built or was refused; null if it was not
    * @param apiFailure a failure worth retrying; null if none
+   * @param known the Secret as the server now has it, for the next round (the input's when this
+   *     round learnt nothing new)
    */
   record Result(KubeSecretWriter.Outcome outcome, Map<MountKey, String> resolved, int unresolved,
-      String contentError, DriverException apiFailure) {
-    static Result failed(DriverException e) {
-      return new Result(null, Map.of(), 0, null, e);
+      String contentError, DriverException apiFailure, Optional<KnownSecret> known) {
+    static Result failed(DriverException e, Optional<KnownSecret> known) {
+      return new Result(null, Map.of(), 0, null, e, known);
     }
   }
 
@@ -112,7 +117,7 @@ final class SyncWork {
           events.warnPod(source.pod(), KubeEventRecorder.FAILED_TO_CREATE_SECRET, why);
         }
       }
-      return new Result(null, Map.of(), 0, why, null);
+      return new Result(null, Map.of(), 0, why, null, in.known());
     }
     Map<MountKey, String> resolved = new HashMap<>();
     Set<SecretOwner> owners = new HashSet<>();
@@ -130,7 +135,7 @@ final class SyncWork {
       }
     } catch (DriverException e) {
       reportApi(in, source, e);
-      return Result.failed(e);
+      return Result.failed(e, in.known());
     }
 
     DesiredSecret desired = null;
@@ -143,10 +148,13 @@ final class SyncWork {
       }
     }
     KubeSecretWriter.Outcome outcome = null;
+    Optional<KnownSecret> known = in.known();
     DriverException apiFailure = null;
     try {
-      outcome = writer.sync(new SecretWrite(in.key().namespace(), in.key().name(), Optional.ofNullable(desired),
-          owners, in.gone(), unresolved > 0));
+      KubeSecretWriter.Synced synced = writer.sync(new SecretWrite(in.key().namespace(), in.key().name(),
+          Optional.ofNullable(desired), owners, in.gone(), unresolved > 0), in.known());
+      outcome = synced.outcome();
+      known = synced.known();
     } catch (DriverException e) {
       if (retryable(e)) {
         apiFailure = e;
@@ -158,7 +166,7 @@ final class SyncWork {
     if (contentError != null && in.reportContentError() && source != null) {
       events.warnPod(source.pod(), KubeEventRecorder.FAILED_TO_CREATE_SECRET, contentError);
     }
-    return new Result(outcome, resolved, unresolved, contentError, apiFailure);
+    return new Result(outcome, resolved, unresolved, contentError, apiFailure, known);
   }
 
   static boolean retryable(DriverException e) {

@@ -104,9 +104,14 @@ class MetricsAndAdminTest {
       assertEquals(404, get(admin, "/volumes/uid-a/other").statusCode());
 
       assertEquals(200, get(admin, "/healthz").statusCode());
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+      while (!driver.readiness().ready() && System.nanoTime() < deadline) {
+        Thread.sleep(20); // the API watches connect in the background
+      }
       HttpResponse<String> ready = get(admin, "/readyz");
       assertEquals(200, ready.statusCode(), ready.body());
       assertTrue(ready.body().contains("csi-socket: ok"));
+      assertTrue(ready.body().contains("api-server: ok"), ready.body());
 
       assertEquals(Status.Code.OK, csi.unpublish("v", target).getCode());
     }

@@ -104,8 +104,14 @@ class DriverFlagsTest {
     List<String> given = new ArrayList<>(driver.getCommand() == null ? List.of() : driver.getCommand());
     given.addAll(driver.getArgs());
     int sub = given.indexOf("driver");
+    // kubelet expands $(VAR) from the container's env; KUBE_NODE_NAME comes from the pod's node
+    java.util.Map<String, String> env = new java.util.HashMap<>(java.util.Map.of("KUBE_NODE_NAME", "node-1"));
+    driver.getEnv().stream().filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
     for (String arg : given.subList(sub + 1, given.size())) {
-      args.add(arg.replace("$(KUBE_NODE_NAME)", "node-1"));
+      for (java.util.Map.Entry<String, String> e : env.entrySet()) {
+        arg = arg.replace("$(" + e.getKey() + ")", e.getValue());
+      }
+      args.add(arg);
     }
     DriverSettings s = settings(args.toArray(String[]::new));
     assertEquals("node-1", s.nodeId());

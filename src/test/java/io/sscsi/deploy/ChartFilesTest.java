@@ -56,7 +56,9 @@ class ChartFilesTest {
         "logFormatJSON", "livenessProbe.port", "livenessProbe.logLevel", "maxCallRecvMsgSize",
         "rbac.install", "syncSecret.enabled", "enableSecretRotation", "rotationPollInterval",
         "providerHealthCheck", "providerHealthCheckInterval", "tokenRequests", "imagePullSecrets",
-        "commonLabels")) {
+        "commonLabels", "logVerbosity", "automountServiceAccountToken", "nameOverride", "fullnameOverride",
+        "linux.crds.enabled", "linux.crds.image.repository", "linux.crds.image.tag", "linux.crds.image.pullPolicy",
+        "linux.crds.annotations", "linux.crds.podLabels", "linux.crds.resources")) {
       assertFalse(at(v, path).isMissingNode(), "values.yaml lacks " + path);
     }
     assertEquals("/var/lib/kubelet", at(v, "linux.kubeletRootDir").asString());
@@ -75,6 +77,11 @@ class ChartFilesTest {
     assertFalse(at(v, "logFormatJSON").asBoolean(true));
     assertEquals(4194304, at(v, "maxCallRecvMsgSize").asInt());
     assertTrue(at(v, "rbac.install").asBoolean(false));
+    assertEquals(0, at(v, "logVerbosity").asInt(-1));
+    assertTrue(at(v, "automountServiceAccountToken").asBoolean(false));
+    assertTrue(at(v, "linux.crds.enabled").asBoolean(false));
+    assertEquals("registry.k8s.io/csi-secrets-store/driver-crds", at(v, "linux.crds.image.repository").asString());
+    assertEquals("v1.6.0", at(v, "linux.crds.image.tag").asString());
     assertEquals(9808, at(v, "livenessProbe.port").asInt());
     assertEquals("127.0.0.1:8096", at(v, "admin.addr").asString());
     assertEquals("256Mi", at(v, "linux.driver.resources.limits.memory").asString());
@@ -102,13 +109,20 @@ class ChartFilesTest {
         "linux.driver.resources")), used.toString());
   }
 
-  /** Conditional objects: the syncing role only with syncSecret.enabled, RBAC only with rbac.install. */
+  /**
+   * Conditional objects, as upstream: the syncing role on syncSecret.enabled alone, the service
+   * account and the other RBAC on rbac.install, the CRD hooks on linux.crds.enabled.
+   */
   @Test
   void templatesGuardOptionalObjects() {
     String sync = Manifests.read(CHART.resolve("templates/role-syncsecret.yaml"));
-    assertTrue(sync.startsWith("{{- if and .Values.rbac.install .Values.syncSecret.enabled }}"), sync);
+    assertTrue(sync.startsWith("{{- if .Values.syncSecret.enabled }}"), sync);
     for (String f : List.of("role.yaml", "role-secretproviderclasses-aggregated.yaml")) {
       assertTrue(Manifests.read(CHART.resolve("templates/" + f)).startsWith("{{- if .Values.rbac.install }}"), f);
+    }
+    assertTrue(Manifests.read(CHART.resolve("templates/serviceaccount.yaml")).contains("{{- if .Values.rbac.install }}"));
+    for (String f : List.of("crds-upgrade-hook.yaml", "keep-crds-upgrade-hook.yaml")) {
+      assertTrue(Manifests.read(CHART.resolve("templates/" + f)).startsWith("{{- if .Values.linux.crds.enabled }}"), f);
     }
     String csi = Manifests.read(CHART.resolve("templates/csidriver.yaml"));
     assertTrue(csi.contains("requiresRepublish: {{ .Values.enableSecretRotation }}"), csi);

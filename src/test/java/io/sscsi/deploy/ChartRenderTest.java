@@ -10,7 +10,7 @@ import static io.sscsi.deploy.Manifests.load;
 import static io.sscsi.deploy.Manifests.named;
 import static io.sscsi.deploy.Manifests.only;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,82 +24,52 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.storage.CSIDriver;
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Renders the chart with a real helm binary and loads the output as typed fabric8 objects. Runs
- * only where helm is found: the SSCSI_HELM environment variable, the sscsi.helm system property,
- * or helm on the PATH; otherwise every test here is skipped (reported as skipped, not passed).
+ * Renders the chart with a real helm binary ({@link Helm}) and loads the output as typed fabric8
+ * objects; skipped where there is no helm. Upstream-compatibility cases are in
+ * {@link UpstreamChartCompatTest} and {@link UpstreamMigrationTest}.
  */
 class ChartRenderTest {
-
-  static String helm;
 
   @TempDir
   Path tmp;
 
-  @BeforeAll
-  static void findHelm() {
-    helm = Optional.ofNullable(System.getenv("SSCSI_HELM"))
-        .or(() -> Optional.ofNullable(System.getProperty("sscsi.helm")))
-        .filter(s -> !s.isBlank())
-        .or(() -> Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-            .map(d -> Path.of(d, "helm")).filter(Files::isExecutable).map(Path::toString).findFirst())
-        .orElse(null);
-  }
-
   @BeforeEach
   void requireHelm() {
-    Assumptions.assumeTrue(helm != null,
-        "no helm binary (set SSCSI_HELM or put helm on the PATH): chart not rendered");
+    Helm.require();
   }
 
-  /** {@code helm template} of the chart with the given values YAML, as typed objects. */
+  /** {@code helm template sscsi} of the chart with the given values YAML, as typed objects (hooks included). */
   List<HasMetadata> render(String valuesYaml, String kubeVersion) throws Exception {
-    Path values = Files.writeString(Files.createTempFile(tmp, "values", ".yaml"), valuesYaml);
-    String out = run(List.of(helm, "template", "sscsi", CHART.toString(), "--namespace", "kube-system",
-        "--include-crds", "--kube-version", kubeVersion, "-f", values.toString()));
-    return load(out, "helm template (" + kubeVersion + ", values: " + valuesYaml.replace('\n', ' ') + ")");
-  }
-
-  static String run(List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(false).start();
-    byte[] stdout = p.getInputStream().readAllBytes();
-    byte[] stderr = p.getErrorStream().readAllBytes();
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "helm did not finish");
-    assertEquals(0, p.exitValue(), command + " failed:\n" + new String(stderr, StandardCharsets.UTF_8));
-    return new String(stdout, StandardCharsets.UTF_8);
+    return Helm.template(tmp, "sscsi", valuesYaml, kubeVersion, Map.of());
   }
 
   @Test
   void lint() throws Exception {
-    String out = run(List.of(helm, "lint", "--strict", CHART.toString()));
-    assertTrue(out.contains("0 chart(s) failed"), out);
+    Helm.Result r = Helm.run(List.of(Helm.require(), "lint", "--strict", CHART.toString()));
+    assertEquals(0, r.exit(), r.stdout() + r.stderr());
+    assertTrue(r.stdout().contains("0 chart(s) failed"), r.stdout());
   }
 
   /**
-   * With default values the chart renders what deploy/ holds (names and labels aside). The one
-   * value set here: upstream's static manifest passes --rotation-poll-interval=2m, upstream's
-   * chart leaves the empty default to the driver (see defaultRotationPollIntervalIsLeftToTheDriver).
+   * With default values the chart renders what deploy/ holds, apart from what upstream's own chart and
+   * static manifests differ in: the DaemonSet's name and selector, its labels, and the flags the chart
+   * passes only when set (compared as the flags they mean, {@link Manifests#driverFlags}).
    */
   @Test
   void defaultsRenderTheStaticManifests() throws Exception {
-    List<HasMetadata> chart = render("rotationPollInterval: 2m\n", "1.34.0");
+    List<HasMetadata> rendered = render("{}\n", "1.34.0");
+    List<HasMetadata> chart = Helm.withoutHooks(rendered);
     List<HasMetadata> fixed = new ArrayList<>();
     try (var files = Files.list(DEPLOY)) {
       for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
@@ -108,30 +78,31 @@ class ChartRenderTest {
     }
     // CRDs: identical
     for (CustomResourceDefinition crd : all(fixed, CustomResourceDefinition.class)) {
-      assertEquals(crd, named(chart, CustomResourceDefinition.class, crd.getMetadata().getName()));
+      assertEquals(crd, named(rendered, CustomResourceDefinition.class, crd.getMetadata().getName()));
     }
-    // DaemonSet: same pod, apart from labels
+    // DaemonSet: same pod, apart from labels and the flags left at their defaults
     DaemonSet staticDs = only(fixed, DaemonSet.class);
     DaemonSet chartDs = only(chart, DaemonSet.class);
-    assertEquals("sscsi", chartDs.getMetadata().getName());
+    assertEquals("sscsi-secrets-store-csi-driver", chartDs.getMetadata().getName());
     assertEquals("kube-system", chartDs.getMetadata().getNamespace());
+    assertEquals(Map.of("app", "secrets-store-csi-driver"), chartDs.getSpec().getSelector().getMatchLabels());
     PodSpec a = staticDs.getSpec().getTemplate().getSpec();
     PodSpec b = chartDs.getSpec().getTemplate().getSpec();
+    assertEquals(Boolean.TRUE, b.getAutomountServiceAccountToken());
+    b.setAutomountServiceAccountToken(null);
     assertEquals(a.getContainers().size(), b.getContainers().size());
+    assertEquals(Manifests.driverFlags(container(staticDs, "secrets-store")),
+        Manifests.driverFlags(container(chartDs, "secrets-store")), "driver flags");
+    container(staticDs, "secrets-store").setArgs(null);
+    container(chartDs, "secrets-store").setArgs(null);
     for (Container c : a.getContainers()) {
-      Container rendered = container(chartDs, c.getName());
-      assertEquals(c.getArgs(), rendered.getArgs(), c.getName() + " args");
-      assertEquals(c.getEnv(), rendered.getEnv(), c.getName() + " env");
-      assertEquals(c.getVolumeMounts(), rendered.getVolumeMounts(), c.getName() + " mounts");
-      assertEquals(c, rendered, c.getName());
+      Container rendered1 = container(chartDs, c.getName());
+      assertEquals(c.getArgs(), rendered1.getArgs(), c.getName() + " args");
+      assertEquals(c.getEnv(), rendered1.getEnv(), c.getName() + " env");
+      assertEquals(c.getVolumeMounts(), rendered1.getVolumeMounts(), c.getName() + " mounts");
+      assertEquals(c, rendered1, c.getName());
     }
-    assertEquals(a.getContainers(), b.getContainers(), "container order");
-    assertEquals(a.getVolumes(), b.getVolumes());
-    assertEquals(a.getSecurityContext(), b.getSecurityContext());
-    assertEquals(a.getTolerations(), b.getTolerations());
-    assertEquals(a.getAffinity(), b.getAffinity());
-    assertEquals(a.getNodeSelector(), b.getNodeSelector());
-    assertEquals(a.getServiceAccountName(), b.getServiceAccountName());
+    assertEquals(a, b, "pod spec");
     assertEquals(staticDs.getSpec().getUpdateStrategy(), chartDs.getSpec().getUpdateStrategy());
     assertEquals(staticDs.getSpec().getTemplate().getMetadata().getAnnotations(),
         chartDs.getSpec().getTemplate().getMetadata().getAnnotations());
@@ -157,6 +128,7 @@ class ChartRenderTest {
     StaticManifestsTest.assertBindsDriver(binding, named(chart, ClusterRole.class, "secretproviderclasses-role"));
     ServiceAccount sa = only(chart, ServiceAccount.class);
     assertEquals("secrets-store-csi-driver", sa.getMetadata().getName());
+    assertFalse(Helm.hooks(rendered).isEmpty(), "the CRD hooks render by default (linux.crds.enabled)");
     assertEquals("kube-system", sa.getMetadata().getNamespace());
   }
 
@@ -202,6 +174,9 @@ class ChartRenderTest {
   void defaultRotationPollIntervalIsLeftToTheDriver() throws Exception {
     List<String> args = container(only(render("{}\n", "1.34.0"), DaemonSet.class), "secrets-store").getArgs();
     assertNull(flag(args, "--rotation-poll-interval"), "empty rotationPollInterval: the driver's default (2m)");
+    assertNull(flag(args, "--enable-secret-rotation"), "as upstream's chart: passed only when true");
+    assertNull(flag(args, "--provider-health-check"), "as upstream's chart: passed only when true");
+    assertNull(flag(args, "--log-format-json"), "as upstream's chart: passed only when true");
   }
 
   @Test
@@ -258,14 +233,5 @@ class ChartRenderTest {
     assertEquals("", flag(driver.getArgs(), "--additional-provider-volume-paths"));
     assertTrue(ds.getSpec().getTemplate().getSpec().getVolumes().stream()
         .noneMatch(v -> v.getName().startsWith("providers-dir-")));
-  }
-
-  @Test
-  void rbacInstallFalseRendersNoRoles() throws Exception {
-    List<HasMetadata> chart = render("rbac: {install: false}\nsyncSecret: {enabled: true}\n", "1.34.0");
-    assertTrue(all(chart, ClusterRole.class).isEmpty());
-    assertTrue(all(chart, ClusterRoleBinding.class).isEmpty());
-    assertNotNull(only(chart, ServiceAccount.class));
-    assertNotNull(only(chart, DaemonSet.class));
   }
 }

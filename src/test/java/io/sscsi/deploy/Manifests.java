@@ -148,6 +148,38 @@ final class Manifests {
   }
 
   /**
+   * The driver flags a container's args mean: {@code --name=value} pairs after the {@code driver}
+   * subcommand, {@code $(VAR)} replaced by the container's plain env values, and the driver's default
+   * for each flag that upstream's chart leaves out unless it is set (rotation, health check, JSON logs,
+   * poll interval, message size). Two DaemonSets with equal maps run the driver the same way.
+   */
+  static Map<String, String> driverFlags(io.fabric8.kubernetes.api.model.Container c) {
+    Map<String, String> env = new TreeMap<>();
+    if (c.getEnv() != null) {
+      c.getEnv().stream().filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
+    }
+    Map<String, String> flags = new TreeMap<>(Map.of(
+        "--enable-secret-rotation", "false",
+        "--rotation-poll-interval", "2m",
+        "--provider-health-check", "false",
+        "--provider-health-check-interval", "2m",
+        "--log-format-json", "false",
+        "--max-call-recv-msg-size", "4194304"));
+    List<String> args = c.getArgs();
+    assertEquals("driver", args.get(0), "the image's entrypoint is `java -jar /app/sscsi.jar`");
+    for (String a : args.subList(1, args.size())) {
+      int eq = a.indexOf('=');
+      assertTrue(a.startsWith("-") && eq > 0, "not a --name=value flag: " + a);
+      String value = a.substring(eq + 1);
+      for (Map.Entry<String, String> e : env.entrySet()) {
+        value = value.replace("$(" + e.getKey() + ")", e.getValue());
+      }
+      flags.put(a.substring(0, eq), value);
+    }
+    return flags;
+  }
+
+  /**
    * Collects the keys that fabric8 put into an additionalProperties bag anywhere in the object
    * tree: keys the Kubernetes type does not have.
    */

@@ -228,7 +228,8 @@ class StaticManifestsTest {
     Container driver = container(ds, "secrets-store");
     List<String> args = driver.getArgs();
     assertEquals("driver", args.get(0), "the image's entrypoint is `java -jar /app/sscsi.jar`");
-    assertEquals("unix:///csi/csi.sock", flag(args, "--endpoint"));
+    assertEquals("$(CSI_ENDPOINT)", flag(args, "--endpoint"), "upstream's form: patches that set CSI_ENDPOINT keep working");
+    assertEquals("unix:///csi/csi.sock", env(driver, "CSI_ENDPOINT").getValue());
     assertEquals("$(KUBE_NODE_NAME)", flag(args, "--nodeid"));
     assertEquals("/var/run/secrets-store-csi-providers", flag(args, "--provider-volume"));
     assertEquals("/etc/kubernetes/secrets-store-csi-providers", flag(args, "--additional-provider-volume-paths"));

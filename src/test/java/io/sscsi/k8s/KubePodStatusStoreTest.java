@@ -135,6 +135,74 @@ class KubePodStatusStoreTest {
             .size());
   }
 
+  /** The status-object requests the server saw since the last call, as "METHOD name-or-collection". */
+  private List<String> requests() throws InterruptedException {
+    List<String> out = new java.util.ArrayList<>();
+    io.fabric8.mockwebserver.http.RecordedRequest r;
+    while ((r = server.takeRequest(20, java.util.concurrent.TimeUnit.MILLISECONDS)) != null) {
+      String path = r.getPath().replaceAll("\\?.*", "");
+      if (path.contains("/secretproviderclasspodstatuses")) {
+        out.add(r.getMethod() + " " + path.substring(path.lastIndexOf('/') + 1));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void aRefreshIsOneUpdateLockedToWhatTheCreateAnsweredAndTheUidIsKnown() throws Exception {
+    requests();
+    store.upsert(status("node-1", Map.of("a", "1")));
+    assertEquals(List.of("POST secretproviderclasspodstatuses"), requests());
+    String uid = fetch("web-0-app-vault-db").getMetadata().getUid();
+    requests();
+
+    assertEquals(java.util.Optional.of(uid), store.uid("app", "web-0-app-vault-db"));
+    store.upsert(status("node-1", Map.of("a", "2")));
+    store.upsert(status("node-1", Map.of("a", "3")));
+    assertEquals(List.of("PUT web-0-app-vault-db", "PUT web-0-app-vault-db"), requests(),
+        "no create answered 409, no read: each update carries the resourceVersion the last one answered");
+    assertEquals(List.of(new ObjectVersion("a", "3")), fetch("web-0-app-vault-db").getStatus().objects());
+  }
+
+  @Test
+  void aChangeBySomeoneElseIsReadOnConflictAndKept() throws Exception {
+    store.upsert(status("node-1", Map.of("a", "1")));
+    client.resources(SecretProviderClassPodStatus.class).inNamespace("app").withName("web-0-app-vault-db")
+        .edit(o -> {
+          o.getMetadata().setLabels(Map.of(NODE_LABEL, "node-1", "audit", "seen"));
+          return o;
+        });
+    requests();
+
+    store.upsert(status("node-1", Map.of("a", "2")));
+    assertEquals(List.of("PUT web-0-app-vault-db", "GET web-0-app-vault-db", "PUT web-0-app-vault-db"), requests());
+    SecretProviderClassPodStatus got = fetch("web-0-app-vault-db");
+    assertEquals("seen", got.getMetadata().getLabels().get("audit"));
+    assertEquals(List.of(new ObjectVersion("a", "2")), got.getStatus().objects());
+  }
+
+  @Test
+  void anObjectDeletedBehindItsBackIsCreatedAgain() throws Exception {
+    store.upsert(status("node-1", Map.of("a", "1")));
+    client.resources(SecretProviderClassPodStatus.class).inNamespace("app").withName("web-0-app-vault-db").delete();
+    requests();
+
+    store.upsert(status("node-1", Map.of("a", "2")));
+    assertEquals(List.of("PUT web-0-app-vault-db", "POST secretproviderclasspodstatuses"), requests());
+    assertEquals(List.of(new ObjectVersion("a", "2")), fetch("web-0-app-vault-db").getStatus().objects());
+  }
+
+  @Test
+  void objectsListedAtRestartAreKnownSoTheirFirstUpdateNeedsNoRead() throws Exception {
+    new KubePodStatusStore(client).upsert(status("node-1", Map.of("a", "1")));
+    requests();
+
+    assertEquals(1, store.listForNode("node-1").size());
+    store.upsert(status("node-1", Map.of("a", "2")));
+    assertEquals(List.of("GET secretproviderclasspodstatuses", "PUT web-0-app-vault-db"), requests(),
+        "one list, then the update");
+  }
+
   @Test
   void deleteTwiceIsFine() {
     store.upsert(status("node-1", Map.of("a", "1")));

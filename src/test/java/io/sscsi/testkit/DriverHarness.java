@@ -41,6 +41,7 @@ public final class DriverHarness implements AutoCloseable {
   private final JnrMounter mounter = new JnrMounter();
   private final KubeClassCache classCache;
   private io.sscsi.k8s.KubeNodePublishSecrets publishSecrets;
+  private io.sscsi.admin.Readiness readiness;
 
   private DriverHarness(KubernetesClient client, Map<String, Object> overrides, Path existingRoot) throws IOException {
     root = existingRoot != null ? existingRoot : Files.createTempDirectory("sscsi-test-");
@@ -59,10 +60,13 @@ public final class DriverHarness implements AutoCloseable {
     Config config = ConfigFactory.parseMap(o).withFallback(ConfigFactory.load()).resolve();
     var kube = KubeTestConnections.of(client);
     classCache = new KubeClassCache(kube);
-    Guardian.Edges edges = new Guardian.Edges(classCache, new KubePodStatusStore(kube), mounter,
-        io.sscsi.sync.ActorSecretSync.starter(kube, "node-1"), classCache, new io.sscsi.admin.Readiness(),
-        new io.sscsi.k8s.KubeEventRecorder(kube, "node-1")::warnPod,
-        publishSecrets = new io.sscsi.k8s.KubeNodePublishSecrets(kube, "secrets-store.csi.k8s.io"));
+    publishSecrets = new io.sscsi.k8s.KubeNodePublishSecrets(kube, "secrets-store.csi.k8s.io");
+    readiness = new io.sscsi.admin.Readiness()
+        .add("api-server", new io.sscsi.k8s.KubeReachability(classCache, publishSecrets)::problem);
+    KubePodStatusStore statuses = new KubePodStatusStore(kube);
+    Guardian.Edges edges = new Guardian.Edges(classCache, statuses, mounter,
+        io.sscsi.sync.ActorSecretSync.starter(kube, statuses, "node-1"), classCache, readiness,
+        new io.sscsi.k8s.KubeEventRecorder(kube, "node-1")::warnPod, publishSecrets);
     process = DriverProcess.serve(DriverSettings.from(config), config, () -> new DriverProcess.Core(edges, () -> {}));
     started = process.core().join();
     system = process.system();
@@ -79,6 +83,11 @@ public final class DriverHarness implements AutoCloseable {
   /** A new driver on the directory a {@link #crash()}ed one left, mounts and all. */
   public static DriverHarness restartOn(KubernetesClient client, Path root) throws IOException {
     return new DriverHarness(client, Map.of(), root);
+  }
+
+  /** What {@code /readyz} reports: the CSI socket, the API server (from the watches) and so on. */
+  public io.sscsi.admin.Readiness.Report readiness() {
+    return readiness.check();
   }
 
   /** Stops the driver as a crash would: no unpublish, mounts and files stay. */
@@ -109,6 +118,33 @@ public final class DriverHarness implements AutoCloseable {
   public int volumeActors() {
     return AskPattern.<VolumeRouter.Command, Integer>ask(started.router(), VolumeRouter.CountVolumes::new,
         Duration.ofSeconds(5), system.scheduler()).toCompletableFuture().join();
+  }
+
+  /** Every volume actor's view, as the admin endpoint shows them. */
+  public List<io.sscsi.volume.VolumeView> volumeViews() {
+    List<org.apache.pekko.actor.typed.ActorRef<io.sscsi.volume.VolumeActor.Command>> actors =
+        AskPattern.<VolumeRouter.Command, List<org.apache.pekko.actor.typed.ActorRef<io.sscsi.volume.VolumeActor.Command>>>ask(
+            started.router(), VolumeRouter.ListVolumes::new, Duration.ofSeconds(5), system.scheduler())
+            .toCompletableFuture().join();
+    return actors.stream().map(a -> AskPattern.<io.sscsi.volume.VolumeActor.Command, io.sscsi.volume.VolumeView>ask(
+        a, io.sscsi.volume.VolumeActor.Describe::new, Duration.ofSeconds(5), system.scheduler())
+        .toCompletableFuture().join()).toList();
+  }
+
+  /**
+   * Whether Secret sync has nothing running, queued or scheduled. A volume that has finished a
+   * publish or refresh has told sync before it answers, so this also covers what it asked for.
+   */
+  public boolean secretSyncIdle() {
+    org.apache.pekko.actor.ActorRef classic = system.classicSystem().actorSelection("/user/secret-sync")
+        .resolveOne(Duration.ofSeconds(5)).toCompletableFuture().join();
+    org.apache.pekko.actor.typed.ActorRef<io.sscsi.sync.SecretSyncActor.Command> sync =
+        org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(classic);
+    java.util.Map<String, io.sscsi.sync.SecretSyncActor.SecretStatus> status =
+        AskPattern.<io.sscsi.sync.SecretSyncActor.Command, java.util.Map<String, io.sscsi.sync.SecretSyncActor.SecretStatus>>ask(
+            sync, io.sscsi.sync.SecretSyncActor.GetStatus::new, Duration.ofSeconds(5), system.scheduler())
+            .toCompletableFuture().join();
+    return status.values().stream().noneMatch(io.sscsi.sync.SecretSyncActor.SecretStatus::busy);
   }
 
   @Override

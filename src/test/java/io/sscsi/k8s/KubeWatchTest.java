@@ -1,0 +1,196 @@
+package io.sscsi.k8s;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a real API server does to watches and CRUD mode never shows, scripted on the mock server:
+ * the server ends a watch (its watch timeout), and a re-established watch is answered with an
+ * ERROR event 410 Gone (the resourceVersion is too old). The class cache must follow: after a
+ * timeout it watches again from the last resourceVersion without listing, after 410 it lists again,
+ * and edits seen either way reach its listeners. The client watches over plain HTTP here, so that a
+ * response can be scripted per request; fabric8's informer handles both the same way over web
+ * sockets.
+ */
+class KubeWatchTest {
+  static final String PATH = "/apis/secrets-store.csi.x-k8s.io/v1/secretproviderclasses";
+
+  /** Answers lists and watches of SecretProviderClasses from two queues; a watch past its script hangs. */
+  static final class Scripted extends Dispatcher {
+    final Queue<MockResponse> lists = new ArrayDeque<>();
+    final Queue<MockResponse> watches = new ArrayDeque<>();
+    final List<String> seen = new CopyOnWriteArrayList<>();
+
+    @Override
+    public synchronized MockResponse dispatch(RecordedRequest request) {
+      String path = request.getPath();
+      if (!path.startsWith(PATH)) {
+        return new MockResponse().setResponseCode(404);
+      }
+      boolean watch = path.contains("watch=true");
+      String rv = path.replaceAll(".*[?&]resourceVersion=([^&]*).*", "$1");
+      seen.add((watch ? "watch from " : "list at ") + (path.contains("resourceVersion=") ? rv : "latest"));
+      MockResponse next = (watch ? watches : lists).poll();
+      return next != null ? next
+          : new MockResponse().setResponseCode(200).setBodyDelay(1, TimeUnit.HOURS).setBody("");
+    }
+  }
+
+  static String spc(String name, String rv, String objects) {
+    return "{\"apiVersion\":\"secrets-store.csi.x-k8s.io/v1\",\"kind\":\"SecretProviderClass\",\"metadata\":{"
+        + "\"name\":\"" + name + "\",\"namespace\":\"app\",\"resourceVersion\":\"" + rv + "\"},"
+        + "\"spec\":{\"provider\":\"vault\",\"parameters\":{\"objects\":\"" + objects + "\"}}}";
+  }
+
+  static MockResponse list(String rv, String... items) {
+    return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json")
+        .setBody("{\"apiVersion\":\"secrets-store.csi.x-k8s.io/v1\",\"kind\":\"SecretProviderClassList\","
+            + "\"metadata\":{\"resourceVersion\":\"" + rv + "\"},\"items\":[" + String.join(",", items) + "]}");
+  }
+
+  /** A watch the server answers with these events and then ends, as at its watch timeout. */
+  static MockResponse watchEnding(String... events) {
+    return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json")
+        .setBody(String.join("\n", events) + "\n");
+  }
+
+  static String event(String type, String object) {
+    return "{\"type\":\"" + type + "\",\"object\":" + object + "}";
+  }
+
+  static final String GONE = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+      + "\"message\":\"too old resource version: 6 (8)\",\"reason\":\"Expired\",\"code\":410}";
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+  KubeClassCache cache;
+
+  @AfterEach
+  void close() {
+    if (cache != null) {
+      cache.close();
+    }
+    if (client != null) {
+      client.close();
+    }
+    if (server != null) {
+      server.destroy();
+    }
+  }
+
+  static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        fail("timed out waiting until " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
+  void aWatchTimeoutIsWatchedAgainWithoutAListAndGoneListsAgain() throws Exception {
+    Scripted script = new Scripted();
+    script.lists.add(list("5", spc("db", "5", "one")));
+    script.watches.add(watchEnding(event("MODIFIED", spc("db", "6", "two"))));
+    script.watches.add(watchEnding(event("ERROR", GONE)));
+    script.lists.add(list("9", spc("db", "9", "three")));
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), script, false);
+    server.start();
+    client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(server.url("/"))
+        .withOnlyHttpWatches(true).withWatchReconnectInterval(20).withRequestRetryBackoffLimit(0).build()).build();
+    List<String> changed = new CopyOnWriteArrayList<>();
+    cache = new KubeClassCache(KubeTestConnections.of(client));
+    cache.subscribe((ns, name) -> changed.add(ns + "/" + name + " " + cache.get(ns, name).parameters().get("objects")));
+
+    await(() -> script.seen.size() >= 5, "list, watch, watch again, list again, watch");
+    // The first list may be served from the API server's cache (resourceVersion=0); after 410 the
+    // list asks for the latest state.
+    assertEquals(List.of("list at 0", "watch from 5", "watch from 6", "list at latest", "watch from 9"),
+        script.seen.subList(0, 5),
+        "the ended watch is resumed from the last resourceVersion seen; only 410 Gone lists again");
+    await(() -> changed.size() >= 2, "both edits reached the listeners");
+    assertEquals(List.of("app/db two", "app/db three"), changed);
+    assertEquals("three", cache.get("app", "db").parameters().get("objects"), "served from the re-listed store");
+  }
+
+  /** CRUD, except that the paths refused answer 403 Forbidden, as the API server does without RBAC. */
+  static final class Refusing extends Dispatcher {
+    final Dispatcher crud = new io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher();
+    final java.util.Set<String> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+      if (refused.stream().anyMatch(request.getPath()::startsWith)) {
+        refusals.incrementAndGet();
+        return new MockResponse().setResponseCode(403).setHeader("Content-Type", "application/json")
+            .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\","
+                + "\"code\":403,\"message\":\"forbidden\"}");
+      }
+      return crud.dispatch(request);
+    }
+  }
+
+  @Test
+  void aWatchRefusedByRbacTheDriverMayLackIsNoReadinessProblemButARequiredOneIs() throws Exception {
+    Refusing rbac = new Refusing();
+    rbac.refused.add("/api/v1/secrets");
+    rbac.refused.add(PATH);
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), rbac, false);
+    server.start();
+    client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(server.url("/"))
+        .withWatchReconnectInterval(20).withRequestRetryBackoffLimit(0).build()).build();
+    KubeConnection connection = KubeTestConnections.of(client);
+    cache = new KubeClassCache(connection);
+    try (KubeNodePublishSecrets used = new KubeNodePublishSecrets(connection, "secrets-store.csi.k8s.io")) {
+      KubeReachability reachability = new KubeReachability(cache, used);
+      await(() -> reachability.problem().filter(p -> p.contains("HTTP 403")).isPresent(),
+          "the refused class watch is named");
+      assertTrue(reachability.problem().get().startsWith("watch of SecretProviderClasses not running"),
+          reachability.problem().get());
+
+      rbac.refused.remove(PATH); // the ClusterRole is fixed
+      await(() -> reachability.problem().isEmpty(), "ready once the required watch runs");
+      assertEquals(Optional.empty(), used.watchProblem(), "list/watch on Secrets is optional RBAC");
+    }
+  }
+
+  @Test
+  void anOptionalWatchRefusedByRbacIsTriedAFewTimesThenLeftOffSoItCostsNoFurtherRequests() throws Exception {
+    Refusing rbac = new Refusing();
+    rbac.refused.add("/api/v1/secrets");
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), rbac, false);
+    server.start();
+    client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(server.url("/"))
+        .withWatchReconnectInterval(20).withRequestRetryBackoffLimit(0).build()).build();
+    try (KubeWatch<io.fabric8.kubernetes.api.model.Secret> watch = new KubeWatch<>("Secrets",
+        client.secrets().inAnyNamespace().withLabel("secrets-store.csi.k8s.io/used", "true").runnableInformer(0),
+        false)) {
+      watch.start();
+      await(watch::stopped, "the refused optional watch gave up");
+      assertEquals(KubeWatch.MAX_REFUSED, rbac.refusals.get(), "one list per attempt, none after giving up");
+      assertEquals(Optional.empty(), watch.problem(), "not a readiness problem");
+    }
+  }
+}
