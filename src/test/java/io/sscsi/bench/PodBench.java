@@ -87,7 +87,7 @@ public final class PodBench {
   final List<Cgroup> cgroups = Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger seq = new AtomicInteger();
   final Map<String, String> daemonSetArgs;
-  final int[] levels;
+  final Launch firstRuntime;
   final int idleSeconds;
   ManagedChannel provider;
   KubernetesMockServer mock;
@@ -115,15 +115,16 @@ public final class PodBench {
         }
       }
     }
-    if (quick && !a.containsKey("configs")) { // every runtime and limit in local mode; cluster mode for the first only
-      configs.removeIf(c -> c.mode().equals("cluster") && !(c.runtime() == runtimes.get(0) && c.limits() == limits.get(0)));
+    if (quick && !a.containsKey("configs")) { // the first runtime at both limits, the second at the chart's; cluster once
+      configs.removeIf(c -> c.mode().equals("cluster") ? !(c.runtime() == runtimes.get(0) && c.limits() == limits.get(0))
+          : c.runtime() != runtimes.get(0) && c.limits() != limits.get(0));
     }
     if (a.containsKey("configs")) { // e.g. --configs="shipped chart local,jdk17 chart local"
       List<String> keep = List.of(a.get("configs").split(","));
       configs.removeIf(c -> !keep.contains(c.key()));
     }
-    levels = quick ? new int[] {40, 250, 1000} : new int[] {40, 250, 1000, 10000};
-    idleSeconds = Integer.parseInt(a.getOrDefault("idle-seconds", quick ? "20" : "60"));
+    firstRuntime = runtimes.get(0);
+    idleSeconds = Integer.parseInt(a.getOrDefault("idle-seconds", quick ? "15" : "60"));
   }
 
   public static void main(String[] args) throws Exception {
@@ -180,13 +181,12 @@ public final class PodBench {
       System.out.println("== " + c.key() + " (" + c.limits().label() + ")");
       byConfig.put(c.key(), measure(c));
     }
-    configs.stream().filter(c -> c.mode().equals("cluster")).findFirst().ifPresent(c -> {
-      try {
+    for (Config c : configs) {
+      if (c.mode().equals("cluster")) {
         results.put("rotation", rotation(c));
-      } catch (Exception e) {
-        results.put("rotation", Map.of("error", e.toString()));
+        break;
       }
-    });
+    }
     results.put("loadAvgEnd", Files.readString(Path.of("/proc/loadavg")).trim());
     Files.createDirectories(out.getParent());
     Files.writeString(Path.of(out + ".json"), PublishBench.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results));
@@ -203,7 +203,8 @@ public final class PodBench {
     r.put("mode", c.mode());
     int n = seq.incrementAndGet();
     Path kubelet = work.resolve("kubelet-" + n);
-    String phase = "start";
+    Phases phase = new Phases("start");
+    r.put("phaseSeconds", phase.seconds);
     Driver[] started = new Driver[1];
     try (Cgroup cg = cgroup(n, c.limits())) {
       r.put("cgroup", cg.v2 ? "v2" : "v1");
@@ -211,21 +212,21 @@ public final class PodBench {
         Driver d = started[0] = new Driver(c, cg, kubelet, List.of());
         r.put("startup", d.startup);
         r.put("api:startup", api());
-        phase = "cold";
+        phase.next("cold");
         r.put("cold", cold(d));
         r.put("api:cold", api());
         r.put("jvm", jvmView(c.runtime(), d.pid()));
-        phase = "memory 0";
+        phase.next("memory 0");
         Thread.sleep(2000);
         Map<String, Object> memory = new LinkedHashMap<>();
         r.put("memory", memory);
-        memory.put("0", snapshot(c.runtime(), d, cg));
-        phase = "warm";
+        memory.put("0", snapshot(c.runtime(), d, cg, true));
+        phase.next("warm");
         r.put("warm", warm(d, cg));
         r.put("api:warm", api());
         List<Volume> mounted = new ArrayList<>();
-        for (int level : levels) {
-          phase = "memory " + level;
+        for (int level : levels(c)) {
+          phase.next("memory " + level);
           List<Volume> batch = new ArrayList<>();
           while (mounted.size() + batch.size() < level) {
             batch.add(newVolume(d.pods));
@@ -233,32 +234,58 @@ public final class PodBench {
           double secs = PublishBench.parallel(batch, 8, v -> publish(d.channel(), v));
           mounted.addAll(batch);
           Thread.sleep(2000);
-          Map<String, Object> snap = snapshot(c.runtime(), d, cg);
+          Map<String, Object> snap = snapshot(c.runtime(), d, cg, level != 40);
           snap.put("publishSeconds", PublishBench.round(secs));
           memory.put("" + level, snap);
           System.out.println("  memory " + level + ": " + snap);
           if (level == 250) {
-            phase = "idle";
-            api();
+            r.put("api:publish to 250", api());
+            phase.next("idle");
             r.put("idle", idle(d, cg));
             r.put("api:idle", api());
           }
         }
-        phase = "unpublish all";
+        phase.next("unpublish all");
         r.put("unpublishAllSeconds", PublishBench.round(PublishBench.parallel(mounted, 8, v -> unpublish(d.channel(), v))));
-        r.put("api:memory", api());
+        r.put("api:more volumes and unpublish all", api());
       } catch (Throwable t) {
-        r.put("error", phase + ": " + t);
-        System.out.println("  FAILED in " + phase + ": " + t);
+        r.put("error", phase.name + ": " + t);
+        System.out.println("  FAILED in " + phase.name + ": " + t);
       } finally {
         r.put("oom", oom(cg, started[0]));
+        phase.next("stop");
         if (started[0] != null) {
           started[0].close();
         }
+        phase.next("");
         unmountUnder(kubelet);
       }
     }
     return r;
+  }
+
+  /** Wall time per phase, for tuning the run's length. */
+  static final class Phases {
+    final Map<String, Double> seconds = new LinkedHashMap<>();
+    String name;
+    long t = System.nanoTime();
+
+    Phases(String name) {
+      this.name = name;
+    }
+
+    void next(String next) {
+      long now = System.nanoTime();
+      seconds.merge(name, PublishBench.round((now - t) / 1e9), Double::sum);
+      name = next;
+      t = now;
+    }
+  }
+
+  /** Volume counts to measure at: 40 and 250; the full run adds 1,000, and 10,000 for the first (shipped) runtime. */
+  int[] levels(Config c) {
+    return quick ? new int[] {40, 250} : c.runtime() == firstRuntime ? new int[] {40, 250, 1000, 10000}
+        : new int[] {40, 250, 1000};
   }
 
   /** A new cgroup for configuration number n, removed by {@link #cleanup} too if the run is interrupted. */
@@ -278,7 +305,24 @@ public final class PodBench {
     for (int i = 0; i < 50; i++) {
       Volume v = newVolume(d.pods);
       long t = System.nanoTime();
-      publish(d.channel(), v);
+      if (i == 0) { // kubelet retries a failed publish; count the failures, time until it succeeds
+        List<String> failures = new ArrayList<>();
+        while (true) {
+          try {
+            publish(d.channel(), v);
+            break;
+          } catch (StatusRuntimeException e) {
+            failures.add(e.getStatus().getCode().toString());
+            if (failures.size() > 300) {
+              throw e;
+            }
+            Thread.sleep(100);
+          }
+        }
+        d.startup.put("firstPublishFailures", failures);
+      } else {
+        publish(d.channel(), v);
+      }
       pub[i] = System.nanoTime() - t;
       if (i == 0) {
         d.startup.put("firstPublishMs", ms(pub[0]));
@@ -300,9 +344,9 @@ public final class PodBench {
 
   Map<String, Object> warm(Driver d, Cgroup cg) throws Exception {
     Map<String, Object> r = new LinkedHashMap<>();
-    cycles(d, cg, 8, quick ? 100 : 400); // warm-up, not recorded
-    r.put("c1", cycles(d, cg, 1, quick ? 100 : 300));
-    r.put("c8", cycles(d, cg, 8, quick ? 200 : 1000));
+    cycles(d, cg, 8, quick ? 30 : 400); // warm-up, not recorded
+    r.put("c1", cycles(d, cg, 1, quick ? 30 : 300));
+    r.put("c8", cycles(d, cg, 8, quick ? 80 : 1000));
     System.out.println("  warm " + r);
     return r;
   }
@@ -363,6 +407,7 @@ public final class PodBench {
     r.put("volumes", 40);
     r.put("intervalSeconds", interval);
     System.out.println("== rotation: " + c.key() + ", 40 volumes, " + interval + " s interval");
+    r.put("error", null);
     try (Cgroup cg = cgroup(n, c.limits());
         Driver d = new Driver(c, cg, kubelet,
             List.of("--enable-secret-rotation=true", "--rotation-poll-interval=" + interval + "s"))) {
@@ -389,6 +434,8 @@ public final class PodBench {
       }
       r.put("windows", ws);
       PublishBench.parallel(vs, 8, v -> unpublish(d.channel(), v));
+    } catch (Exception e) {
+      r.put("error", e.toString());
     } finally {
       unmountUnder(kubelet);
     }
@@ -397,7 +444,8 @@ public final class PodBench {
 
   // ---------------------------------------------------------------- readings
 
-  Map<String, Object> snapshot(Launch rt, Driver d, Cgroup cg) throws Exception {
+  /** /proc and cgroup readings, and with {@code heap} the heap and metaspace from jcmd (a few seconds at 200m). */
+  Map<String, Object> snapshot(Launch rt, Driver d, Cgroup cg, boolean heap) throws Exception {
     if (!d.process.isAlive()) {
       throw new IllegalStateException("the driver died (exit " + d.process.exitValue() + ")");
     }
@@ -405,7 +453,9 @@ public final class PodBench {
     m.put("proc", PublishBench.procStatus(d.pid()));
     m.put("cgroupUsage", cg.memoryUsage());
     m.put("cgroupStat", cg.memoryStat());
-    m.put("heap", heapInfo(rt, d.pid()));
+    if (heap) {
+      m.put("heap", heapInfo(rt, d.pid()));
+    }
     return m;
   }
 
@@ -455,15 +505,30 @@ public final class PodBench {
         committed += Long.parseLong(h.group(2));
         used += Long.parseLong(h.group(3));
       }
-      var meta = PublishBench.META_LINE.matcher(line);
-      if (meta.find()) {
-        m.put("metaspaceUsedKiB", Long.parseLong(meta.group(1)));
-        m.put("metaspaceCommittedKiB", Long.parseLong(meta.group(2)));
-      }
     }
     m.put("heapUsedKiB", used);
     m.put("heapCommittedKiB", committed);
+    for (String line : jcmd(rt, pid, "VM.metaspace basic").split("\n")) { // "Both: 8.73 MB used." and "... 8.88 MB ( <1%) committed"
+      var used2 = BOTH_USED.matcher(line);
+      if (used2.find()) {
+        m.put("metaspaceUsedKiB", kib(used2.group(1), used2.group(2)));
+      }
+      var committed2 = BOTH_COMMITTED.matcher(line);
+      if (committed2.find()) {
+        m.put("metaspaceCommittedKiB", kib(committed2.group(1), committed2.group(2)));
+      }
+    }
     return m;
+  }
+
+  static final java.util.regex.Pattern BOTH_USED =
+      java.util.regex.Pattern.compile("^\\s*Both:\\s+([\\d.]+) (KB|MB|GB) used");
+  static final java.util.regex.Pattern BOTH_COMMITTED =
+      java.util.regex.Pattern.compile("^\\s*Both:.*reserved,\\s+([\\d.]+) (KB|MB|GB) \\(.*\\) committed");
+
+  static long kib(String amount, String unit) {
+    double v = Double.parseDouble(amount);
+    return Math.round(unit.equals("KB") ? v : unit.equals("MB") ? v * 1024 : v * 1024 * 1024);
   }
 
   static String jcmd(Launch rt, long pid, String command) throws Exception {
@@ -529,8 +594,11 @@ public final class PodBench {
       } else {
         args.put("--kubeconfig", kubeconfig.toString());
       }
+      for (String e : extra) { // --flag=value, replacing the DaemonSet's
+        args.put(e.substring(0, e.indexOf('=')), e.substring(e.indexOf('=') + 1));
+      }
       args.forEach((k, v) -> cmd.add(k + "=" + v));
-      cmd.addAll(extra);
+      dropPageCache(c.runtime());
       Map<String, Long> thr0 = cg.throttling();
       long t0 = System.nanoTime();
       process = new ProcessBuilder(cg.wrap(cmd)).redirectErrorStream(true)
@@ -592,6 +660,32 @@ public final class PodBench {
       process.destroy();
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /**
+   * Drops the page cache of the jar, the AOT cache and the runtime's libjvm and modules (pages no
+   * other process maps), so the driver reads them as on a node that never ran it, and its memory
+   * cgroup is charged for them as a container's would be.
+   */
+  static void dropPageCache(Launch rt) throws Exception {
+    List<Path> files = new ArrayList<>();
+    for (int i = 0; i < rt.prefix().size(); i++) {
+      String w = rt.prefix().get(i);
+      if (w.equals("-jar")) {
+        files.add(Path.of(rt.prefix().get(i + 1)));
+      } else if (w.startsWith("-XX:AOTCache=")) {
+        files.add(Path.of(w.substring(w.indexOf('=') + 1)));
+      } else if (w.endsWith("/bin/java")) {
+        Path home = Path.of(w).getParent().getParent();
+        files.add(home.resolve("lib/modules"));
+        files.add(home.resolve("lib/server/libjvm.so"));
+      }
+    }
+    for (Path f : files) {
+      if (Files.exists(f)) {
+        new ProcessBuilder("dd", "if=" + f, "iflag=nocache", "count=0", "status=none").inheritIO().start().waitFor();
       }
     }
   }

@@ -81,13 +81,16 @@ final class PodReport {
           double over = num(c, "startup", "getPluginInfoOver1s");
           Object failures = map(c, "startup").get("getPluginInfoFailures");
           int failed = failures instanceof List<?> l ? l.size() : 0;
-          return f(num(c, "startup", "getPluginInfoSlowestMs")) + ", " + f(over) + ", " + failed + markIf(over, 0);
+          return f(num(c, "startup", "getPluginInfoSlowestMs")) + ", " + i(over) + ", " + failed + markIf(over, 0);
         }));
     rows.add(new Row("CPU periods throttled, start → GetPluginInfo", "–",
-        c -> f(num(c, "startup", "throttledPeriodsToAnswer"))));
-    rows.add(new Row("first NodePublishVolume: done after the socket file (call itself) (ms)", "≤ 1,000 after socket",
-        c -> judged(num(c, "startup", "firstPublishDoneAfterSocketMs"), 1000) + " ("
-            + f(num(c, "startup", "firstPublishMs")) + ")"));
+        c -> i(num(c, "startup", "throttledPeriodsToAnswer"))));
+    rows.add(new Row("first NodePublishVolume: done after the socket file (call itself; failed tries) (ms)",
+        "≤ 1,000 after socket", c -> {
+          Object failures = map(c, "startup").get("firstPublishFailures");
+          return judged(num(c, "startup", "firstPublishDoneAfterSocketMs"), 1000) + " ("
+              + f(num(c, "startup", "firstPublishMs")) + "; " + (failures instanceof List<?> l ? l.size() : "-") + ")";
+        }));
     rows.add(new Row("first 50 publishes, one by one: p50 / p90 / max (ms)", "p50 ≤ 30",
         c -> f(num(c, "cold", "publishMs", "p50")) + " / " + f(num(c, "cold", "publishMs", "p90")) + " / "
             + f(num(c, "cold", "publishMs", "max")) + markIf(num(c, "cold", "publishMs", "p50"), 30)));
@@ -105,25 +108,28 @@ final class PodReport {
         return Double.isNaN(bound) ? f(rss) : judged(rss, bound);
       }));
       rows.add(new Row("memory cgroup at " + String.format("%,d", Integer.parseInt(level))
-          + " volumes: usage; rss + cache (shmem) (MiB)", "–", c -> {
+          + " volumes: usage; rss / cache / shmem (MiB)", "–", c -> {
             double usage = num(c, "memory", level, "cgroupUsage") / MIB;
             double rss = num(c, "memory", level, "cgroupStat", "rss") / MIB;
             double cache = num(c, "memory", level, "cgroupStat", "cache") / MIB;
             double shmem = num(c, "memory", level, "cgroupStat", "shmem") / MIB;
-            return Double.isNaN(usage) ? "-" : f(usage) + "; " + f(rss + cache) + " (" + f(shmem) + ")";
+            return Double.isNaN(usage) ? "-" : f(usage) + "; " + f(rss) + " / " + f(cache) + " / " + f(shmem);
           }));
     }
-    rows.add(new Row("heap used / committed; metaspace used at 250 volumes (MiB)", "–",
+    rows.add(new Row("RSS at 250 volumes: anon / file (MiB)", "–",
+        c -> f(num(c, "memory", "250", "proc", "RssAnon") / 1024) + " / " + f(num(c, "memory", "250", "proc", "RssFile") / 1024)));
+    rows.add(new Row("heap used / committed; metaspace used / committed at 250 volumes (MiB)", "–",
         c -> f(num(c, "memory", "250", "heap", "heapUsedKiB") / 1024) + " / "
             + f(num(c, "memory", "250", "heap", "heapCommittedKiB") / 1024) + "; "
-            + f(num(c, "memory", "250", "heap", "metaspaceUsedKiB") / 1024)));
+            + f(num(c, "memory", "250", "heap", "metaspaceUsedKiB") / 1024) + " / "
+            + f(num(c, "memory", "250", "heap", "metaspaceCommittedKiB") / 1024)));
     rows.add(new Row("JVM's view of the cgroup: max heap (MiB), CPUs", "–",
         c -> f(num(c, "jvm", "maxHeapMiB")) + ", " + map(c, "jvm").getOrDefault("active_processor_count", "?")));
     rows.add(new Row("idle CPU, 250 volumes, rotation off (mCPU)", "≤ 5", c -> judged(num(c, "idle", "mCpu"), 5)));
     rows.add(new Row("OOM kills; memory limit hits; peak cgroup usage (MiB)", "never OOM-killed", c -> {
       double kills = num(c, "oom", "oomKills");
       boolean died = Boolean.FALSE.equals(map(c, "oom").get("alive"));
-      return f(kills) + "; " + f(num(c, "oom", "limitHits")) + "; " + f(num(c, "oom", "peakBytes") / MIB)
+      return i(kills) + "; " + i(num(c, "oom", "limitHits")) + "; " + f(num(c, "oom", "peakBytes") / MIB)
           + (died ? "; died (exit " + map(c, "oom").get("exit") + ")" : "") + mark(kills == 0 && !died);
     }));
     return rows;
@@ -184,6 +190,10 @@ final class PodReport {
 
   static String mark(boolean met) {
     return met ? " ✓" : " ✗";
+  }
+
+  static String i(double v) {
+    return Double.isNaN(v) ? "-" : String.format("%,.0f", v);
   }
 
   static String f(double v) {
