@@ -115,16 +115,18 @@ public final class PodBench {
         }
       }
     }
-    if (quick && !a.containsKey("configs")) { // the first runtime at both limits, the second at the chart's; cluster once
-      configs.removeIf(c -> c.mode().equals("cluster") ? !(c.runtime() == runtimes.get(0) && c.limits() == limits.get(0))
-          : c.runtime() != runtimes.get(0) && c.limits() != limits.get(0));
+    if (quick && !a.containsKey("configs")) { // each runtime, each limit and each mode once
+      List<String> keep = new ArrayList<>(List.of(runtimes.get(0).name() + " chart local",
+          runtimes.get(0).name() + " upstream cluster"));
+      runtimes.stream().skip(1).forEach(rt -> keep.add(rt.name() + " chart local"));
+      configs.removeIf(c -> !keep.contains(c.key()));
     }
     if (a.containsKey("configs")) { // e.g. --configs="shipped chart local,jdk17 chart local"
       List<String> keep = List.of(a.get("configs").split(","));
       configs.removeIf(c -> !keep.contains(c.key()));
     }
     firstRuntime = runtimes.get(0);
-    idleSeconds = Integer.parseInt(a.getOrDefault("idle-seconds", quick ? "15" : "60"));
+    idleSeconds = Integer.parseInt(a.getOrDefault("idle-seconds", quick ? "10" : "60"));
   }
 
   public static void main(String[] args) throws Exception {
