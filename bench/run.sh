@@ -3,12 +3,15 @@
 #   bench/run.sh                      # everything (about 6-8 minutes on 2 CPUs)
 #   bench/run.sh --quick              # fewer cycles, no 10,000-volume step
 #   bench/run.sh --phases=floor,latency --main-jvm=serial-c1-64m
+#   bench/run.sh --pod [--quick]      # pod mode: the driver inside the DaemonSet's cgroup limits (PodBench)
 # Builds what is missing (the jar and test classes with Maven, the syscall floor with gcc), starts the
 # driver (java -jar target/sscsi.jar driver, local mode) and a zero-latency provider as separate
 # processes, plays kubelet on the CSI socket, and writes bench/results/<timestamp>.json and .md.
 # Every tmpfs it mounted is unmounted at the end, also on failure or Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+POD=no
+if [ "${1:-}" = --pod ]; then POD=yes; shift; fi
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh: run as root (it mounts tmpfs)" >&2; exit 2; }
 
 if [ ! -f target/sscsi.jar ] || [ ! -f target/test-classes/io/sscsi/bench/PublishBench.class ]; then
@@ -19,11 +22,15 @@ if [ ! -s target/cp.txt ]; then
   mvn -q -B dependency:build-classpath -Dmdep.outputFile=target/cp.txt
 fi
 mkdir -p target/bench bench/results
-gcc -O2 -Wall -pthread -o target/bench/floor bench/floor.c
 
 WORK=$(mktemp -d /tmp/sscsi-bench.XXXXXX)
+CGROUPS=sscsi-pod-$$
 cleanup() {
-  # The Java side stops its children and unmounts; this is the safety net if it was killed.
+  # The Java side stops its children, unmounts and removes its cgroups; this is the safety net if it was killed.
+  find /sys/fs/cgroup -maxdepth 6 -type d -name "$CGROUPS-*" 2>/dev/null | while read -r g; do
+    for pid in $(cat "$g/cgroup.procs" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$g" 2>/dev/null && break; sleep 0.5; done
+  done
   { grep -o " $WORK/[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" || true
   done
@@ -33,5 +40,17 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 OUT=bench/results/$(date -u +%Y%m%dT%H%M%SZ)
-java -Xmx1g -XX:+UseSerialGC -cp "target/test-classes:target/classes:$(cat target/cp.txt)" io.sscsi.bench.PublishBench \
+CP="target/test-classes:target/classes:$(cat target/cp.txt)"
+if [ "$POD" = yes ]; then
+  unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS _JAVA_OPTIONS
+  # The shipped runtime (image's JDK, DaemonSet flags, AOT cache) and JDK 17 with the same flags, no cache.
+  deploy/hack/local-runtime.sh | tail -1 > "$WORK/shipped.cmd"
+  deploy/hack/local-runtime.sh --java "${SSCSI_JDK17:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}" --no-aot-cache \
+    | tail -1 > "$WORK/jdk17.cmd"
+  java -Xmx1g -XX:+UseSerialGC -cp "$CP" io.sscsi.bench.PodBench --work="$WORK" --out="$OUT-pod" \
+    --cgroup-prefix="$CGROUPS" --runtimes="shipped=$WORK/shipped.cmd,jdk17=$WORK/jdk17.cmd" "$@"
+  exit
+fi
+gcc -O2 -Wall -pthread -o target/bench/floor bench/floor.c
+java -Xmx1g -XX:+UseSerialGC -cp "$CP" io.sscsi.bench.PublishBench \
   --jar=target/sscsi.jar --floor=target/bench/floor --work="$WORK" --out="$OUT" "$@"

@@ -1,5 +1,6 @@
 package io.sscsi;
 
+import io.sscsi.cli.CyclesCommand;
 import io.sscsi.cli.DemoCommand;
 import io.sscsi.cli.ProviderCommand;
 import io.sscsi.cli.PublishCommand;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
     description = "Secrets Store CSI Driver on Apache Pekko",
     subcommands = {
         DriverCommand.class, ProviderCommand.class, PublishCommand.class, UnpublishCommand.class, DemoCommand.class,
-        VolumesCommand.class})
+        VolumesCommand.class, CyclesCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

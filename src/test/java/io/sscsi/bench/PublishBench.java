@@ -652,7 +652,7 @@ public final class PublishBench {
   }
 
   static final java.util.regex.Pattern HEAP_LINE = java.util.regex.Pattern.compile(
-      "^\\s*(def new generation|tenured generation|garbage-first heap|PSYoungGen|ParOldGen)\\s+total (\\d+)K, used (\\d+)K");
+      "^\\s*(def new generation|tenured generation|DefNew|Tenured|garbage-first heap|PSYoungGen|ParOldGen)\\s+total (\\d+)K, used (\\d+)K");
   static final java.util.regex.Pattern META_LINE = java.util.regex.Pattern.compile(
       "^\\s*Metaspace\\s+used (\\d+)K, committed (\\d+)K");
 

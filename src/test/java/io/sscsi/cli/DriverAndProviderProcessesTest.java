@@ -217,6 +217,34 @@ class DriverAndProviderProcessesTest {
     assertTrue(usage.err().startsWith("sscsi: Missing required options"), usage.err());
   }
 
+  @Test
+  void theHiddenCyclesCommandPublishesRepublishesAndUnpublishesEveryVolume() throws Exception {
+    Path pods = dir.resolve("cycles-pods");
+    String[] args = {"cycles", "--endpoint", "unix://" + csiSocket, "--target-dir", pods.toString(), "--class", "app",
+        "--namespace", "team-a", "--count", "3"};
+    Jvm.Result r = sscsi(args);
+    assertEquals(0, r.exit(), r.toString());
+    assertEquals("3 publish/republish/unpublish cycles on unix://" + csiSocket + "\n", r.out());
+    for (int i = 1; i <= 3; i++) {
+      Path target = pods.resolve(String.format("00000000-0000-4000-8000-%012d", i))
+          .resolve("volumes/kubernetes.io~csi/secrets/mount");
+      assertTrue(Files.isDirectory(target.getParent()), "the cycle used kubelet's layout: " + target);
+      assertFalse(Files.exists(target), "unpublished: " + target);
+      assertFalse(Files.exists(dir.resolve("state/team-a/cycles-" + i + "-team-a-app.json")));
+    }
+    assertTrue(new MountTable().under(pods).isEmpty());
+
+    args[6] = "nope";
+    Jvm.Result wrong = sscsi(args);
+    assertEquals(1, wrong.exit(), wrong.toString());
+    assertEquals(1, wrong.errLines().size(), wrong.toString());
+    assertTrue(wrong.err().startsWith("sscsi cycles: NOT_FOUND: SecretProviderClass \"nope\""), wrong.err());
+
+    Jvm.Result help = sscsi("--help");
+    assertEquals(0, help.exit(), help.toString());
+    assertTrue(help.out().contains("publish") && !help.out().contains("cycles"), "cycles is hidden: " + help.out());
+  }
+
   static MountEntry mountAt(Path target) {
     List<MountEntry> at = new ArrayList<>(new MountTable().under(target));
     assertEquals(1, at.size(), at.toString());

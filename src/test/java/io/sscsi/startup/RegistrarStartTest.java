@@ -54,7 +54,7 @@ class RegistrarStartTest {
         "--local-state=" + dir.resolve("state"), "--kubelet-dir=", "--metrics-addr=127.0.0.1:0",
         "--admin-addr=127.0.0.1:0"));
     Path log = dir.resolve("driver.log");
-    try (Cgroup pod = Cgroup.create(200, 256L << 20);
+    try (Cgroup pod = Cgroup.create("sscsi-registrar-" + ProcessHandle.current().pid(), 200, 256L << 20);
          WatchService watch = FileSystems.getDefault().newWatchService()) {
       socket.getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE);
       Process driver = new ProcessBuilder(pod.wrap(command)).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -4,79 +4,206 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.Optional;
 
 /**
- * A CPU and memory limit for a child process, as a container runtime sets one for a pod: cgroup v1
- * ({@code cpu.cfs_quota_us} over a 100 ms period, {@code memory.limit_in_bytes}) where the v1
- * controllers are mounted, cgroup v2 ({@code cpu.max}, {@code memory.max}) otherwise. Root only.
- * {@link #wrap} returns a command that joins the cgroup and then execs the given one.
+ * A cgroup with a container's CPU and memory limits, as kubelet sets them for a pod's container: CPU
+ * as a CFS quota per 100 ms period (200m = 20 ms), memory as a hard limit. cgroup v1 when the cpu and
+ * memory controllers are mounted as v1 hierarchies (one directory each, created under the cgroup this
+ * process is in), else cgroup v2 (one directory under the unified root). {@link #wrap} turns a
+ * command into one that enters the cgroup before it execs, so the process is limited from its first
+ * instruction. Readings come from the cgroup's own files; {@link #close} kills what is left inside
+ * (only processes this benchmark started) and removes the directories.
  */
 public final class Cgroup implements AutoCloseable {
-  private static final Path V1 = Path.of("/sys/fs/cgroup");
-  private static final Path V2 = Path.of("/sys/fs/cgroup");
-  private final List<Path> dirs;
+  public static final long PERIOD_US = 100_000;
 
-  private Cgroup(List<Path> dirs) {
-    this.dirs = dirs;
+  public final String name;
+  public final boolean v2;
+  public final Path cpu;
+  public final Path memory;
+
+  private Cgroup(String name, boolean v2, Path cpu, Path memory) {
+    this.name = name;
+    this.v2 = v2;
+    this.cpu = cpu;
+    this.memory = memory;
   }
 
-  /** Whether this machine lets the test create a limited cgroup. */
-  public static boolean available() {
-    return "root".equals(System.getProperty("user.name"))
-        && (Files.isWritable(V1.resolve("cpu")) && Files.isWritable(V1.resolve("memory"))
-            || Files.exists(V2.resolve("cgroup.controllers")));
-  }
-
-  public static Cgroup create(int milliCpu, long memoryBytes) throws IOException {
-    String name = "sscsi-test-" + UUID.randomUUID();
-    long quota = milliCpu * 100L;
-    if (Files.isDirectory(V1.resolve("cpu")) && Files.isDirectory(V1.resolve("memory"))) {
-      Path cpu = Files.createDirectory(V1.resolve("cpu").resolve(name));
-      Path memory = Files.createDirectory(V1.resolve("memory").resolve(name));
-      Files.writeString(cpu.resolve("cpu.cfs_period_us"), "100000");
-      Files.writeString(cpu.resolve("cpu.cfs_quota_us"), Long.toString(quota));
-      Files.writeString(memory.resolve("memory.limit_in_bytes"), Long.toString(memoryBytes));
-      return new Cgroup(List.of(cpu, memory));
+  /** Creates the cgroup {@code name} limited to {@code cpuMillis} CPU and {@code memoryBytes}. */
+  public static Cgroup create(String name, long cpuMillis, long memoryBytes) throws IOException {
+    long quota = cpuMillis * PERIOD_US / 1000;
+    Optional<Path> cpuV1 = v1Dir("cpu");
+    Optional<Path> memV1 = v1Dir("memory");
+    if (cpuV1.isPresent() && memV1.isPresent()) {
+      Cgroup g = new Cgroup(name, false, Files.createDirectory(cpuV1.get().resolve(name)),
+          Files.createDirectory(memV1.get().resolve(name)));
+      Files.writeString(g.cpu.resolve("cpu.cfs_period_us"), "" + PERIOD_US);
+      Files.writeString(g.cpu.resolve("cpu.cfs_quota_us"), "" + quota);
+      Files.writeString(g.memory.resolve("memory.limit_in_bytes"), "" + memoryBytes);
+      return g;
     }
-    Path group = Files.createDirectory(V2.resolve(name));
-    Files.writeString(group.resolve("cpu.max"), quota + " 100000");
-    Files.writeString(group.resolve("memory.max"), Long.toString(memoryBytes));
-    return new Cgroup(List.of(group));
+    if (cpuV1.isPresent() || memV1.isPresent()) {
+      throw new IOException("cpu and memory controllers are split between cgroup v1 and v2: not supported");
+    }
+    Path root = mountPoint("cgroup2", null).orElseThrow(() -> new IOException("no cgroup v1 cpu/memory, no cgroup v2"));
+    String subtree = Files.readString(root.resolve("cgroup.subtree_control"));
+    if (!subtree.contains("cpu") || !subtree.contains("memory")) {
+      Files.writeString(root.resolve("cgroup.subtree_control"), "+cpu +memory");
+    }
+    Path dir = Files.createDirectory(root.resolve(name));
+    Cgroup g = new Cgroup(name, true, dir, dir);
+    Files.writeString(dir.resolve("cpu.max"), quota + " " + PERIOD_US);
+    Files.writeString(dir.resolve("memory.max"), "" + memoryBytes);
+    if (Files.exists(dir.resolve("memory.swap.max"))) {
+      Files.writeString(dir.resolve("memory.swap.max"), "0");
+    }
+    return g;
   }
 
-  /** {@code command}, run by a shell that first moves itself into this cgroup. */
+  /** {@code command} run by a shell that first moves itself into this cgroup, then execs it (same pid). */
   public List<String> wrap(List<String> command) {
-    StringBuilder join = new StringBuilder();
-    for (Path dir : dirs) {
-      join.append("echo $$ > '").append(dir.resolve("cgroup.procs")).append("' && ");
+    StringBuilder script = new StringBuilder();
+    for (Path dir : v2 ? List.of(cpu) : List.of(cpu, memory)) {
+      script.append("echo $$ > '").append(dir.resolve("cgroup.procs")).append("' && ");
     }
-    List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c", join + "exec \"$@\"", "sh"));
-    wrapped.addAll(command);
-    return wrapped;
+    List<String> c = new ArrayList<>(List.of("/bin/sh", "-c", script + "exec \"$@\"", "sh"));
+    c.addAll(command);
+    return c;
   }
 
-  /** Kills what is left in the cgroup, waits for it to exit, and removes the cgroup. */
+  public long memoryUsage() throws IOException {
+    return number(memory.resolve(v2 ? "memory.current" : "memory.usage_in_bytes"));
+  }
+
+  /** The highest usage so far, or -1 where the kernel does not keep it (v2 before 5.19). */
+  public long memoryPeak() throws IOException {
+    Path f = memory.resolve(v2 ? "memory.peak" : "memory.max_usage_in_bytes");
+    return Files.exists(f) ? number(f) : -1;
+  }
+
+  /** rss, cache, shmem and mapped_file in bytes (v2's anon, file, shmem, file_mapped under v1's names). */
+  public Map<String, Long> memoryStat() throws IOException {
+    Map<String, Long> all = keyed(memory.resolve("memory.stat"));
+    Map<String, Long> m = new LinkedHashMap<>();
+    m.put("rss", all.getOrDefault(v2 ? "anon" : "rss", -1L));
+    m.put("cache", all.getOrDefault(v2 ? "file" : "cache", -1L));
+    m.put("shmem", all.getOrDefault("shmem", -1L));
+    m.put("mapped_file", all.getOrDefault(v2 ? "file_mapped" : "mapped_file", -1L));
+    return m;
+  }
+
+  /** Times the limit was hit (v1 memory.failcnt, v2 memory.events max). */
+  public long limitHits() throws IOException {
+    return v2 ? keyed(memory.resolve("memory.events")).getOrDefault("max", 0L) : number(memory.resolve("memory.failcnt"));
+  }
+
+  /** Processes the kernel's OOM killer killed in this cgroup. */
+  public long oomKills() throws IOException {
+    return keyed(memory.resolve(v2 ? "memory.events" : "memory.oom_control")).getOrDefault("oom_kill", 0L);
+  }
+
+  /** nr_periods, nr_throttled and throttled time in ms, from cpu.stat. */
+  public Map<String, Long> throttling() throws IOException {
+    Map<String, Long> all = keyed(cpu.resolve("cpu.stat"));
+    Map<String, Long> m = new LinkedHashMap<>();
+    m.put("periods", all.getOrDefault("nr_periods", 0L));
+    m.put("throttled", all.getOrDefault("nr_throttled", 0L));
+    m.put("throttledMs", v2 ? all.getOrDefault("throttled_usec", 0L) / 1000
+        : all.getOrDefault("throttled_time", 0L) / 1_000_000);
+    return m;
+  }
+
+  /** Whether this process may create a limited cgroup here (root, and v1 cpu+memory or v2 mounted). */
+  public static boolean available() {
+    try {
+      return "root".equals(System.getProperty("user.name"))
+          && (v1Dir("cpu").isPresent() && v1Dir("memory").isPresent() || mountPoint("cgroup2", null).isPresent());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Kills whatever is still inside (processes the caller started there), waits for it to exit, removes the cgroup. */
   @Override
   public void close() throws IOException {
-    List<ProcessHandle> left = new ArrayList<>();
-    for (Path dir : dirs) {
-      for (String pid : Files.readAllLines(dir.resolve("cgroup.procs"))) {
-        ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(left::add);
+    for (Path dir : v2 ? List.of(cpu) : List.of(memory, cpu)) {
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      for (long pid : pids(dir)) {
+        Optional<ProcessHandle> p = ProcessHandle.of(pid);
+        if (p.isPresent()) {
+          p.get().destroyForcibly();
+          try {
+            p.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (Exception e) {
+            throw new IOException("process " + pid + " in " + dir + " did not exit", e);
+          }
+        }
+      }
+      Files.deleteIfExists(dir); // rmdir: the control files are not real files
+    }
+  }
+
+  static List<Long> pids(Path dir) throws IOException {
+    List<Long> l = new ArrayList<>();
+    for (String s : Files.readAllLines(dir.resolve("cgroup.procs"))) {
+      if (!s.isBlank()) {
+        l.add(Long.parseLong(s.trim()));
       }
     }
-    for (ProcessHandle p : left) {
-      p.destroyForcibly();
-      try {
-        p.onExit().get(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        throw new IOException("process " + p.pid() + " in " + dirs + " did not exit", e);
+    return l;
+  }
+
+
+  static long number(Path f) throws IOException {
+    String s = Files.readString(f).trim();
+    return s.equals("max") ? Long.MAX_VALUE : Long.parseLong(s);
+  }
+
+  /** A "key value" per line file (memory.stat, cpu.stat, memory.events, memory.oom_control). */
+  static Map<String, Long> keyed(Path f) throws IOException {
+    Map<String, Long> m = new LinkedHashMap<>();
+    for (String line : Files.readAllLines(f)) {
+      String[] kv = line.trim().split("\\s+");
+      if (kv.length == 2 && kv[1].matches("-?\\d+")) {
+        m.put(kv[0], Long.parseLong(kv[1]));
       }
     }
-    for (Path dir : dirs) {
-      Files.delete(dir);
+    return m;
+  }
+
+  /** The directory of this process's own cgroup in the v1 hierarchy of {@code controller}, if mounted. */
+  static Optional<Path> v1Dir(String controller) throws IOException {
+    Optional<Path> mount = mountPoint("cgroup", controller);
+    if (mount.isEmpty()) {
+      return Optional.empty();
     }
+    for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+      String[] f = line.split(":", 3);
+      if (f.length == 3 && List.of(f[1].split(",")).contains(controller)) {
+        String own = f[2].replaceFirst("^/", "");
+        Path dir = mount.get().resolve(own);
+        return Optional.of(Files.isDirectory(dir) ? dir : mount.get());
+      }
+    }
+    return mount;
+  }
+
+  /** Where a file system of {@code type} is mounted (for v1: the one carrying {@code option}). */
+  static Optional<Path> mountPoint(String type, String option) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      int dash = line.indexOf(" - ");
+      String[] left = line.substring(0, dash).split(" ");
+      String[] right = line.substring(dash + 3).split(" ");
+      if (right[0].equals(type) && (option == null || List.of(right[2].split(",")).contains(option))) {
+        return Optional.of(Path.of(left[4]));
+      }
+    }
+    return Optional.empty();
   }
 }

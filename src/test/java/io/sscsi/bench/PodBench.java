@@ -1,0 +1,851 @@
+package io.sscsi.bench;
+
+import io.sscsi.testkit.Cgroup;
+
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import io.sscsi.cli.KubeletRequests;
+import io.sscsi.csi.CsiMethods;
+import io.sscsi.csi.v1.GetPluginInfoRequest;
+import io.sscsi.fs.JnrMounter;
+import io.sscsi.fs.MountEntry;
+import io.sscsi.grpc.UnixChannels;
+import io.sscsi.provider.ProviderMethods;
+import io.sscsi.provider.v1alpha1.VersionRequest;
+import io.sscsi.testkit.Cluster;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * Pod mode of the benchmark (a {@code main}, run by {@code bench/run.sh --pod}): the driver as a
+ * node runs it, inside a {@link Cgroup} with the DaemonSet's CPU and memory limits (the chart's
+ * default resources, and upstream's 200m/200Mi), started with a runtime's command prefix from
+ * {@code deploy/hack/local-runtime.sh} (the image's runtime, DaemonSet JVM flags and AOT cache; or
+ * plain JDK 17 with the same flags) and the DaemonSet's own driver arguments. This JVM plays kubelet
+ * and the registrar from outside the cgroup; {@link ZeroProvider} is the provider; in cluster mode
+ * fabric8's mock API server (CRUD) runs here and counts the driver's requests. Per configuration:
+ * start to socket file to GetPluginInfo (1 s deadline, retried, as node-driver-registrar), the first
+ * 50 publishes one by one, warm latency at c=1 and c=8, memory at 0/40/250/1,000/10,000 volumes,
+ * idle CPU, OOM kills. Writes {@code <out>.json} and {@code <out>.md} ({@link PodReport}).
+ */
+public final class PodBench {
+  static final String NS = "bench";
+  static final String CLASS = "small";
+  static final YAMLMapper YAML = YAMLMapper.builder().build();
+
+  /** A runtime: its name and the command prefix up to and including {@code -jar <jar>}. */
+  record Launch(String name, List<String> prefix) {
+    Path jcmd() {
+      return prefix.stream().filter(s -> s.endsWith("/bin/java")).findFirst().map(s -> Path.of(s).resolveSibling("jcmd"))
+          .orElse(Path.of(System.getProperty("java.home"), "bin", "jcmd"));
+    }
+  }
+
+  record Limits(String name, long cpuMillis, long memoryBytes) {
+    String label() {
+      return cpuMillis + "m/" + (memoryBytes >> 20) + "Mi";
+    }
+  }
+
+  record Config(Launch runtime, Limits limits, String mode) {
+    String key() {
+      return runtime.name() + " " + limits.name() + " " + mode;
+    }
+  }
+
+  /** One pod volume, laid out as kubelet lays it out. */
+  record Volume(Path target, String id, String uid, String pod) {}
+
+  final Path work;
+  final Path out;
+  final boolean quick;
+  final String cgroupPrefix;
+  final List<Config> configs = new ArrayList<>();
+  final Map<String, Object> results = new LinkedHashMap<>();
+  final List<Process> processes = Collections.synchronizedList(new ArrayList<>());
+  final List<Cgroup> cgroups = Collections.synchronizedList(new ArrayList<>());
+  final AtomicInteger seq = new AtomicInteger();
+  final Map<String, String> daemonSetArgs;
+  final Launch firstRuntime;
+  final int idleSeconds;
+  ManagedChannel provider;
+  KubernetesMockServer mock;
+  Path kubeconfig;
+
+  PodBench(Map<String, String> a) throws IOException {
+    work = Path.of(a.get("work")).toAbsolutePath();
+    out = Path.of(a.get("out")).toAbsolutePath();
+    quick = a.containsKey("quick");
+    cgroupPrefix = a.getOrDefault("cgroup-prefix", "sscsi-pod-" + ProcessHandle.current().pid());
+    Path deploy = Path.of(a.getOrDefault("deploy", "deploy"));
+    daemonSetArgs = daemonSetArgs(deploy.resolve("secrets-store-csi-driver.yaml"));
+    List<Limits> limits = List.of(chartLimits(deploy.resolve("charts/sscsi/values.yaml")),
+        new Limits("upstream", 200, 200L << 20));
+    List<Launch> runtimes = new ArrayList<>();
+    for (String spec : a.get("runtimes").split(",")) { // name=file holding local-runtime.sh's last line
+      String[] nf = spec.split("=", 2);
+      runtimes.add(new Launch(nf[0], List.of(Files.readString(Path.of(nf[1])).trim().split("\\s+"))));
+    }
+    List<String> modes = List.of(a.getOrDefault("modes", "local,cluster").split(","));
+    for (String mode : modes) {
+      for (Launch rt : runtimes) {
+        for (Limits l : limits) {
+          configs.add(new Config(rt, l, mode));
+        }
+      }
+    }
+    if (quick && !a.containsKey("configs")) { // each runtime, each limit and each mode once
+      List<String> keep = new ArrayList<>(List.of(runtimes.get(0).name() + " chart local",
+          runtimes.get(0).name() + " upstream cluster"));
+      runtimes.stream().skip(1).forEach(rt -> keep.add(rt.name() + " chart local"));
+      configs.removeIf(c -> !keep.contains(c.key()));
+    }
+    if (a.containsKey("configs")) { // e.g. --configs="shipped chart local,jdk17 chart local"
+      List<String> keep = List.of(a.get("configs").split(","));
+      configs.removeIf(c -> !keep.contains(c.key()));
+    }
+    firstRuntime = runtimes.get(0);
+    idleSeconds = Integer.parseInt(a.getOrDefault("idle-seconds", quick ? "10" : "60"));
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = new LinkedHashMap<>();
+    for (String arg : args) {
+      String s = arg.replaceFirst("^--", "");
+      int eq = s.indexOf('=');
+      a.put(eq < 0 ? s : s.substring(0, eq), eq < 0 ? "" : s.substring(eq + 1));
+    }
+    PodBench bench = new PodBench(a);
+    Runtime.getRuntime().addShutdownHook(new Thread(bench::cleanup, "pod-bench-cleanup"));
+    int exit = 0;
+    try {
+      bench.run();
+    } catch (Throwable t) {
+      t.printStackTrace();
+      exit = 1;
+    } finally {
+      bench.cleanup();
+    }
+    System.exit(exit);
+  }
+
+  // ---------------------------------------------------------------- the run
+
+  void run() throws Exception {
+    Files.createDirectories(work.resolve("classes"));
+    Files.createDirectories(work.resolve("providers"));
+    Files.writeString(work.resolve("classes/small.yaml"), """
+        apiVersion: secrets-store.csi.x-k8s.io/v1
+        kind: SecretProviderClass
+        metadata:
+          name: %s
+          namespace: %s
+        spec:
+          provider: zero2
+          parameters:
+            objects: fixed
+        """.formatted(CLASS, NS));
+    results.put("machine", PublishBench.machine());
+    results.put("quick", quick);
+    results.put("daemonSetArgs", daemonSetArgs);
+    Map<String, Object> rts = new LinkedHashMap<>();
+    configs.forEach(c -> rts.put(c.runtime().name(), String.join(" ", c.runtime().prefix())));
+    results.put("runtimes", rts);
+    startProvider();
+    warmUpClient();
+    if (configs.stream().anyMatch(c -> c.mode().equals("cluster"))) {
+      startMockApiServer();
+    }
+    Map<String, Object> byConfig = new LinkedHashMap<>();
+    results.put("configs", byConfig);
+    for (Config c : configs) {
+      System.out.println("== " + c.key() + " (" + c.limits().label() + ")");
+      byConfig.put(c.key(), measure(c));
+    }
+    for (Config c : configs) {
+      if (c.mode().equals("cluster")) {
+        results.put("rotation", rotation(c));
+        break;
+      }
+    }
+    results.put("loadAvgEnd", Files.readString(Path.of("/proc/loadavg")).trim());
+    Files.createDirectories(out.getParent());
+    Files.writeString(Path.of(out + ".json"), PublishBench.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results));
+    String md = PodReport.markdown(results);
+    Files.writeString(Path.of(out + ".md"), md);
+    System.out.println(md);
+    System.out.println("results: " + out + ".json and " + out + ".md");
+  }
+
+  Map<String, Object> measure(Config c) throws Exception {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("runtime", c.runtime().name());
+    r.put("limits", c.limits().label());
+    r.put("mode", c.mode());
+    int n = seq.incrementAndGet();
+    Path kubelet = work.resolve("kubelet-" + n);
+    Phases phase = new Phases("start");
+    r.put("phaseSeconds", phase.seconds);
+    Driver[] started = new Driver[1];
+    try (Cgroup cg = cgroup(n, c.limits())) {
+      r.put("cgroup", cg.v2 ? "v2" : "v1");
+      try {
+        Driver d = started[0] = new Driver(c, cg, kubelet, List.of());
+        r.put("startup", d.startup);
+        r.put("api:startup", api());
+        phase.next("cold");
+        r.put("cold", cold(d));
+        r.put("api:cold", api());
+        r.put("jvm", jvmView(c.runtime(), d.pid()));
+        phase.next("memory 0");
+        Thread.sleep(2000);
+        Map<String, Object> memory = new LinkedHashMap<>();
+        r.put("memory", memory);
+        memory.put("0", snapshot(c.runtime(), d, cg, true));
+        phase.next("warm");
+        r.put("warm", warm(d, cg));
+        r.put("api:warm", api());
+        List<Volume> mounted = new ArrayList<>();
+        for (int level : levels(c)) {
+          phase.next("memory " + level);
+          List<Volume> batch = new ArrayList<>();
+          while (mounted.size() + batch.size() < level) {
+            batch.add(newVolume(d.pods));
+          }
+          double secs = PublishBench.parallel(batch, 8, v -> publish(d.channel(), v));
+          mounted.addAll(batch);
+          Thread.sleep(2000);
+          Map<String, Object> snap = snapshot(c.runtime(), d, cg, level != 40);
+          snap.put("publishSeconds", PublishBench.round(secs));
+          memory.put("" + level, snap);
+          System.out.println("  memory " + level + ": " + snap);
+          if (level == 250) {
+            r.put("api:publish to 250", api());
+            phase.next("idle");
+            r.put("idle", idle(d, cg));
+            r.put("api:idle", api());
+          }
+        }
+        phase.next("unpublish all");
+        r.put("unpublishAllSeconds", PublishBench.round(PublishBench.parallel(mounted, 8, v -> unpublish(d.channel(), v))));
+        r.put("api:more volumes and unpublish all", api());
+      } catch (Throwable t) {
+        r.put("error", phase.name + ": " + t);
+        System.out.println("  FAILED in " + phase.name + ": " + t);
+      } finally {
+        r.put("oom", oom(cg, started[0]));
+        phase.next("stop");
+        if (started[0] != null) {
+          started[0].close();
+        }
+        phase.next("");
+        unmountUnder(kubelet);
+      }
+    }
+    return r;
+  }
+
+  /** Wall time per phase, for tuning the run's length. */
+  static final class Phases {
+    final Map<String, Double> seconds = new LinkedHashMap<>();
+    String name;
+    long t = System.nanoTime();
+
+    Phases(String name) {
+      this.name = name;
+    }
+
+    void next(String next) {
+      long now = System.nanoTime();
+      seconds.merge(name, PublishBench.round((now - t) / 1e9), Double::sum);
+      name = next;
+      t = now;
+    }
+  }
+
+  /** Volume counts to measure at: 40 and 250; the full run adds 1,000, and 10,000 for the first (shipped) runtime. */
+  int[] levels(Config c) {
+    return quick ? new int[] {40, 250} : c.runtime() == firstRuntime ? new int[] {40, 250, 1000, 10000}
+        : new int[] {40, 250, 1000};
+  }
+
+  /** A new cgroup for configuration number n, removed by {@link #cleanup} too if the run is interrupted. */
+  Cgroup cgroup(int n, Limits limits) throws IOException {
+    Cgroup g = Cgroup.create(cgroupPrefix + "-" + n, limits.cpuMillis(), limits.memoryBytes());
+    cgroups.add(g);
+    return g;
+  }
+
+  // ---------------------------------------------------------------- phases
+
+  /** The first 50 publishes, one by one (the first is the one right after GetPluginInfo), then 50 unpublishes. */
+  Map<String, Object> cold(Driver d) throws Exception {
+    List<Volume> vs = new ArrayList<>();
+    long[] pub = new long[50];
+    long[] unpub = new long[50];
+    for (int i = 0; i < 50; i++) {
+      Volume v = newVolume(d.pods);
+      long t = System.nanoTime();
+      if (i == 0) { // kubelet retries a failed publish; count the failures, time until it succeeds
+        List<String> failures = new ArrayList<>();
+        while (true) {
+          try {
+            publish(d.channel(), v);
+            break;
+          } catch (StatusRuntimeException e) {
+            failures.add(e.getStatus().getCode().toString());
+            if (failures.size() > 300) {
+              throw e;
+            }
+            Thread.sleep(100);
+          }
+        }
+        d.startup.put("firstPublishFailures", failures);
+      } else {
+        publish(d.channel(), v);
+      }
+      pub[i] = System.nanoTime() - t;
+      if (i == 0) {
+        d.startup.put("firstPublishMs", ms(pub[0]));
+        d.startup.put("firstPublishDoneAfterSocketMs", ms(System.nanoTime() - d.socketAt));
+      }
+      vs.add(v);
+    }
+    for (int i = 0; i < 50; i++) {
+      long t = System.nanoTime();
+      unpublish(d.channel(), vs.get(i));
+      unpub[i] = System.nanoTime() - t;
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("publishMs", msPercentiles(pub));
+    r.put("unpublishMs", msPercentiles(unpub));
+    System.out.println("  startup " + d.startup + "\n  cold " + r);
+    return r;
+  }
+
+  Map<String, Object> warm(Driver d, Cgroup cg) throws Exception {
+    Map<String, Object> r = new LinkedHashMap<>();
+    cycles(d, cg, 8, quick ? 30 : 400); // warm-up, not recorded
+    r.put("c1", cycles(d, cg, 1, quick ? 30 : 300));
+    r.put("c8", cycles(d, cg, 8, quick ? 80 : 1000));
+    System.out.println("  warm " + r);
+    return r;
+  }
+
+  /** c workers, each publishing then unpublishing a fresh volume. */
+  Map<String, Object> cycles(Driver d, Cgroup cg, int c, int n) throws Exception {
+    List<Volume> vs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      vs.add(newVolume(d.pods));
+    }
+    long[] pub = new long[n];
+    long[] unpub = new long[n];
+    AtomicInteger slot = new AtomicInteger();
+    long cpu0 = PublishBench.cpuMs(d.pid());
+    Map<String, Long> thr0 = cg.throttling();
+    double secs = PublishBench.parallel(vs, c, v -> {
+      long t0 = System.nanoTime();
+      publish(d.channel(), v);
+      long t1 = System.nanoTime();
+      unpublish(d.channel(), v);
+      int s = slot.getAndIncrement();
+      pub[s] = t1 - t0;
+      unpub[s] = System.nanoTime() - t1;
+    });
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("cycles", n);
+    r.put("publishMs", msPercentiles(pub));
+    r.put("unpublishMs", msPercentiles(unpub));
+    r.put("cyclesPerSec", PublishBench.round(n / secs));
+    r.put("driverCpuMsPerCycle", PublishBench.round2((double) (PublishBench.cpuMs(d.pid()) - cpu0) / n));
+    r.put("throttledPeriods", cg.throttling().get("throttled") - thr0.get("throttled"));
+    return r;
+  }
+
+  Map<String, Object> idle(Driver d, Cgroup cg) throws Exception {
+    long cpu0 = PublishBench.cpuMs(d.pid());
+    long t0 = System.nanoTime();
+    Thread.sleep(idleSeconds * 1000L);
+    double secs = (System.nanoTime() - t0) / 1e9;
+    long cpu = PublishBench.cpuMs(d.pid()) - cpu0;
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("volumes", 250);
+    r.put("seconds", PublishBench.round(secs));
+    r.put("cpuMs", cpu);
+    r.put("mCpu", PublishBench.round(cpu / secs));
+    System.out.println("  idle " + r);
+    return r;
+  }
+
+  /** Cluster mode, rotation on: API requests, provider calls and driver CPU per idle rotation interval. */
+  Map<String, Object> rotation(Config c) throws Exception {
+    int interval = quick ? 5 : 10;
+    int windows = quick ? 2 : 3;
+    int n = seq.incrementAndGet();
+    Path kubelet = work.resolve("kubelet-" + n);
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("config", c.key());
+    r.put("volumes", 40);
+    r.put("intervalSeconds", interval);
+    System.out.println("== rotation: " + c.key() + ", 40 volumes, " + interval + " s interval");
+    r.put("error", null);
+    try (Cgroup cg = cgroup(n, c.limits());
+        Driver d = new Driver(c, cg, kubelet,
+            List.of("--enable-secret-rotation=true", "--rotation-poll-interval=" + interval + "s"))) {
+      List<Volume> vs = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        vs.add(newVolume(d.pods));
+      }
+      PublishBench.parallel(vs, 8, v -> publish(d.channel(), v));
+      Thread.sleep((interval + 2) * 1000L); // every volume's first timer has fired
+      api();
+      List<Map<String, Object>> ws = new ArrayList<>();
+      for (int w = 0; w < windows; w++) {
+        providerCommand("reset");
+        long cpu0 = PublishBench.cpuMs(d.pid());
+        Thread.sleep(interval * 1000L);
+        Map<String, Object> one = new LinkedHashMap<>();
+        Map<String, Integer> requests = api();
+        one.put("apiRequests", ApiRequests.total(requests));
+        one.put("apiByPath", requests);
+        one.put("provider", PublishBench.JSON.readValue(providerCommand("stats"), Map.class));
+        one.put("driverCpuMs", PublishBench.cpuMs(d.pid()) - cpu0);
+        ws.add(one);
+        System.out.println("  rotation window " + w + ": " + one);
+      }
+      r.put("windows", ws);
+      PublishBench.parallel(vs, 8, v -> unpublish(d.channel(), v));
+    } catch (Exception e) {
+      r.put("error", e.toString());
+    } finally {
+      unmountUnder(kubelet);
+    }
+    return r;
+  }
+
+  // ---------------------------------------------------------------- readings
+
+  /** /proc and cgroup readings, and with {@code heap} the heap and metaspace from jcmd (a few seconds at 200m). */
+  Map<String, Object> snapshot(Launch rt, Driver d, Cgroup cg, boolean heap) throws Exception {
+    if (!d.process.isAlive()) {
+      throw new IllegalStateException("the driver died (exit " + d.process.exitValue() + ")");
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("proc", PublishBench.procStatus(d.pid()));
+    m.put("cgroupUsage", cg.memoryUsage());
+    m.put("cgroupStat", cg.memoryStat());
+    if (heap) {
+      m.put("heap", heapInfo(rt, d.pid()));
+    }
+    return m;
+  }
+
+  Map<String, Object> oom(Cgroup cg, Driver d) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    try {
+      m.put("oomKills", cg.oomKills());
+      m.put("limitHits", cg.limitHits());
+      m.put("peakBytes", cg.memoryPeak());
+    } catch (IOException e) {
+      m.put("error", e.toString());
+    }
+    if (d != null) {
+      m.put("alive", d.process.isAlive());
+      if (!d.process.isAlive()) {
+        m.put("exit", d.process.exitValue());
+      }
+    }
+    return m;
+  }
+
+  /** What the JVM made of the cgroup: its max heap (from the limit) and the CPUs it sees. */
+  static Map<String, Object> jvmView(Launch rt, long pid) throws Exception {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (String word : jcmd(rt, pid, "VM.flags").split("\\s+")) {
+      if (word.startsWith("-XX:MaxHeapSize=")) {
+        m.put("maxHeapMiB", Long.parseLong(word.substring(16)) >> 20);
+      }
+    }
+    for (String line : jcmd(rt, pid, "VM.info").split("\n")) {
+      if (line.startsWith("active_processor_count:") || line.startsWith("memory_limit_in_bytes:")
+          || line.startsWith("cpu_quota:")) {
+        String[] kv = line.split(":\\s*", 2);
+        m.put(kv[0], kv[1].trim());
+      }
+    }
+    return m;
+  }
+
+  static Map<String, Object> heapInfo(Launch rt, long pid) throws Exception {
+    long used = 0;
+    long committed = 0;
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (String line : jcmd(rt, pid, "GC.heap_info").split("\n")) {
+      var h = PublishBench.HEAP_LINE.matcher(line);
+      if (h.find()) {
+        committed += Long.parseLong(h.group(2));
+        used += Long.parseLong(h.group(3));
+      }
+    }
+    m.put("heapUsedKiB", used);
+    m.put("heapCommittedKiB", committed);
+    for (String line : jcmd(rt, pid, "VM.metaspace basic").split("\n")) { // "Both: 8.73 MB used." and "... 8.88 MB ( <1%) committed"
+      var used2 = BOTH_USED.matcher(line);
+      if (used2.find()) {
+        m.put("metaspaceUsedKiB", kib(used2.group(1), used2.group(2)));
+      }
+      var committed2 = BOTH_COMMITTED.matcher(line);
+      if (committed2.find()) {
+        m.put("metaspaceCommittedKiB", kib(committed2.group(1), committed2.group(2)));
+      }
+    }
+    return m;
+  }
+
+  static final java.util.regex.Pattern BOTH_USED =
+      java.util.regex.Pattern.compile("^\\s*Both:\\s+([\\d.]+) (KB|MB|GB) used");
+  static final java.util.regex.Pattern BOTH_COMMITTED =
+      java.util.regex.Pattern.compile("^\\s*Both:.*reserved,\\s+([\\d.]+) (KB|MB|GB) \\(.*\\) committed");
+
+  static long kib(String amount, String unit) {
+    double v = Double.parseDouble(amount);
+    return Math.round(unit.equals("KB") ? v : unit.equals("MB") ? v * 1024 : v * 1024 * 1024);
+  }
+
+  static String jcmd(Launch rt, long pid, String command) throws Exception {
+    Process p = new ProcessBuilder(rt.jcmd().toString(), "" + pid, command).redirectErrorStream(true).start();
+    String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(60, TimeUnit.SECONDS);
+    return text;
+  }
+
+  Map<String, Integer> api() throws InterruptedException {
+    return mock == null ? Map.of() : ApiRequests.drain(mock);
+  }
+
+  static double ms(long nanos) {
+    return Math.round(nanos / 1e4) / 100.0;
+  }
+
+  static Map<String, Object> msPercentiles(long[] nanos) {
+    long[] s = nanos.clone();
+    java.util.Arrays.sort(s);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("p50", ms(PublishBench.rank(s, 0.50)));
+    m.put("p90", ms(PublishBench.rank(s, 0.90)));
+    m.put("p99", ms(PublishBench.rank(s, 0.99)));
+    m.put("max", ms(s[s.length - 1]));
+    return m;
+  }
+
+  // ---------------------------------------------------------------- the driver process
+
+  /**
+   * The driver in its cgroup. The constructor returns once GetPluginInfo answered, called as
+   * node-driver-registrar calls it: as soon as the socket file exists, with a 1 s deadline, again
+   * until it answers (every attempt's latency recorded).
+   */
+  final class Driver implements AutoCloseable {
+    final Process process;
+    final Path pods;
+    final Path socket;
+    final Path log;
+    final Map<String, Object> startup = new LinkedHashMap<>();
+    final long socketAt;
+    private ManagedChannel channel;
+
+    Driver(Config c, Cgroup cg, Path kubelet, List<String> extra) throws Exception {
+      pods = Files.createDirectories(kubelet.resolve("pods"));
+      log = kubelet.resolve("driver.log");
+      socket = kubelet.resolve("plugins/csi.sock");
+      Files.createDirectories(socket.getParent());
+      List<String> cmd = new ArrayList<>(c.runtime().prefix());
+      cmd.add("driver");
+      Map<String, String> args = new LinkedHashMap<>(daemonSetArgs);
+      args.put("--endpoint", "unix://" + socket);
+      args.put("--nodeid", "bench-node");
+      args.put("--provider-volume", work.resolve("providers").toString());
+      args.put("--additional-provider-volume-paths", "");
+      args.put("--metrics-addr", "127.0.0.1:0");
+      args.put("--admin-addr", "127.0.0.1:0");
+      args.put("--kubelet-dir", kubelet.toString());
+      if (c.mode().equals("local")) {
+        args.put("--local-classes", work.resolve("classes").toString());
+        args.put("--local-state", kubelet.resolve("state").toString());
+      } else {
+        args.put("--kubeconfig", kubeconfig.toString());
+      }
+      for (String e : extra) { // --flag=value, replacing the DaemonSet's
+        args.put(e.substring(0, e.indexOf('=')), e.substring(e.indexOf('=') + 1));
+      }
+      args.forEach((k, v) -> cmd.add(k + "=" + v));
+      dropPageCache(c.runtime());
+      Map<String, Long> thr0 = cg.throttling();
+      long t0 = System.nanoTime();
+      process = new ProcessBuilder(cg.wrap(cmd)).redirectErrorStream(true)
+          .redirectOutput(log.toFile()).start();
+      processes.add(process);
+      while (!Files.exists(socket)) {
+        check(t0);
+        Thread.sleep(1);
+      }
+      socketAt = System.nanoTime();
+      startup.put("socketFileMs", ms(socketAt - t0));
+      List<Double> calls = new ArrayList<>();
+      List<String> failures = new ArrayList<>();
+      while (channel == null) {
+        check(t0);
+        ManagedChannel ch = UnixChannels.open(socket, 16 * 1024 * 1024);
+        long s = System.nanoTime();
+        try {
+          ClientCalls.blockingUnaryCall(ch, CsiMethods.GET_PLUGIN_INFO,
+              CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.SECONDS), GetPluginInfoRequest.getDefaultInstance());
+          channel = ch;
+        } catch (StatusRuntimeException e) {
+          ch.shutdownNow();
+          failures.add(e.getStatus().getCode().toString());
+          Thread.sleep(5);
+        }
+        calls.add(ms(System.nanoTime() - s));
+      }
+      startup.put("getPluginInfoAnsweredMs", ms(System.nanoTime() - t0));
+      startup.put("getPluginInfoCalls", calls);
+      startup.put("getPluginInfoSlowestMs", Collections.max(calls));
+      startup.put("getPluginInfoOver1s", failures.stream().filter(f -> f.equals("DEADLINE_EXCEEDED")).count());
+      startup.put("getPluginInfoFailures", failures);
+      startup.put("throttledPeriodsToAnswer", cg.throttling().get("throttled") - thr0.get("throttled"));
+    }
+
+    private void check(long t0) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the driver exited with " + process.exitValue() + "; see " + log);
+      }
+      if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(180)) {
+        throw new IllegalStateException("the driver did not answer GetPluginInfo within 180 s");
+      }
+    }
+
+    ManagedChannel channel() {
+      return channel;
+    }
+
+    long pid() {
+      return process.pid();
+    }
+
+    @Override
+    public void close() throws Exception {
+      if (channel != null) {
+        channel.shutdownNow();
+      }
+      process.destroy();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /**
+   * Drops the page cache of the jar, the AOT cache and the runtime's libjvm and modules (pages no
+   * other process maps), so the driver reads them as on a node that never ran it, and its memory
+   * cgroup is charged for them as a container's would be.
+   */
+  static void dropPageCache(Launch rt) throws Exception {
+    List<Path> files = new ArrayList<>();
+    for (int i = 0; i < rt.prefix().size(); i++) {
+      String w = rt.prefix().get(i);
+      if (w.equals("-jar")) {
+        files.add(Path.of(rt.prefix().get(i + 1)));
+      } else if (w.startsWith("-XX:AOTCache=")) {
+        files.add(Path.of(w.substring(w.indexOf('=') + 1)));
+      } else if (w.endsWith("/bin/java")) {
+        Path home = Path.of(w).getParent().getParent();
+        files.add(home.resolve("lib/modules"));
+        files.add(home.resolve("lib/server/libjvm.so"));
+      }
+    }
+    for (Path f : files) {
+      if (Files.exists(f)) {
+        new ProcessBuilder("dd", "if=" + f, "iflag=nocache", "count=0", "status=none").inheritIO().start().waitFor();
+      }
+    }
+  }
+
+  Volume newVolume(Path kubeletPods) {
+    int i = seq.incrementAndGet();
+    String uid = String.format("00000000-0000-4000-8000-%012d", i);
+    Path target = kubeletPods.resolve(uid).resolve("volumes/kubernetes.io~csi/secrets/mount");
+    return new Volume(target, KubeletRequests.volumeHandle(uid, "secrets"), uid, "pod-" + i);
+  }
+
+  static void publish(ManagedChannel ch, Volume v) {
+    ClientCalls.blockingUnaryCall(ch, CsiMethods.NODE_PUBLISH, CallOptions.DEFAULT.withDeadlineAfter(120, TimeUnit.SECONDS),
+        KubeletRequests.publish(v.target(), v.id(), CLASS, new KubeletRequests.Pod(v.pod(), NS, v.uid(), "default"),
+            Optional.empty()));
+  }
+
+  static void unpublish(ManagedChannel ch, Volume v) {
+    ClientCalls.blockingUnaryCall(ch, CsiMethods.NODE_UNPUBLISH,
+        CallOptions.DEFAULT.withDeadlineAfter(120, TimeUnit.SECONDS), KubeletRequests.unpublish(v.id(), v.target()));
+  }
+
+  // ---------------------------------------------------------------- set-up
+
+  /** The secrets-store container's args in the static DaemonSet, {@code --flag} to value. */
+  static Map<String, String> daemonSetArgs(Path yaml) throws IOException {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (JsonNode doc : YAML.readerFor(JsonNode.class).<JsonNode>readValues(Files.readString(yaml)).readAll()) {
+      for (JsonNode container : doc.path("spec").path("template").path("spec").path("containers")) {
+        if (container.path("name").asString().equals("secrets-store")) {
+          for (JsonNode arg : container.path("args")) {
+            String s = arg.asString();
+            if (s.startsWith("--")) {
+              int eq = s.indexOf('=');
+              m.put(eq < 0 ? s : s.substring(0, eq), eq < 0 ? "true" : s.substring(eq + 1));
+            }
+          }
+        }
+      }
+    }
+    if (m.isEmpty()) {
+      throw new IllegalStateException("no secrets-store container args in " + yaml);
+    }
+    return m;
+  }
+
+  /** The chart's default limits for the driver container. */
+  static Limits chartLimits(Path values) throws IOException {
+    JsonNode limits = YAML.readTree(Files.readString(values)).path("linux").path("driver").path("resources").path("limits");
+    long cpuMillis = Quantity.getAmountInBytes(new Quantity(limits.path("cpu").asString())).movePointRight(3).longValue();
+    long memory = Quantity.getAmountInBytes(new Quantity(limits.path("memory").asString())).longValue();
+    return new Limits("chart", cpuMillis, memory);
+  }
+
+  void startProvider() throws Exception {
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:+UseSerialGC", "-Xmx256m", "-cp", System.getProperty("java.class.path"), ZeroProvider.class.getName(),
+        work.resolve("providers").toString(), "zero2:2:32").redirectErrorStream(true)
+        .redirectOutput(work.resolve("provider.log").toFile()).start();
+    processes.add(p);
+    Path socket = work.resolve("providers/zero2.sock");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!Files.exists(socket)) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        throw new IllegalStateException("the zero provider did not start; see " + work.resolve("provider.log"));
+      }
+      Thread.sleep(20);
+    }
+    provider = UnixChannels.open(socket, 1024 * 1024);
+  }
+
+  String providerCommand(String command) {
+    return ClientCalls.blockingUnaryCall(provider, ProviderMethods.VERSION,
+        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+        VersionRequest.newBuilder().setVersion(command).build()).getRuntimeVersion();
+  }
+
+  /** Loads and JIT-warms this JVM's client side (gRPC over a unix socket, the CSI messages) before any driver starts. */
+  void warmUpClient() {
+    for (int i = 0; i < 300; i++) {
+      providerCommand("x");
+    }
+    Volume v = newVolume(work);
+    for (int i = 0; i < 1000; i++) {
+      CsiMethods.NODE_PUBLISH.streamRequest(KubeletRequests.publish(v.target(), v.id(), CLASS,
+          new KubeletRequests.Pod(v.pod(), NS, v.uid(), "default"), Optional.empty()));
+      CsiMethods.GET_PLUGIN_INFO.streamRequest(GetPluginInfoRequest.getDefaultInstance());
+    }
+    Status.fromThrowable(new RuntimeException()); // io.grpc.Status and its codes
+  }
+
+  void startMockApiServer() throws Exception {
+    mock = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(),
+        false);
+    mock.init(InetAddress.getByName("127.0.0.1"), 0);
+    try (var client = mock.createClient()) {
+      Cluster cluster = new Cluster(client);
+      cluster.secretProviderClass(NS, CLASS, "zero2", Map.of("objects", "fixed"));
+      for (int i = 0; i < 50; i++) { // warms the mock server up before the first driver talks to it
+        client.genericKubernetesResources(Cluster.SPC).inNamespace(NS).list();
+      }
+    }
+    kubeconfig = Files.writeString(work.resolve("kubeconfig"), String.join("\n", "apiVersion: v1", "kind: Config",
+        "clusters: [{name: mock, cluster: {server: 'http://127.0.0.1:" + mock.getPort() + "'}}]",
+        "users: [{name: driver, user: {token: bench}}]",
+        "contexts: [{name: mock, context: {cluster: mock, user: driver, namespace: default}}]",
+        "current-context: mock", ""));
+    api();
+  }
+
+  // ---------------------------------------------------------------- cleanup
+
+  static void unmountUnder(Path dir) {
+    List<MountEntry> left = new io.sscsi.fs.MountTable().under(dir);
+    JnrMounter m = new JnrMounter();
+    left.stream().map(MountEntry::mountPoint).sorted(Comparator.reverseOrder()).forEach(mp -> {
+      try {
+        m.unmount(mp);
+      } catch (RuntimeException e) {
+        System.out.println("cleanup: " + e.getMessage());
+      }
+    });
+  }
+
+  private final Object cleanupLock = new Object();
+
+  /** Stops every child, unmounts what is left under the work directory, removes this run's cgroups. */
+  void cleanup() {
+    synchronized (cleanupLock) {
+      for (Process p : new ArrayList<>(processes)) {
+        p.destroy();
+      }
+      for (Process p : new ArrayList<>(processes)) {
+        try {
+          if (!p.waitFor(15, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+          }
+        } catch (InterruptedException e) {
+          p.destroyForcibly();
+        }
+      }
+      unmountUnder(work);
+      for (Cgroup g : new ArrayList<>(cgroups)) {
+        try {
+          g.close();
+        } catch (IOException e) {
+          System.out.println("cleanup: " + e.getMessage());
+        }
+      }
+      if (provider != null) {
+        provider.shutdownNow();
+      }
+      if (mock != null) {
+        mock.destroy();
+        mock = null;
+      }
+    }
+  }
+}
