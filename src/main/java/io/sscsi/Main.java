@@ -7,7 +7,10 @@ import io.sscsi.cli.PublishCommand;
 import io.sscsi.cli.UnpublishCommand;
 import io.sscsi.cli.VolumesCommand;
 import io.sscsi.config.DriverCommand;
+import io.sscsi.config.GoFlags;
 import io.sscsi.config.SscsiVersion;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,7 +27,39 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     realCommonPool();
-    System.exit(commandLine().execute(args));
+    System.exit(execute(commandLine(), args));
+  }
+
+  /**
+   * Runs {@code args} as upstream's binary would read them: a first argument that is a flag means
+   * the driver (so upstream's DaemonSet args work without {@code driver}), and the driver's command
+   * line is read with Go's flag rules ({@link GoFlags}) before picocli sees it. Other subcommands
+   * are plain picocli.
+   *
+   * @return the exit code: 2 for a command line Go's flag package would refuse
+   */
+  public static int execute(CommandLine cli, String... args) {
+    List<String> given = new ArrayList<>(List.of(args));
+    if (!given.isEmpty() && given.get(0).startsWith("-")) {
+      given.add(0, "driver");
+    }
+    if (!given.isEmpty() && given.get(0).equals("driver")) {
+      CommandLine driver = cli.getSubcommands().get("driver");
+      GoFlags.Parsed parsed;
+      try {
+        parsed = DriverCommand.goFlags(driver.getCommandSpec()).parse(given.subList(1, given.size()));
+      } catch (GoFlags.BadFlag e) {
+        driver.getErr().println("sscsi driver: " + e.getMessage());
+        return 2;
+      }
+      if (!parsed.leftOver().isEmpty()) {
+        driver.getErr().println("sscsi driver: ignoring the arguments after the flags, as upstream does: "
+            + String.join(" ", parsed.leftOver()));
+      }
+      given = new ArrayList<>(parsed.args());
+      given.add(0, "driver");
+    }
+    return cli.execute(given.toArray(String[]::new));
   }
 
   /**

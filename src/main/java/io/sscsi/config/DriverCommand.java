@@ -24,14 +24,18 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code sscsi driver}: the CSI node driver. Flags keep upstream's names and defaults; each one only
  * sets a HOCON key (see reference.conf), so every setting can also come from a config file. With
- * {@code --local-classes} it runs without a cluster ({@link LocalMode}).
+ * {@code --local-classes} it runs without a cluster ({@link LocalMode}). The command line is read
+ * with Go's flag rules first ({@link #goFlags}: single or double dash, repeated flags, klog's flags),
+ * so upstream's manifests work unchanged.
  */
 @Command(name = "driver", description = "Run the CSI node driver", sortOptions = false)
 public final class DriverCommand implements Callable<Integer> {
@@ -61,7 +65,8 @@ public final class DriverCommand implements Callable<Integer> {
   @Option(names = "--additional-provider-volume-paths", description = "comma-separated provider socket directories, searched first")
   String additionalProviderPaths;
 
-  @Option(names = "--max-call-recv-msg-size", description = "largest provider response in bytes")
+  @Option(names = "--max-call-recv-msg-size", converter = GoInt.Base0.class,
+      description = "largest provider response in bytes")
   Integer maxCallRecvMsgSize;
 
   @Option(names = "--kubeconfig", description = "kubeconfig path (default: in-cluster)")
@@ -80,8 +85,9 @@ public final class DriverCommand implements Callable<Integer> {
       description = "refresh mounted volumes from their provider")
   Boolean enableSecretRotation;
 
-  @Option(names = "--rotation-poll-interval", converter = GoDuration.class,
-      description = "at most one provider call per volume per interval (Go duration, default 2m)")
+  @Option(names = "--rotation-poll-interval", converter = GoDuration.Signed.class,
+      description = "at most one provider call per volume per interval (Go duration, default 2m); 0: every"
+          + " kubelet republish calls the provider")
   java.time.Duration rotationPollInterval;
 
   @Option(names = "--provider-health-check", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
@@ -96,15 +102,28 @@ public final class DriverCommand implements Callable<Integer> {
       description = "log one JSON object per line")
   Boolean logFormatJson;
 
-  @Option(names = {"-v", "--v"}, description = "klog verbosity: 0-1 INFO, 2-4 DEBUG, 5+ TRACE (requests stay sanitised)")
+  @Option(names = "--v", converter = GoInt.Level.class,
+      description = "klog verbosity: 0-1 INFO, 2-4 DEBUG, 5+ TRACE (requests stay sanitised)")
   Integer verbosity;
 
   @Option(names = "--enable-pprof", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
       description = "accepted for compatibility; the JVM has no pprof (use jcmd or JFR)")
   Boolean enablePprof;
 
-  @Option(names = "--pprof-port", description = "accepted for compatibility; unused")
+  @Option(names = "--pprof-port", converter = GoInt.Base0.class, description = "accepted for compatibility; unused")
   Integer pprofPort;
+
+  @Option(names = "--tmpfs-mount-options", paramLabel = "OPTS",
+      description = "options of each volume's tmpfs, e.g. nosuid,nodev,noexec,mode=0755 (default: none, as upstream)")
+  String tmpfsMountOptions;
+
+  @Option(names = "--strict-payload", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
+      description = "refuse provider files with a mode outside 0..0777 or a path twice (default: upstream's"
+          + " mode & 0777, last duplicate wins)")
+  Boolean strictPayload;
+
+  @Mixin
+  KlogFlags klog;
 
   @Option(names = "--kubelet-dir", paramLabel = "DIR",
       description = "kubelet's root directory (default /var/lib/kubelet): volumes still mounted under DIR/pods are recovered at start")
@@ -118,9 +137,9 @@ public final class DriverCommand implements Callable<Integer> {
       description = "local mode: where pod status files go (default: a new temporary directory)")
   String localState;
 
-  @Option(names = "--no-tmpfs",
+  @Option(names = "--no-tmpfs", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
       description = "local mode on a laptop only: volumes are plain directories, secrets land on disk")
-  boolean noTmpfs;
+  Boolean noTmpfs;
 
   /** The HOCON overrides the given flags stand for. */
   Map<String, Object> overrides() {
@@ -139,7 +158,9 @@ public final class DriverCommand implements Callable<Integer> {
     if (kubeconfig != null) o.put(p + "kubeconfig", kubeconfig);
     if (localClasses != null) o.put(p + "local-classes", localClasses);
     if (localState != null) o.put(p + "local-state", localState);
-    if (noTmpfs) o.put(p + "tmpfs", false);
+    if (noTmpfs != null) o.put(p + "tmpfs", !noTmpfs);
+    if (tmpfsMountOptions != null) o.put(p + "tmpfs-mount-options", tmpfsMountOptions);
+    if (strictPayload != null) o.put(p + "strict-payload", strictPayload);
     if (metricsAddr != null) o.put(p + "metrics-addr", metricsAddr);
     if (kubeletDir != null) o.put(p + "kubelet-dir", kubeletDir);
     if (adminAddr != null) o.put(p + "admin-addr", adminAddr);
@@ -152,6 +173,25 @@ public final class DriverCommand implements Callable<Integer> {
     if (logFormatJson != null) o.put(p + "log-format-json", logFormatJson);
     if (verbosity != null) o.put(p + "log-level", LogFormat.levelFor(verbosity));
     return o;
+  }
+
+  /**
+   * Go's flag rules for this command's options: every long name without its dashes, boolean
+   * options marked so (they take a value only attached). Help is left to {@link GoFlags}.
+   */
+  public static GoFlags goFlags(CommandSpec spec) {
+    Map<String, GoFlags.Kind> kinds = new HashMap<>();
+    for (OptionSpec option : spec.options()) {
+      if (option.usageHelp()) {
+        continue;
+      }
+      Class<?> type = option.typeInfo().getType();
+      GoFlags.Kind kind = type == Boolean.class || type == boolean.class ? GoFlags.Kind.BOOL : GoFlags.Kind.VALUE;
+      for (String name : option.names()) {
+        kinds.put(name.replaceFirst("^-+", ""), kind);
+      }
+    }
+    return new GoFlags(kinds);
   }
 
   Config config() {
@@ -184,6 +224,7 @@ public final class DriverCommand implements Callable<Integer> {
       org.slf4j.LoggerFactory.getLogger(DriverCommand.class)
           .warn("--enable-pprof is ignored: the JVM has no pprof; use jcmd <pid> Thread.print or JFR");
     }
+    klog.warnings().forEach(org.slf4j.LoggerFactory.getLogger(DriverCommand.class)::warn);
     DriverSettings settings;
     Optional<LocalMode> local;
     Mounter mounter;

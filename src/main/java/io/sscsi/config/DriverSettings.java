@@ -2,6 +2,7 @@ package io.sscsi.config;
 
 import com.typesafe.config.Config;
 import io.sscsi.admin.HostPort;
+import io.sscsi.fs.PayloadRules;
 import io.sscsi.grpc.UnixChannels;
 import io.sscsi.provider.ProviderSettings;
 import io.sscsi.volume.VolumeSettings;
@@ -42,19 +43,26 @@ public record DriverSettings(
     if (maxRecv <= 0) {
       throw new IllegalArgumentException("--max-call-recv-msg-size must be positive, got " + maxRecv);
     }
+    if (c.getBoolean("provider-health-check") && (c.getDuration("provider-health-check-interval").isZero() || c.getDuration("provider-health-check-interval").isNegative())) {
+      throw new IllegalArgumentException("--provider-health-check-interval must be positive with --provider-health-check");
+    }
     Config p = c.getConfig("provider");
     ProviderSettings providers = new ProviderSettings(dirs, p.getInt("max-in-flight"), p.getInt("max-queued"),
         p.getDuration("call-timeout"), maxRecv, p.getInt("circuit-breaker.max-failures"),
         p.getDuration("circuit-breaker.reset-timeout"),
-        c.getBoolean("provider-health-check") ? c.getDuration("provider-health-check-interval") : null);
+        c.getBoolean("provider-health-check") ? c.getDuration("provider-health-check-interval") : null,
+        c.getBoolean("strict-payload") ? PayloadRules.Policy.STRICT : PayloadRules.Policy.UPSTREAM);
     String kubeconfig = c.getString("kubeconfig");
     String nodeId = c.getString("node-id");
+    // upstream skips a republish while now < mtime + interval: 0 or less never skips, so every
+    // republish calls the provider; a timer with no interval would spin, so it is off then
     java.time.Duration rotationInterval = c.getDuration("rotation-poll-interval");
-    if (rotationInterval.isNegative() || rotationInterval.isZero()) {
-      throw new IllegalArgumentException("--rotation-poll-interval must be positive, got " + rotationInterval);
+    if (rotationInterval.isNegative()) {
+      rotationInterval = java.time.Duration.ZERO;
     }
+    boolean rotationTimer = c.getBoolean("rotation-timer") && !rotationInterval.isZero();
     VolumeSettings volumes = new VolumeSettings(nodeId, c.getBytes("tmpfs-size"),
-        providers.callTimeout().plusSeconds(1), c.getBoolean("enable-secret-rotation"), rotationInterval, c.getBoolean("rotation-timer"),
+        providers.callTimeout().plusSeconds(1), c.getBoolean("enable-secret-rotation"), rotationInterval, rotationTimer,
         c.getString("kubelet-dir").isBlank() ? null : Path.of(c.getString("kubelet-dir"), "pods"));
     return new DriverSettings(socket, driverName, nodeId,
         kubeconfig.isBlank() ? Optional.empty() : Optional.of(Path.of(kubeconfig)), providers, volumes,

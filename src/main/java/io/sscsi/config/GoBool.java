@@ -12,4 +12,14 @@ public final class GoBool implements ITypeConverter<Boolean> {
       default -> throw new IllegalArgumentException("'" + value + "' is not a boolean (true or false)");
     };
   }
+
+  /** Whether Go's {@code strconv.ParseBool} takes {@code value}. */
+  public static boolean valid(String value) {
+    try {
+      new GoBool().convert(value);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
 }

@@ -8,9 +8,23 @@ import picocli.CommandLine.ITypeConverter;
 /**
  * Pure: Go's {@code time.ParseDuration} syntax, as upstream's flags and Helm values use it
  * ({@code 2m}, {@code 30s}, {@code 1h30m}, {@code 1.5h}, {@code 500ms}, {@code 0}); sscsi takes
- * no negative durations. No library parses Go durations, so this class does, and nothing else.
+ * no negative durations, except where upstream gives them a meaning ({@link Signed}). No library
+ * parses Go durations, so this class does, and nothing else.
  */
 public final class GoDuration implements ITypeConverter<Duration> {
+
+  /** The converter for a flag upstream also takes negative ({@code -2m}). */
+  public static final class Signed implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      String s = value.trim();
+      if (s.startsWith("-") && !s.startsWith("-+")) {
+        return parse(s.substring(1)).negated();
+      }
+      return parse(s);
+    }
+  }
+
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|ms|s|m|h)");
 
   @Override

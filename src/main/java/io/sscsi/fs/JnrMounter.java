@@ -8,15 +8,13 @@ import jnr.ffi.types.u_int64_t;
 
 /**
  * {@link Mounter} calling libc's {@code mount(2)} and {@code umount2(2)} through jnr-ffi. The tmpfs
- * is mounted {@code nosuid,nodev,noexec} with root mode {@code 0755} and an optional {@code size=}.
+ * is mounted with the {@link TmpfsOptions} given (none by default, as upstream) and an optional
+ * {@code size=}.
  * Unmounting repeats {@code umount2} until the kernel answers EINVAL (not a mount point) or ENOENT
  * (no such path), so mounts stacked at one path are all removed; more than 16 is an error. libc is
  * bound once per JVM, on first use.
  */
 public final class JnrMounter implements Mounter {
-  static final long MS_NOSUID = 0x2;
-  static final long MS_NODEV = 0x4;
-  static final long MS_NOEXEC = 0x8;
   static final int ENOENT = 2;
   static final int EINVAL = 22;
   static final int MAX_STACKED_MOUNTS = 16;
@@ -35,19 +33,30 @@ public final class JnrMounter implements Mounter {
     static final jnr.ffi.Runtime RUNTIME = jnr.ffi.Runtime.getRuntime(LIBC);
   }
 
+  private final TmpfsOptions options;
+
+  /** Mounts tmpfs without options, as upstream does. */
+  public JnrMounter() {
+    this(TmpfsOptions.NONE);
+  }
+
+  public JnrMounter(TmpfsOptions options) {
+    this.options = options;
+  }
+
   @Override
   public void mountTmpfs(Path target, long sizeLimitBytes) {
     if (sizeLimitBytes < 0) {
       throw new IllegalArgumentException("negative tmpfs size limit " + sizeLimitBytes);
     }
-    String data = "mode=0755" + (sizeLimitBytes > 0 ? ",size=" + sizeLimitBytes : "");
+    String data = options.mountData(sizeLimitBytes);
     String path = target.toAbsolutePath().toString();
     LibC libc = libc();
-    if (libc.mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data) != 0) {
+    if (libc.mount("tmpfs", path, "tmpfs", options.flags(), data) != 0) {
       int errno = Native.RUNTIME.getLastError();
       throw new DriverException(
           FailureKind.MOUNT_FAILED,
-          "mounting tmpfs (" + data + ") at " + PathText.quote(path) + " failed: " + error(errno));
+          "mounting tmpfs (" + options.describe(sizeLimitBytes) + ") at " + PathText.quote(path) + " failed: " + error(errno));
     }
   }
 

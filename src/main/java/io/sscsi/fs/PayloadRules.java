@@ -2,29 +2,68 @@ package io.sscsi.fs;
 
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * The rules every provider-returned file must pass before anything is written; one bad file
- * rejects the whole payload with {@link FailureKind#PROVIDER_BAD_PAYLOAD}. They are upstream's
- * path rules (non-empty, relative, at most 4096 characters, no {@code ..} element, elements at most
- * 255 characters, first element not starting with {@code ..} so {@code ..data} and the timestamped
- * directories cannot be hit, already clean in the sense of Go's {@code filepath.Clean}) plus ours:
- * no NUL character, mode within {@code 0..0777} (no setuid, setgid or sticky bits), no duplicate
- * paths, and no path that is also a directory of another file. Messages name the path and the rule
- * and never the contents.
+ * The rules provider-returned files must pass before anything is written; one bad file rejects
+ * the whole payload with {@link FailureKind#PROVIDER_BAD_PAYLOAD}. Always: upstream's path rules
+ * (non-empty, relative, at most 4096 bytes, no {@code ..} element, elements at most 255 bytes,
+ * first element not starting with {@code ..} so {@code ..data} and the timestamped directories
+ * cannot be hit, already clean in the sense of Go's {@code filepath.Clean}), no NUL character and no
+ * path that is also a directory of another file (upstream's writer fails on both). Modes and
+ * duplicates depend on the {@link Policy}: upstream keeps {@code mode & 0777} and the last of
+ * duplicate paths; {@code --strict-payload} refuses modes outside {@code 0..0777} and duplicates.
+ * Messages name the path and the rule and never the contents.
  */
 public final class PayloadRules {
-  static final int MAX_PATH_CHARS = 4096;
-  static final int MAX_ELEMENT_CHARS = 255;
+  static final int MAX_PATH_BYTES = 4096;
+  static final int MAX_ELEMENT_BYTES = 255;
   static final int MAX_MODE = 0777;
+
+  /** How modes outside {@code 0..0777} and duplicate paths are treated. */
+  public enum Policy {
+    /** Upstream's: the mode's permission bits ({@code mode & 0777}); the last of duplicate paths wins. */
+    UPSTREAM,
+    /** {@code --strict-payload}: either one rejects the whole payload. */
+    STRICT
+  }
 
   private PayloadRules() {}
 
   /**
-   * Returns {@code files} unchanged when every rule holds.
+   * The files to write for a provider's payload under {@code policy}: with {@link Policy#STRICT}
+   * exactly {@link #validate}; with {@link Policy#UPSTREAM} modes masked to {@code 0777} and, of
+   * duplicate paths, only the last (at its position), then {@link #validate}.
+   *
+   * @throws DriverException PROVIDER_BAD_PAYLOAD naming the first offending path and its rule
+   */
+  public static List<PayloadFile> accept(List<PayloadFile> files, Policy policy) {
+    if (policy == Policy.STRICT) {
+      return validate(files);
+    }
+    Map<String, PayloadFile> last = new LinkedHashMap<>();
+    boolean changed = false;
+    for (PayloadFile f : files) {
+      PayloadFile kept = f;
+      if ((f.mode() & ~MAX_MODE) != 0) {
+        kept = new PayloadFile(f.path(), f.mode() & MAX_MODE, f.rawContents());
+        changed = true;
+      }
+      if (last.remove(f.path()) != null) {
+        changed = true;
+      }
+      last.put(f.path(), kept);
+    }
+    return validate(changed ? List.copyOf(last.values()) : files);
+  }
+
+  /**
+   * Returns {@code files} unchanged when every rule holds, the strict ones included.
    *
    * @throws DriverException PROVIDER_BAD_PAYLOAD naming the first offending path and its rule
    */
@@ -58,16 +97,17 @@ public final class PayloadRules {
     if (p.startsWith("/")) {
       throw bad(p, "the path is absolute; it must be relative to the volume");
     }
-    if (p.length() > MAX_PATH_CHARS) {
-      throw bad(p, "the path is longer than " + MAX_PATH_CHARS + " characters");
+    // Go's len() counts UTF-8 bytes
+    if (utf8Length(p) > MAX_PATH_BYTES) {
+      throw bad(p, "the path is longer than " + MAX_PATH_BYTES + " bytes");
     }
     String[] elements = p.split("/", -1);
     for (String e : elements) {
       if (e.equals("..")) {
         throw bad(p, "the path contains a '..' element");
       }
-      if (e.length() > MAX_ELEMENT_CHARS) {
-        throw bad(p, "a path element is longer than " + MAX_ELEMENT_CHARS + " characters");
+      if (utf8Length(e) > MAX_ELEMENT_BYTES) {
+        throw bad(p, "a path element is longer than " + MAX_ELEMENT_BYTES + " bytes");
       }
     }
     if (elements[0].startsWith("..")) {
@@ -90,6 +130,10 @@ public final class PayloadRules {
               + (mode < 0 ? String.valueOf(mode) : "0" + Integer.toOctalString(mode))
               + " is outside 0..0777");
     }
+  }
+
+  private static int utf8Length(String s) {
+    return s.getBytes(StandardCharsets.UTF_8).length;
   }
 
   private static DriverException bad(String path, String rule) {

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.sscsi.fs.DirectoryMounter;
 import io.sscsi.fs.JnrMounter;
 import io.sscsi.fs.Mounter;
+import io.sscsi.fs.TmpfsOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,13 +61,13 @@ public final class LocalMode {
   }
 
   /**
-   * The volume mounter {@code sscsi.driver.tmpfs} asks for.
+   * The volume mounter {@code sscsi.driver.tmpfs} asks for, with {@code --tmpfs-mount-options}.
    *
-   * @throws IllegalArgumentException for {@code --no-tmpfs} outside local mode
+   * @throws IllegalArgumentException for {@code --no-tmpfs} outside local mode, or a bad mount option
    */
   public static Mounter mounter(Config root, Optional<LocalMode> local) {
     if (root.getBoolean("sscsi.driver.tmpfs")) {
-      return new JnrMounter();
+      return new JnrMounter(TmpfsOptions.parse(root.getString("sscsi.driver.tmpfs-mount-options")));
     }
     if (local.isEmpty()) {
       throw new IllegalArgumentException(

@@ -1,12 +1,17 @@
 package io.sscsi.metrics;
 
 import com.typesafe.config.Config;
+import io.sscsi.errors.FailureKind;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import kamon.Kamon;
 import kamon.metric.MeasurementUnit;
 import kamon.prometheus.PrometheusReporter;
@@ -14,10 +19,13 @@ import kamon.tag.TagSet;
 
 /**
  * Every metric the driver exposes, by name, in one place: upstream's names and labels as exposed
- * today (so existing dashboards and alerts keep working) plus sscsi's own, all recorded with Kamon.
- * {@link #scrape()} renders the Prometheus text; it applies the one rename Kamon cannot express
- * (Kamon suffixes time histograms with {@code _seconds}, upstream's is {@code ..._duration_sec}).
- * Kamon is process-global, so this class is too; {@link #init} is idempotent.
+ * today (so existing dashboards and alerts keep working) plus sscsi's own, all recorded with Kamon,
+ * each with a {@code # HELP} text. Counters whose labels are known in advance exist at 0 from the
+ * start (unpublish, and publish errors before a provider is known) or from a provider's first use
+ * (its publish, rotation and error counters, one per {@code error_type} of {@link FailureKind}), so
+ * {@code rate()} and {@code increase()} see the first event. {@link #scrape()} renders the text
+ * through {@link Exposition} and appends {@link ProcessMetrics}. Kamon is process-global, so this
+ * class is too; {@link #init} is idempotent.
  */
 public final class DriverMetrics {
   static final String OS_TYPE = "linux";
@@ -38,18 +46,47 @@ public final class DriverMetrics {
   public static final String PROVIDER_REJECTED = "sscsi_provider_calls_rejected_total";
   public static final String VOLUMES_MOUNTED = "sscsi_volumes_mounted";
   public static final String ROTATION_SKIPPED = "sscsi_rotation_skipped_total";
+  public static final String REFRESHES = "sscsi_refreshes_total";
 
   /** Kamon exposition name -> upstream name. */
   private static final Map<String, String> RENAMES = Map.of(
       ROTATION_DURATION + "_seconds", ROTATION_DURATION,
       SECRET_SYNC_DURATION + "_seconds", SECRET_SYNC_DURATION);
-  /** Upstream's histogram boundaries: 11 exponential steps from 0.1 s to 2 s. */
-  private static final List<Double> UPSTREAM_BUCKETS =
-      List.of(0.1, 0.135, 0.182, 0.246, 0.331, 0.447, 0.603, 0.814, 1.099, 1.482, 2.0);
+  /** Upstream's histogram boundaries, exactly as its binary computes them: 0.1 s to 2 s in 11 steps. */
+  static final double[] UPSTREAM_BUCKETS = GoFloats.exponentialBucketsRange(0.1, 2, 11);
+  /** Every {@code error_type} the driver itself reports; a provider's own codes come on top. */
+  static final Set<String> ERROR_TYPES = Arrays.stream(FailureKind.values()).map(FailureKind::errorType)
+      .collect(Collectors.toCollection(TreeSet::new));
+  /** Upstream's value of {@code rotated} on a successful rotation: always true since v1.6. */
+  static final String ROTATED = "true";
+  /** On a failed rotation nothing rotated. */
+  static final String NOT_ROTATED = "false";
 
+  private static final Map<String, String> HELP = Map.ofEntries(
+      Map.entry(NODE_PUBLISH, "NodePublishVolume calls that succeeded, republishes included"),
+      Map.entry(NODE_PUBLISH_ERROR, "NodePublishVolume calls that failed, by error_type"),
+      Map.entry(NODE_UNPUBLISH, "NodeUnpublishVolume calls that succeeded"),
+      Map.entry(NODE_UNPUBLISH_ERROR, "NodeUnpublishVolume calls that failed"),
+      Map.entry(ROTATION, "kubelet republishes of a mounted volume that called its provider and succeeded"),
+      Map.entry(ROTATION_ERROR, "kubelet republishes of a mounted volume that called its provider and failed"
+          + " (kubelet is answered OK, the content is kept)"),
+      Map.entry(ROTATION_DURATION, "Seconds a kubelet republish that called the provider took"),
+      Map.entry(SECRET_SYNC, "Kubernetes Secrets written from mounted content"),
+      Map.entry(SECRET_SYNC_ALIAS, "Kubernetes Secrets written from mounted content (same as sync_k8s_secret_total)"),
+      Map.entry(SECRET_SYNC_DURATION, "Seconds one Kubernetes Secret write took"),
+      Map.entry(PROVIDER_CALL_DURATION, "Seconds one provider Mount call took, queueing included"),
+      Map.entry(PROVIDER_IN_FLIGHT, "Provider Mount calls under way"),
+      Map.entry(PROVIDER_REJECTED, "Provider Mount calls refused because the provider's queue was full"),
+      Map.entry(VOLUMES_MOUNTED, "Volumes this driver holds mounted"),
+      Map.entry(ROTATION_SKIPPED, "Refreshes the driver skipped, by reason (tokens_expired: the pod's tokens expired)"),
+      Map.entry(REFRESHES, "Provider calls for already mounted volumes, by trigger (republish, timer,"
+          + " class_changed, secret_changed) and result (changed, unchanged, error)"));
+
+  private static final Map<String, String> ZEROS = zeroHistograms();
   private static final AtomicBoolean STARTED = new AtomicBoolean();
   private static final AtomicLong MOUNTED = new AtomicLong();
   private static final Map<String, AtomicLong> IN_FLIGHT = new ConcurrentHashMap<>();
+  private static final Set<String> PROVIDERS_SEEN = ConcurrentHashMap.newKeySet();
 
   private DriverMetrics() {}
 
@@ -57,12 +94,37 @@ public final class DriverMetrics {
   public static void init(Config config) {
     if (STARTED.compareAndSet(false, true)) {
       Kamon.init(kamonConfig().withFallback(config));
-      Kamon.gauge(VOLUMES_MOUNTED).withoutTags().update(0);
+      Kamon.gauge(VOLUMES_MOUNTED, HELP.get(VOLUMES_MOUNTED)).withoutTags().update(0);
+      counter(NODE_UNPUBLISH).withTags(tags());
+      counter(NODE_UNPUBLISH_ERROR).withTags(tags());
+      for (String errorType : ERROR_TYPES) { // failures before the SecretProviderClass names a provider
+        counter(NODE_PUBLISH_ERROR).withTags(tags("provider", "", "error_type", errorType));
+      }
+      for (String histogram : List.of(ROTATION_DURATION, SECRET_SYNC_DURATION)) {
+        Kamon.histogram(histogram, HELP.get(histogram), MeasurementUnit.time().nanoseconds()).withTags(tags());
+      }
     }
   }
 
+  /** Upstream's histograms before their first observation: every bucket at 0, as Kamon would show them. */
+  static Map<String, String> zeroHistograms() {
+    Map<String, String> zeros = new java.util.HashMap<>();
+    for (String name : List.of(ROTATION_DURATION, SECRET_SYNC_DURATION)) {
+      Exposition.Text t = new Exposition.Text();
+      for (double le : UPSTREAM_BUCKETS) {
+        t.sample(name + "_bucket", 0, "le", GoFloats.format(le), "os_type", OS_TYPE);
+      }
+      t.sample(name + "_bucket", 0, "le", "+Inf", "os_type", OS_TYPE);
+      t.sample(name + "_count", 0, "os_type", OS_TYPE);
+      t.sample(name + "_sum", 0, "os_type", OS_TYPE);
+      zeros.put(name, t.toString());
+    }
+    return zeros;
+  }
+
   static Config kamonConfig() {
-    String buckets = UPSTREAM_BUCKETS.toString();
+    String buckets = Arrays.stream(UPSTREAM_BUCKETS).mapToObj(Double::toString)
+        .collect(Collectors.joining(", ", "[", "]"));
     return com.typesafe.config.ConfigFactory.parseString(String.join("\n",
         "kamon.prometheus.start-embedded-http-server = no",
         "kamon.init.hide-banner = yes",
@@ -74,70 +136,121 @@ public final class DriverMetrics {
         "kamon.trace.sampler = never"));
   }
 
-  /** The Prometheus text of the latest tick, with upstream's names. */
+  /** The Prometheus text of the latest tick, with upstream's names, then the process and JVM metrics. */
   public static String scrape() {
-    String text = PrometheusReporter.latestScrapeData().getOrElse(() -> "");
-    for (Map.Entry<String, String> rename : RENAMES.entrySet()) {
-      text = text.replace(rename.getKey(), rename.getValue());
-    }
-    return text;
+    return Exposition.rewrite(PrometheusReporter.latestScrapeData().getOrElse(() -> ""), RENAMES, ZEROS)
+        + ProcessMetrics.render();
   }
 
   public static void publishOk(String provider) {
-    Kamon.counter(NODE_PUBLISH).withTags(tags("provider", provider)).increment();
+    seen(provider);
+    counter(NODE_PUBLISH).withTags(tags("provider", provider)).increment();
   }
 
   public static void publishError(String provider, String errorType) {
-    Kamon.counter(NODE_PUBLISH_ERROR).withTags(tags("provider", provider, "error_type", errorType)).increment();
+    seen(provider);
+    counter(NODE_PUBLISH_ERROR).withTags(tags("provider", provider, "error_type", errorType)).increment();
   }
 
   public static void unpublishOk() {
-    Kamon.counter(NODE_UNPUBLISH).withTags(tags()).increment();
+    counter(NODE_UNPUBLISH).withTags(tags()).increment();
   }
 
   public static void unpublishError() {
-    Kamon.counter(NODE_UNPUBLISH_ERROR).withTags(tags()).increment();
+    counter(NODE_UNPUBLISH_ERROR).withTags(tags()).increment();
   }
 
-  public static void rotation(String provider, boolean rotated, Duration took) {
-    Kamon.counter(ROTATION).withTags(tags("provider", provider, "rotated", String.valueOf(rotated))).increment();
-    Kamon.histogram(ROTATION_DURATION, MeasurementUnit.time().nanoseconds()).withTags(tags()).record(took.toNanos());
+  /** A kubelet republish that called the provider succeeded (upstream's rotation). */
+  public static void rotation(String provider, Duration took) {
+    seen(provider);
+    counter(ROTATION).withTags(tags("provider", provider, "rotated", ROTATED)).increment();
+    Kamon.histogram(ROTATION_DURATION, HELP.get(ROTATION_DURATION), MeasurementUnit.time().nanoseconds())
+        .withTags(tags()).record(took.toNanos());
   }
 
-  public static void rotationError(String provider, String errorType, boolean rotated) {
-    Kamon.counter(ROTATION_ERROR)
-        .withTags(tags("provider", provider, "error_type", errorType, "rotated", String.valueOf(rotated)))
+  /** A kubelet republish that called the provider failed. */
+  public static void rotationError(String provider, String errorType) {
+    seen(provider);
+    counter(ROTATION_ERROR)
+        .withTags(tags("provider", provider, "error_type", errorType, "rotated", NOT_ROTATED))
         .increment();
+  }
+
+  /**
+   * A provider call for a mounted volume, whatever triggered it (kubelet's republish, the volume's
+   * timer, a class or Secret change).
+   *
+   * @param result {@code changed}, {@code unchanged} or {@code error}
+   */
+  public static void refresh(String provider, String trigger, String result) {
+    seen(provider);
+    refreshes(provider, trigger, result).increment();
+  }
+
+  private static kamon.metric.Counter refreshes(String provider, String trigger, String result) {
+    return counter(REFRESHES)
+        .withTags(TagSet.builder().add("provider", provider).add("trigger", trigger).add("result", result).build());
   }
 
   /** A refresh the timer or a change asked for was skipped, and why (e.g. tokens expired). */
   public static void rotationSkipped(String reason) {
-    Kamon.counter(ROTATION_SKIPPED).withTags(TagSet.of("reason", reason)).increment();
+    counter(ROTATION_SKIPPED).withTags(TagSet.of("reason", reason)).increment();
   }
 
   public static void secretSynced(String provider, Duration took) {
-    Kamon.counter(SECRET_SYNC).withTags(tags("provider", provider)).increment();
-    Kamon.counter(SECRET_SYNC_ALIAS).withTags(tags("provider", provider)).increment();
-    Kamon.histogram(SECRET_SYNC_DURATION, MeasurementUnit.time().nanoseconds()).withTags(tags()).record(took.toNanos());
+    seen(provider);
+    counter(SECRET_SYNC).withTags(tags("provider", provider)).increment();
+    counter(SECRET_SYNC_ALIAS).withTags(tags("provider", provider)).increment();
+    Kamon.histogram(SECRET_SYNC_DURATION, HELP.get(SECRET_SYNC_DURATION), MeasurementUnit.time().nanoseconds())
+        .withTags(tags()).record(took.toNanos());
   }
 
   public static void providerCall(String provider, Duration took) {
-    Kamon.timer(PROVIDER_CALL_DURATION).withTags(TagSet.of("provider", provider)).record(took.toNanos());
+    Kamon.timer(PROVIDER_CALL_DURATION, HELP.get(PROVIDER_CALL_DURATION)).withTags(TagSet.of("provider", provider))
+        .record(took.toNanos());
   }
 
   public static void providerRejected(String provider) {
-    Kamon.counter(PROVIDER_REJECTED).withTags(TagSet.of("provider", provider)).increment();
+    counter(PROVIDER_REJECTED).withTags(TagSet.of("provider", provider)).increment();
   }
 
   /** Adds {@code delta} to the provider's calls in flight. */
   public static void providerInFlight(String provider, int delta) {
+    if (delta > 0) {
+      seen(provider);
+    }
     long now = IN_FLIGHT.computeIfAbsent(provider, p -> new AtomicLong()).addAndGet(delta);
-    Kamon.gauge(PROVIDER_IN_FLIGHT).withTags(TagSet.of("provider", provider)).update(now);
+    Kamon.gauge(PROVIDER_IN_FLIGHT, HELP.get(PROVIDER_IN_FLIGHT)).withTags(TagSet.of("provider", provider)).update(now);
   }
 
   /** Adds {@code delta} to the number of mounted volumes. */
   public static void volumesMounted(int delta) {
-    Kamon.gauge(VOLUMES_MOUNTED).withoutTags().update(MOUNTED.addAndGet(delta));
+    Kamon.gauge(VOLUMES_MOUNTED, HELP.get(VOLUMES_MOUNTED)).withoutTags().update(MOUNTED.addAndGet(delta));
+  }
+
+  /** On a provider's first use, its counters with known labels start at 0. */
+  private static void seen(String provider) {
+    if (provider == null || provider.isEmpty() || !PROVIDERS_SEEN.add(provider)) {
+      return;
+    }
+    counter(NODE_PUBLISH).withTags(tags("provider", provider));
+    counter(ROTATION).withTags(tags("provider", provider, "rotated", ROTATED));
+    counter(SECRET_SYNC).withTags(tags("provider", provider));
+    counter(SECRET_SYNC_ALIAS).withTags(tags("provider", provider));
+    counter(PROVIDER_REJECTED).withTags(TagSet.of("provider", provider));
+    for (String trigger : List.of("republish", "timer", "class_changed", "secret_changed")) {
+      for (String result : List.of("changed", "unchanged", "error")) {
+        refreshes(provider, trigger, result);
+      }
+    }
+    for (String errorType : ERROR_TYPES) {
+      counter(NODE_PUBLISH_ERROR).withTags(tags("provider", provider, "error_type", errorType));
+      counter(ROTATION_ERROR).withTags(tags("provider", provider, "error_type", errorType, "rotated", NOT_ROTATED));
+    }
+  }
+
+  private static kamon.metric.Metric.Counter counter(String name) {
+    return Kamon.counter(name, HELP.get(name));
   }
 
   private static TagSet tags(String... pairs) {
@@ -146,5 +259,14 @@ public final class DriverMetrics {
       b.add(pairs[i], pairs[i + 1] == null ? "" : pairs[i + 1]);
     }
     return b.add("os_type", OS_TYPE).build();
+  }
+
+  /** The help text of a driver metric, for tests and docs. */
+  static String help(String name) {
+    return HELP.get(name);
+  }
+
+  static List<String> names() {
+    return List.copyOf(HELP.keySet());
   }
 }

@@ -40,10 +40,11 @@ public final class ProviderClient {
 
   private ProviderClient() {}
 
-  static Behavior<Command> create(String provider, ManagedChannel channel, CircuitBreaker breaker) {
+  static Behavior<Command> create(String provider, ManagedChannel channel, CircuitBreaker breaker,
+      io.sscsi.fs.PayloadRules.Policy payloadPolicy) {
     return Behaviors.setup(ctx -> Behaviors.receive(Command.class)
         .onMessage(Run.class, run -> onRun(ctx, provider, channel, breaker, run))
-        .onMessage(Finished.class, done -> onFinished(ctx, provider, done))
+        .onMessage(Finished.class, done -> onFinished(ctx, provider, payloadPolicy, done))
         .build());
   }
 
@@ -62,14 +63,15 @@ public final class ProviderClient {
     return Behaviors.same();
   }
 
-  private static Behavior<Command> onFinished(ActorContext<Command> ctx, String provider, Finished done) {
+  private static Behavior<Command> onFinished(ActorContext<Command> ctx, String provider,
+      io.sscsi.fs.PayloadRules.Policy payloadPolicy, Finished done) {
     DriverMetrics.providerCall(provider, java.time.Duration.ofNanos(System.nanoTime() - done.startNanos()));
     StatusReply<ProviderMountResult> reply;
     if (done.failure() != null) {
       reply = StatusReply.error(toDriverException(provider, done.failure()));
     } else {
       try {
-        reply = StatusReply.success(ProviderResponses.check(provider, done.response()));
+        reply = StatusReply.success(ProviderResponses.check(provider, done.response(), payloadPolicy));
       } catch (DriverException e) {
         reply = StatusReply.error(e);
       }

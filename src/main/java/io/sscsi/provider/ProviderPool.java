@@ -80,7 +80,7 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
         .addOnHalfOpenListener(channel::resetConnectBackoff) // the trial call dials at once
         .addOnCloseListener(() -> LOG.info("provider {} answers again", provider));
     for (int i = 0; i < settings.maxInFlight(); i++) {
-      idle.add(context.spawn(ProviderClient.create(provider, channel, breaker), "client-" + i));
+      idle.add(context.spawn(ProviderClient.create(provider, channel, breaker, settings.payloadPolicy()), "client-" + i));
     }
   }
 

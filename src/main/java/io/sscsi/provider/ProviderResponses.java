@@ -19,9 +19,9 @@ public final class ProviderResponses {
   /**
    * @throws DriverException PROVIDER_REPORTED_ERROR when the response carries an error code,
    *     PROVIDER_BAD_RESPONSE without object versions, PROVIDER_BAD_PAYLOAD for a file that breaks
-   *     the payload rules
+   *     the payload rules under {@code policy}
    */
-  public static ProviderMountResult check(String provider, MountResponse response) {
+  public static ProviderMountResult check(String provider, MountResponse response, PayloadRules.Policy policy) {
     if (response.hasError() && !response.getError().getCode().isEmpty()) {
       throw DriverException.providerReported(provider, response.getError().getCode());
     }
@@ -39,7 +39,7 @@ public final class ProviderResponses {
       files.add(new PayloadFile(f.getPath(), f.getMode(), f.getContents().toByteArray()));
     }
     try {
-      return new ProviderMountResult(PayloadRules.validate(files), versions);
+      return new ProviderMountResult(PayloadRules.accept(files, policy), versions);
     } catch (DriverException e) {
       throw new DriverException(e.kind(), "provider " + provider + " returned an " + e.getMessage());
     }

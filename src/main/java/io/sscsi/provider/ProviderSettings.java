@@ -1,5 +1,6 @@
 package io.sscsi.provider;
 
+import io.sscsi.fs.PayloadRules;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,9 +18,19 @@ import java.util.List;
  * @param breakerResetTimeout how long an open circuit fails calls at once before one trial call
  * @param healthCheckInterval {@code --provider-health-check-interval} when {@code --provider-health-check}
  *     is on, else null
+ * @param payloadPolicy how file modes outside {@code 0..0777} and duplicate paths are treated
+ *     ({@code --strict-payload})
  */
 public record ProviderSettings(List<Path> socketDirs, int maxInFlight, int maxQueued, Duration callTimeout,
-    int maxReceiveBytes, int breakerMaxFailures, Duration breakerResetTimeout, Duration healthCheckInterval) {
+    int maxReceiveBytes, int breakerMaxFailures, Duration breakerResetTimeout, Duration healthCheckInterval,
+    PayloadRules.Policy payloadPolicy) {
+
+  /** With upstream's payload policy. */
+  public ProviderSettings(List<Path> socketDirs, int maxInFlight, int maxQueued, Duration callTimeout,
+      int maxReceiveBytes, int breakerMaxFailures, Duration breakerResetTimeout, Duration healthCheckInterval) {
+    this(socketDirs, maxInFlight, maxQueued, callTimeout, maxReceiveBytes, breakerMaxFailures, breakerResetTimeout,
+        healthCheckInterval, PayloadRules.Policy.UPSTREAM);
+  }
 
   /** With the default circuit breaker (5 failures, 10 s) and no health check. */
   public ProviderSettings(List<Path> socketDirs, int maxInFlight, int maxQueued, Duration callTimeout,

@@ -271,12 +271,16 @@ public final class VolumeActor {
     return becomeIdle();
   }
 
-  /** Upstream's semantics: publish counters for kubelet's calls, rotation counters for refreshes. */
+  /**
+   * Upstream's semantics: publish counters for kubelet's calls; rotation counters only for kubelet's
+   * republishes that called the provider. Every refresh, whatever its trigger, counts in ours.
+   */
   private static void recordMetrics(Done_ done) {
     boolean refresh = done.previous() != null;
     String provider = done.failure() == null ? done.outcome().volume().provider()
         : refresh ? done.previous().provider() : "";
     boolean kubeletCall = done.trigger() == Trigger.REPUBLISH;
+    String trigger = done.trigger().name().toLowerCase(java.util.Locale.ROOT);
     if (done.failure() == null) {
       if (kubeletCall) {
         DriverMetrics.publishOk(provider);
@@ -284,8 +288,10 @@ public final class VolumeActor {
       if (!refresh) {
         DriverMetrics.volumesMounted(1);
       } else {
-        DriverMetrics.rotation(provider, done.outcome().contentChanged(),
-            Duration.ofNanos(System.nanoTime() - done.startNanos()));
+        DriverMetrics.refresh(provider, trigger, done.outcome().contentChanged() ? "changed" : "unchanged");
+        if (kubeletCall) {
+          DriverMetrics.rotation(provider, Duration.ofNanos(System.nanoTime() - done.startNanos()));
+        }
       }
       return;
     }
@@ -294,7 +300,10 @@ public final class VolumeActor {
       DriverMetrics.publishError(provider, errorType);
     }
     if (refresh) {
-      DriverMetrics.rotationError(provider, errorType, false);
+      DriverMetrics.refresh(provider, trigger, "error");
+      if (kubeletCall) {
+        DriverMetrics.rotationError(provider, errorType);
+      }
     }
   }
 

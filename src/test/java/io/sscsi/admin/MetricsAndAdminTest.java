@@ -79,6 +79,14 @@ class MetricsAndAdminTest {
     assertTrue(hasSeries(body, "node_publish_error_total", "error_type=\"SecretProviderClassNotFound\"",
         "provider=\"\"", "os_type=\"linux\""), body);
     assertTrue(hasSeries(body, "node_unpublish_total", "os_type=\"linux\""), body);
+    assertTrue(hasSeries(body, "node_unpublish_error_total", "os_type=\"linux\""), "exists before any failure");
+    assertTrue(hasSeries(body, "node_publish_error_total", "provider=\"metered\"", "error_type=\"FileWriteError\""),
+        "every error_type of a provider exists from its first use");
+    assertTrue(hasSeries(body, "rotation_reconcile_total", "provider=\"metered\"", "rotated=\"true\""), body);
+    for (String name : typeNames(body)) {
+      assertTrue(body.contains("# HELP " + name + " "), "no HELP for " + name);
+    }
+    assertFalse(body.contains("kamon_"), "no Kamon families");
     assertFalse(body.contains(SECRET));
   }
 

@@ -22,10 +22,27 @@ import picocli.CommandLine;
 /** The driver's flags: upstream names and defaults, Go syntax, and one clear line for a bad one. */
 class DriverFlagsTest {
 
-  static DriverSettings settings(String... args) {
+  /** The driver's command line read as Main reads it: Go's flag rules, then picocli. */
+  static DriverCommand parse(String... args) {
     DriverCommand command = new DriverCommand();
-    new CommandLine(command).parseArgs(args);
-    return DriverSettings.from(command.config());
+    CommandLine cli = new CommandLine(command);
+    GoFlags.Parsed go = DriverCommand.goFlags(cli.getCommandSpec()).parse(List.of(args));
+    cli.parseArgs(go.args().toArray(String[]::new));
+    return command;
+  }
+
+  static DriverSettings settings(String... args) {
+    return DriverSettings.from(parse(args).config());
+  }
+
+  /** Runs {@code sscsi args} up to the point where the driver would start; the exit code and stderr. */
+  static String[] run(String... args) {
+    StringWriter err = new StringWriter();
+    CommandLine cli = Main.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    cli.getSubcommands().get("driver").setErr(new PrintWriter(err, true));
+    int exit = Main.execute(cli, args);
+    return new String[] {String.valueOf(exit), err.toString()};
   }
 
   @Test
@@ -73,23 +90,107 @@ class DriverFlagsTest {
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "--rotation-poll-interval=2x | --rotation-poll-interval",
-      "--enable-secret-rotation=yes | --enable-secret-rotation",
-      "--no-such-flag | --no-such-flag",
+      "--enable-secret-rotation=yes | -enable-secret-rotation",
+      "--no-such-flag | -no-such-flag",
+      "-endpoint | -endpoint",
+      "--tmpfs-mount-options=nosuid,exec | exec",
+      "--vmodule=foo | filename=N",
+      "--stderrthreshold=LOUD | --stderrthreshold",
+      "--log_backtrace_at=main | file.go:234",
+      "--provider-health-check --provider-health-check-interval=0 | --provider-health-check-interval",
       "--max-call-recv-msg-size=big | --max-call-recv-msg-size",
       "--metrics-addr=nope | --metrics-addr",
       "--metrics-backend=opencensus | --metrics-backend",
       "--max-call-recv-msg-size=0 | --max-call-recv-msg-size",
-      "--endpoint=tcp://0.0.0.0:10000 | endpoint",
-      "--rotation-poll-interval=0 | --rotation-poll-interval"})
-  void aBadFlagExitsNonZeroWithOneLineNamingIt(String flag, String named) {
-    StringWriter err = new StringWriter();
-    CommandLine cli = Main.commandLine();
-    cli.setErr(new PrintWriter(err, true));
-    int exit = cli.execute("driver", flag);
-    assertEquals(2, exit, err.toString());
-    List<String> lines = err.toString().lines().filter(l -> !l.isBlank()).toList();
-    assertEquals(1, lines.size(), "one line: " + err);
+      "--endpoint=tcp://0.0.0.0:10000 | endpoint"})
+  void aBadFlagExitsNonZeroWithOneLineNamingIt(String flags, String named) {
+    String[] args = ("driver " + flags).split(" ");
+    String[] result = run(args);
+    assertEquals("2", result[0], result[1]);
+    List<String> lines = result[1].lines().filter(l -> !l.isBlank()).toList();
+    assertEquals(1, lines.size(), "one line: " + result[1]);
     assertTrue(lines.get(0).contains(named), lines.get(0));
+  }
+
+  /** Issue 13 item 2: upstream's e2e appends --enable-secret-rotation=true to args that carry =false. */
+  @Test
+  void aRepeatedFlagKeepsItsLastValueAsGoDoes() {
+    DriverSettings s = settings("--enable-secret-rotation=false", "--rotation-poll-interval=2m", "-v=1",
+        "--enable-secret-rotation=true", "--rotation-poll-interval=30s", "-v=5", "--nodeid=a", "-nodeid", "b");
+    assertTrue(s.volumes().rotationEnabled());
+    assertEquals(Duration.ofSeconds(30), s.volumes().rotationInterval());
+    assertEquals("b", s.nodeId());
+    assertEquals("TRACE", parse("-v=1", "-v=5").config().getString("sscsi.driver.log-level"));
+    assertEquals("2", run("driver", "--enable-secret-rotation=false", "--enable-secret-rotation=maybe")[0],
+        "the last value is still checked");
+  }
+
+  /** Issue 13 item 3: a patch that replaces the DaemonSet's args with upstream's flags (no `driver`). */
+  @Test
+  void aFirstArgumentThatIsAFlagRunsTheDriver() {
+    String[] bad = run("--nodeid=node-1", "--endpoint=tcp://0.0.0.0:10000");
+    assertEquals("2", bad[0], bad[1]);
+    assertTrue(bad[1].startsWith("sscsi driver: ") && bad[1].contains("endpoint"), bad[1]);
+    String[] unknown = run("-no-such-flag");
+    assertEquals("2", unknown[0]);
+    assertEquals("sscsi driver: flag provided but not defined: -no-such-flag", unknown[1].strip());
+    assertEquals("0", run("-version")[0], "upstream's -version prints the version and exits 0");
+    assertEquals("0", run("--version=true")[0]);
+    assertEquals("0", run("-h")[0], "Go's -h prints the usage and exits 0");
+    assertEquals("0", run("volumes", "--help")[0], "subcommands keep working");
+    assertEquals("2", run("publish", "--no-such-option")[0], "subcommands keep their own parsing");
+  }
+
+  /**
+   * Issue 13 item 4: upstream's flags and klog's (as klog's InitFlags registers them on upstream's
+   * binary) in every form Go's flag package takes: single dash, --flag value, booleans alone or with
+   * any of Go's spellings.
+   */
+  @Test
+  void upstreamAndKlogFlagsInGoFormsAreAccepted() {
+    DriverCommand command = parse("-endpoint=unix:///csi/csi.sock", "-nodeid", "node-1",
+        "--provider-volume", "/var/run/secrets-store-csi-providers",
+        "-additional-provider-volume-paths=/etc/kubernetes/secrets-store-csi-providers",
+        "-v", "2", "--logtostderr", "-alsologtostderr=false", "--vmodule=nodeserver=5,provider_client=3",
+        "--log_file=/tmp/driver.log", "-log_dir", "/tmp", "--log_file_max_size=0x100", "-stderrthreshold=warning",
+        "--one_output", "--skip_headers=True", "--add_dir_header=0", "--skip_log_headers=f",
+        "--log_backtrace_at=main.go:10", "--legacy_stderr_threshold_behavior=FALSE",
+        "-metrics-addr=:8095", "--max-call-recv-msg-size=0x400000", "-enable-secret-rotation",
+        "--rotation-poll-interval", "1m30s", "--provider-health-check=t", "--provider-health-check-interval=45s",
+        "-log-format-json=F", "--enable-pprof=false", "-pprof-port=6065", "--kubeconfig=", "-version=false");
+    DriverSettings s = DriverSettings.from(command.config());
+    assertEquals(Path.of("/csi/csi.sock"), s.socket());
+    assertEquals("node-1", s.nodeId());
+    assertEquals(List.of(Path.of("/etc/kubernetes/secrets-store-csi-providers"),
+        Path.of("/var/run/secrets-store-csi-providers")), s.providers().socketDirs());
+    assertEquals(4194304, s.providers().maxReceiveBytes());
+    assertTrue(s.volumes().rotationEnabled());
+    assertEquals(Duration.ofSeconds(90), s.volumes().rotationInterval());
+    assertEquals(Duration.ofSeconds(45), s.providers().healthCheckInterval());
+    assertEquals("DEBUG", command.config().getString("sscsi.driver.log-level"));
+    assertEquals(List.of("--vmodule is ignored: -v sets one level for the whole driver"), command.klog.warnings());
+    assertEquals(List.of("--log_dir/--log_file: klog's log files are not written; logs go to the console"),
+        parse("--logtostderr=false", "--log_dir=/var/log").klog.warnings());
+  }
+
+  /** Issue 13 item 8: upstream accepts 0 (and negatives): no republish is ever skipped. */
+  @ParameterizedTest
+  @CsvSource({"0", "0s", "-1m"})
+  void aZeroRotationIntervalCallsTheProviderOnEveryRepublishWithoutATimer(String interval) {
+    DriverSettings s = settings("--enable-secret-rotation", "--rotation-poll-interval=" + interval);
+    assertEquals(Duration.ZERO, s.volumes().rotationInterval());
+    assertFalse(s.volumes().rotationTimer(), "a timer with no interval would spin");
+    assertTrue(settings("--rotation-poll-interval=1s").volumes().rotationTimer());
+  }
+
+  @Test
+  void hardeningIsOptIn() {
+    DriverSettings upstream = settings();
+    assertEquals(io.sscsi.fs.PayloadRules.Policy.UPSTREAM, upstream.providers().payloadPolicy());
+    assertEquals("", parse().config().getString("sscsi.driver.tmpfs-mount-options"));
+    assertEquals(io.sscsi.fs.PayloadRules.Policy.STRICT, settings("--strict-payload").providers().payloadPolicy());
+    assertEquals("nosuid,nodev,noexec", parse("--tmpfs-mount-options=nosuid,nodev,noexec").config()
+        .getString("sscsi.driver.tmpfs-mount-options"));
   }
 
   @Test

@@ -45,7 +45,9 @@ import tools.jackson.databind.json.JsonMapper;
  * the provider was called exactly as often as the case allows, that no mount remains, and that
  * nothing changed anywhere under the harness directory or in a directory outside it that several
  * cases aim at. The driver's largest accepted provider response is lowered to 64 KiB for the
- * oversized-payload case; every other response is far below that.
+ * oversized-payload case; every other response is far below that. The driver runs with the opt-in
+ * {@code --strict-payload}, so modes outside 0..0777 and duplicate paths are refused here
+ * (upstream's default keeps {@code mode & 0777} and the last duplicate: {@code ProviderPayloadTest}).
  */
 @EnableKubernetesMockClient(crud = true)
 class BadInputCorpusTest {
@@ -65,7 +67,8 @@ class BadInputCorpusTest {
 
   @BeforeAll
   static void start() throws Exception {
-    driver = DriverHarness.start(client, Map.of("sscsi.driver.max-call-recv-msg-size", MAX_RECV));
+    driver = DriverHarness.start(client, Map.of("sscsi.driver.max-call-recv-msg-size", MAX_RECV,
+        "sscsi.driver.strict-payload", true));
     provider = driver.provider("corpus");
     csi = driver.client();
     new Cluster(client).secretProviderClass("ns", "spc", "corpus", Map.of("objects", "x"));
@@ -288,8 +291,8 @@ class BadInputCorpusTest {
         badFile("empty path", "", "\"\"", "the path is empty"),
         badFile("NUL in path", "a\0b", "\"a\\x00b\"", "NUL character"),
         badFile("newline and NUL in path", "x\n\0", "\"x\\x0a\\x00\"", "NUL character"),
-        badFile("256-character element", "dir/" + element256, "\"dir/" + "e".repeat(100), "255 characters"),
-        badFile("5000-character path", path5000, "\"d/d/d/", "...\"", "4096 characters"),
+        badFile("256-character element", "dir/" + element256, "\"dir/" + "e".repeat(100), "255 bytes"),
+        badFile("5000-character path", path5000, "\"d/d/d/", "...\"", "4096 bytes"),
         badFile("mode 04777 (setuid)", "setuid", 04777, "\"setuid\"", "mode 04777 is outside 0..0777"),
         badFile("mode 02755 (setgid)", "setgid", 02755, "\"setgid\"", "mode 02755 is outside 0..0777"),
         badFile("mode 01000 (sticky)", "sticky", 01000, "\"sticky\"", "mode 01000 is outside 0..0777"),

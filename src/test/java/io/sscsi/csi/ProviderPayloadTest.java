@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.grpc.Status;
+import com.google.protobuf.ByteString;
+import io.sscsi.provider.v1alpha1.File;
 import io.sscsi.provider.v1alpha1.MountResponse;
+import io.sscsi.provider.v1alpha1.ObjectVersion;
 import io.sscsi.testkit.*;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,11 +17,15 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** A provider that returns a dangerous file is refused, and nothing is written anywhere. */
+/**
+ * A provider that returns a dangerous path is refused, and nothing is written anywhere; modes and
+ * duplicate paths follow upstream's rules by default.
+ */
 @EnableKubernetesMockClient(crud = true)
 class ProviderPayloadTest {
   static KubernetesClient client;
@@ -47,7 +54,6 @@ class ProviderPayloadTest {
         Arguments.of("/etc/x", 0644, "absolute"),
         Arguments.of("a/../../x", 0644, "'..'"),
         Arguments.of("a".repeat(5000), 0644, "4096"),
-        Arguments.of("setuid", 04777, "mode"),
         Arguments.of("..data", 0644, ".."),
         Arguments.of("a//b", 0644, "clean"));
   }
@@ -69,6 +75,38 @@ class ProviderPayloadTest {
     assertFalse(Files.exists(target));
     assertEquals(before, listAll(driver.root), "nothing written under the driver's directories");
     assertFalse(Files.exists(Path.of("/etc/x")));
+  }
+
+  /** Issue 13 item 9: upstream writes {@code mode & 0777} and, of duplicate paths, the last. */
+  @Test
+  void upstreamsRulesForModesAndDuplicatesByDefault() throws Exception {
+    provider.answerNow(MountResponse.newBuilder()
+        .addFiles(file("setuid", 04755, "S"))
+        .addFiles(file("negative", -1, "N"))
+        .addFiles(file("big", 0100644, "B"))
+        .addFiles(file("dup", 0600, "first"))
+        .addFiles(file("dup", 0640, "last"))
+        .addObjectVersion(ObjectVersion.newBuilder().setId("secret/x").setVersion("v1"))
+        .build());
+    Path target = driver.target("uid-up", "v");
+
+    Status status = csi.publish(Requests.publish(target, "ns", "pod-up", "uid-up", "spc").build());
+
+    assertEquals(Status.Code.OK, status.getCode(), status.getDescription());
+    assertEquals(0755, mode(target.resolve("setuid")), "no setuid bit");
+    assertEquals(0777, mode(target.resolve("negative")));
+    assertEquals(0644, mode(target.resolve("big")));
+    assertEquals("last", Files.readString(target.resolve("dup")));
+    assertEquals(0640, mode(target.resolve("dup")));
+    assertEquals(Status.Code.OK, csi.unpublish("v", target).getCode());
+  }
+
+  private static File file(String path, int mode, String contents) {
+    return File.newBuilder().setPath(path).setMode(mode).setContents(ByteString.copyFromUtf8(contents)).build();
+  }
+
+  private static int mode(Path p) throws Exception {
+    return (int) Files.getAttribute(p, "unix:mode") & 07777;
   }
 
   private static List<Path> listAll(Path root) throws Exception {

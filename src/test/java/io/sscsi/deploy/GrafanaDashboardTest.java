@@ -66,11 +66,17 @@ class GrafanaDashboardTest {
         "rotation_reconcile_total", "rotation_reconcile_error_total", "rotation_reconcile_duration_sec_bucket",
         "sync_k8s_secret_total",
         "sscsi_provider_call_duration_seconds_bucket", "sscsi_provider_calls_in_flight",
-        "sscsi_provider_calls_rejected_total", "sscsi_volumes_mounted")) {
+        "sscsi_provider_calls_rejected_total", "sscsi_volumes_mounted", "sscsi_refreshes_total",
+        "process_resident_memory_bytes", "process_cpu_seconds_total", "jvm_memory_used_bytes",
+        "jvm_gc_collection_seconds_sum", "jvm_threads_current", "process_open_fds")) {
       assertTrue(Pattern.compile("\\b" + metric + "\\b").matcher(all).find(), "no panel queries " + metric);
     }
     assertTrue(all.contains("by (provider, error_type)"), "publish errors by error_type");
     assertTrue(all.contains("histogram_quantile(0.50") && all.contains("histogram_quantile(0.99"), "p50 and p99");
+    // upstream's rotation buckets start at 0.1 s: quantiles of faster refreshes would be interpolation
+    assertFalse(all.contains("histogram_quantile(0.50, sum by (le) (rate(rotation_reconcile_duration_sec_bucket"),
+        "rotation duration as mean and share under the lowest bucket, not quantiles");
+    assertTrue(all.contains("rotation_reconcile_duration_sec_sum") && all.contains("le=\"0.1\""));
   }
 
   /** Brackets balance, variables are defined, counters go through rate/increase. */

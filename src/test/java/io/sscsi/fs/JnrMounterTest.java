@@ -32,8 +32,9 @@ class JnrMounterTest {
     mounter.unmount(mnt);
   }
 
+  /** Issue 13 item 7: upstream mounts tmpfs without options, so a workload may execute a mounted file. */
   @Test
-  void mountsAHardenedTmpfs() throws IOException {
+  void mountsTmpfsWithoutOptionsAsUpstreamSoMountedFilesRun() throws Exception {
     assertFalse(mounter.isMountPoint(mnt));
 
     mounter.mountTmpfs(mnt, 0);
@@ -45,12 +46,34 @@ class JnrMounterTest {
     assertEquals(mnt.toRealPath(), m.mountPoint());
     assertEquals("tmpfs", m.fsType());
     assertEquals("tmpfs", m.source());
+    assertFalse(m.hasMountOption("nosuid"), m.mountOptions());
+    assertFalse(m.hasMountOption("nodev"), m.mountOptions());
+    assertFalse(m.hasMountOption("noexec"), m.mountOptions());
+    assertEquals(01777, (int) Files.getAttribute(mnt, "unix:mode") & 07777, "tmpfs's own default root mode");
+    assertEquals(0, runScript(mnt), "a script on the volume runs");
+  }
+
+  @Test
+  void hardeningIsOptIn() throws Exception {
+    JnrMounter hardened = new JnrMounter(TmpfsOptions.parse("nosuid,nodev,noexec,mode=0755"));
+    hardened.mountTmpfs(mnt, 0);
+
+    MountEntry m = table.under(mnt).get(0);
     assertTrue(m.hasMountOption("nosuid"), m.mountOptions());
     assertTrue(m.hasMountOption("nodev"), m.mountOptions());
     assertTrue(m.hasMountOption("noexec"), m.mountOptions());
     assertEquals("755", m.superOption("mode").orElseThrow());
-    Files.writeString(mnt.resolve("f"), "v");
-    assertEquals("v", Files.readString(mnt.resolve("f")));
+    assertEquals(126, runScript(mnt), "noexec: the shell cannot execute it");
+  }
+
+  /** Writes an executable script on the volume and runs it; its exit code. */
+  private static int runScript(Path dir) throws Exception {
+    Path script = dir.resolve("hello.sh");
+    Files.writeString(script, "#!/bin/sh\nexit 0\n");
+    Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Process p = new ProcessBuilder("/bin/sh", "-c", "'" + script + "'").redirectErrorStream(true).start();
+    p.getInputStream().readAllBytes();
+    return p.waitFor();
   }
 
   @Test
@@ -101,6 +124,7 @@ class JnrMounterTest {
     assertEquals(FailureKind.MOUNT_FAILED, e.kind());
     assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
     assertTrue(e.getMessage().contains("errno 2"), e.getMessage());
+    assertTrue(e.getMessage().contains("(no options)"), e.getMessage());
   }
 
   @Test

@@ -30,8 +30,8 @@ class PayloadRulesTest {
         Arguments.of("parent first", "../x", 0644, "'..' element"),
         Arguments.of("parent escapes", "a/../../x", 0644, "'..' element"),
         Arguments.of("parent last", "a/..", 0644, "'..' element"),
-        Arguments.of("too long", LONG_PATH, 0644, "longer than 4096"),
-        Arguments.of("element 256", "y".repeat(256), 0644, "longer than 255"),
+        Arguments.of("too long", LONG_PATH, 0644, "longer than 4096 bytes"),
+        Arguments.of("element 256", "y".repeat(256), 0644, "longer than 255 bytes"),
         Arguments.of("nested element 256", "a/" + "y".repeat(256) + "/b", 0644, "longer than 255"),
         Arguments.of("..data", "..data", 0644, "starts with '..'"),
         Arguments.of("..data nested", "..data/x", 0644, "starts with '..'"),
@@ -118,6 +118,47 @@ class PayloadRulesTest {
     assertEquals(FailureKind.PROVIDER_BAD_PAYLOAD, e.kind());
     assertTrue(e.getMessage().contains("\"a/b\""), e.getMessage());
     assertTrue(e.getMessage().contains("more than once"), e.getMessage());
+  }
+
+  /** Issue 13 item 9: upstream's writer chmods {@code mode & 0777}; its map keeps the last duplicate. */
+  @Test
+  void upstreamPolicyMasksModesAndKeepsTheLastDuplicate() {
+    List<PayloadFile> given = List.of(file("setuid", 04755), file("a/b", 0644), file("neg", -1),
+        new PayloadFile("a/b", 0600, "LAST".getBytes(StandardCharsets.UTF_8)), file("c", 0400));
+    List<PayloadFile> kept = PayloadRules.accept(given, PayloadRules.Policy.UPSTREAM);
+    assertEquals(List.of(file("setuid", 0755), file("neg", 0777),
+        new PayloadFile("a/b", 0600, "LAST".getBytes(StandardCharsets.UTF_8)), file("c", 0400)), kept);
+    List<PayloadFile> clean = List.of(file("x", 0644), file("y/z", 0));
+    assertSame(clean, PayloadRules.accept(clean, PayloadRules.Policy.UPSTREAM), "nothing to repair: unchanged");
+  }
+
+  @Test
+  void strictPolicyRefusesModesAndDuplicates() {
+    assertThrows(DriverException.class,
+        () -> PayloadRules.accept(List.of(file("setuid", 04755)), PayloadRules.Policy.STRICT));
+    assertThrows(DriverException.class,
+        () -> PayloadRules.accept(List.of(file("a", 0644), file("a", 0644)), PayloadRules.Policy.STRICT));
+  }
+
+  @ParameterizedTest
+  @MethodSource("fileAndDirectory")
+  void pathRulesHoldUnderBothPolicies(List<String> paths, String named) {
+    List<PayloadFile> files = paths.stream().map(p -> file(p, 0644)).toList();
+    for (PayloadRules.Policy policy : PayloadRules.Policy.values()) {
+      assertThrows(DriverException.class, () -> PayloadRules.accept(files, policy), policy.name());
+      assertThrows(DriverException.class,
+          () -> PayloadRules.accept(List.of(file("../x", 0644), file("../x", 04777)), policy), policy.name());
+    }
+  }
+
+  /** Go's len() counts bytes: 128 two-byte characters make a 256-byte element. */
+  @Test
+  void lengthsAreCountedInUtf8Bytes() {
+    assertThrows(DriverException.class, () -> PayloadRules.validate(List.of(file("é".repeat(128), 0644))));
+    List<PayloadFile> fits = List.of(file("é".repeat(127) + "x", 0644));
+    assertSame(fits, PayloadRules.validate(fits));
+    assertThrows(DriverException.class,
+        () -> PayloadRules.validate(List.of(file(("é".repeat(120) + "/").repeat(20) + "x", 0644))));
   }
 
   static Stream<Arguments> fileAndDirectory() {
