@@ -198,6 +198,24 @@ class UpstreamChartCompatTest {
   }
 
   /**
+   * Item 7 and 9: the hardening is opt-in. By default no tmpfs options and no strict payload flag (the
+   * driver then behaves as upstream); the hardening values pass the named flags.
+   */
+  @Test
+  void hardeningIsOptInThroughNamedValues() throws Exception {
+    List<String> plain = container(only(render("csi-secrets-store", "{}\n"), DaemonSet.class), "secrets-store").getArgs();
+    assertTrue(plain.stream().noneMatch(a -> a.startsWith("--tmpfs-mount-options") || a.startsWith("--strict-payload")),
+        plain.toString());
+    List<String> hardened = container(only(render("csi-secrets-store", """
+        hardening:
+          tmpfsMountOptions: nosuid,nodev,noexec,mode=0755
+          strictPayload: true
+        """), DaemonSet.class), "secrets-store").getArgs();
+    assertTrue(hardened.contains("--tmpfs-mount-options=nosuid,nodev,noexec,mode=0755"), hardened.toString());
+    assertTrue(hardened.contains("--strict-payload=true"), hardened.toString());
+  }
+
+  /**
    * Item 12. As upstream's chart: with linux.crds.enabled (default) a pre-install/pre-upgrade Job runs
    * linux.crds.image with {@code apply -f crds/} under its own short-lived service account and
    * ClusterRole (CRD get/create/update/patch), and a pre-upgrade Job patches both CRDs with
