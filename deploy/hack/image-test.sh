@@ -52,6 +52,7 @@ show_log() { # the end of a log, on failure
 WORK="" MOUNTED="" DRIVER_PID="" BUILT=""
 cleanup() {
   local rc=$?
+  set +e # remove everything, whatever fails
   if [ -n "$DRIVER_PID" ] && kill -0 "$DRIVER_PID" 2>/dev/null; then
     kill -KILL "$DRIVER_PID" 2>/dev/null || true
     wait "$DRIVER_PID" 2>/dev/null || true
@@ -61,8 +62,8 @@ cleanup() {
   if [ -n "$WORK" ]; then
     # whatever a failed debootstrap left mounted in its target (proc, sys), innermost first
     while read -r _ mnt _; do
-      [[ $mnt == "$WORK"/* ]] && echo "$mnt"
-    done < /proc/self/mounts | sort -r | while read -r mnt; do umount -l "$mnt" || true; done
+      if [[ $mnt == "$WORK"/* ]]; then echo "$mnt"; fi
+    done < /proc/self/mounts | sort -r | while read -r mnt; do umount -l "$mnt"; done
     rm -rf --one-file-system "$WORK"
   fi
   if [ "$rc" -ne 0 ]; then
