@@ -25,7 +25,7 @@ EXTRA=("$@")
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=deploy/hack/daemonset-env.sh
 source "$HERE/daemonset-env.sh"
-read -ra FLAGS <<< "$(daemonset_env JAVA_TOOL_OPTIONS)"
+read -ra FLAGS <<< "$(daemonset_jvm_flags)"
 MALLOC=$(daemonset_env MALLOC_ARENA_MAX 2>/dev/null || true)
 unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS _JAVA_OPTIONS JDK_AOT_VM_OPTIONS
 [ -x "$JAVA" ] || { echo "aot-train: $JAVA is not executable" >&2; exit 2; }

@@ -51,6 +51,17 @@ daemonset_env() {
   return 1
 }
 
+# The DaemonSet's JVM flags without those that name the image's AOT cache (-XX:AOTCache, -XX:AOTMode):
+# a training run writes a cache (and may not name one), a run on this machine names its own.
+daemonset_jvm_flags() {
+  local flag kept=()
+  read -ra all <<< "$(daemonset_env JAVA_TOOL_OPTIONS "$@")"
+  for flag in "${all[@]}"; do
+    case "$flag" in -XX:AOTCache=*|-XX:AOTMode=*) ;; *) kept+=("$flag") ;; esac
+  done
+  printf '%s\n' "${kept[*]}"
+}
+
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   set -euo pipefail
   [ $# -ge 1 ] || { echo "usage: $0 NAME [DAEMONSET_YAML]" >&2; exit 2; }

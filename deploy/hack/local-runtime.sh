@@ -41,7 +41,7 @@ JAVA=$(realpath "$JAVA")
 
 # shellcheck source=deploy/hack/daemonset-env.sh
 source "$HERE/daemonset-env.sh"
-read -ra FLAGS <<< "$(daemonset_env JAVA_TOOL_OPTIONS)"
+read -ra FLAGS <<< "$(daemonset_jvm_flags)"
 MALLOC=$(daemonset_env MALLOC_ARENA_MAX 2>/dev/null || true)
 PREFIX=(env -u JAVA_TOOL_OPTIONS -u JDK_JAVA_OPTIONS -u _JAVA_OPTIONS ${MALLOC:+MALLOC_ARENA_MAX=$MALLOC} "$JAVA" "${FLAGS[@]}")
 
