@@ -27,7 +27,16 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     realCommonPool();
-    System.exit(execute(commandLine(), args));
+    System.exit(execute(runsDriver(args) ? commandLine(new DriverOnly()) : commandLine(), args));
+  }
+
+  /** Whether {@link #execute} will run the driver: its start must not pay for every other subcommand's classes. */
+  static boolean runsDriver(String... args) {
+    return args.length > 0 && (args[0].equals("driver") || args[0].startsWith("-") && !isHelpOrVersion(args[0]));
+  }
+
+  private static boolean isHelpOrVersion(String arg) {
+    return List.of("-h", "--help", "-V", "--version").contains(arg);
   }
 
   /**
@@ -76,7 +85,11 @@ public final class Main implements Runnable {
 
   /** The parser with sscsi's conventions: one line per error, Go-style boolean flags. */
   public static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new Main());
+    return commandLine(new Main());
+  }
+
+  private static CommandLine commandLine(Object root) {
+    CommandLine cli = new CommandLine(root);
     cli.setParameterExceptionHandler((ex, a) -> {
       ex.getCommandLine().getErr().println("sscsi: " + ex.getMessage());
       return 2;
@@ -87,6 +100,15 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     CommandLine.usage(this, System.out);
+  }
+
+  /** {@code sscsi} with the driver alone: what a node runs, parsed without building the other subcommands. */
+  @Command(name = "sscsi", subcommands = DriverCommand.class)
+  static final class DriverOnly implements Runnable {
+    @Override
+    public void run() {
+      CommandLine.usage(this, System.out);
+    }
   }
 
   static final class Version implements CommandLine.IVersionProvider {

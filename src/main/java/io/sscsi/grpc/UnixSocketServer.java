@@ -66,7 +66,7 @@ public final class UnixSocketServer implements AutoCloseable {
       Files.createDirectories(parent);
     }
     Path staging = socket.resolveSibling("." + socket.getFileName() + ".starting");
-    boolean stage = staging.toAbsolutePath().toString().length() <= MAX_SOCKET_PATH;
+    boolean stage = warmUp != WarmUp.NONE && staging.toAbsolutePath().toString().length() <= MAX_SOCKET_PATH;
     Path bindAt = stage ? staging : socket;
     Files.deleteIfExists(bindAt);
     EpollEventLoopGroup group =

@@ -56,6 +56,7 @@ class EarlyVolumeCallsTest {
     CountDownLatch coreMayStart = new CountDownLatch(1);
     CompletableFuture<Void> coreWanted = new CompletableFuture<>();
 
+    java.util.concurrent.ExecutorService kubelet = java.util.concurrent.Executors.newSingleThreadExecutor();
     try (TestProvider provider = TestProvider.start(Files.createDirectories(dir.resolve("providers")), "keeper");
          DriverProcess driver = DriverProcess.serve(DriverSettings.from(config), config, () -> {
            coreWanted.complete(null);
@@ -72,8 +73,9 @@ class EarlyVolumeCallsTest {
       assertFalse(driver.core().isDone());
 
       Path target = dir.resolve("pods/uid-1/volumes/kubernetes.io~csi/secrets/mount");
+      // kubelet's side on a thread of its own: a blocked common-pool worker would starve the driver's callbacks
       CompletableFuture<Status> publish = CompletableFuture.supplyAsync(
-          () -> csi.publish(Requests.publish(target, "ns", "pod", "uid-1", "app").build()));
+          () -> csi.publish(Requests.publish(target, "ns", "pod", "uid-1", "app").build()), kubelet);
       assertEquals("node-1", csi.call(CsiMethods.NODE_GET_INFO,
           io.sscsi.csi.v1.NodeGetInfoRequest.getDefaultInstance()).getNodeId(), "answered while the core is down");
       assertFalse(publish.isDone(), "a publish waits for the core");
@@ -82,6 +84,8 @@ class EarlyVolumeCallsTest {
       Status published = publish.join();
       assertEquals(Status.Code.OK, published.getCode(), published::toString);
       assertEquals("value", Files.readString(target.resolve("key")));
+    } finally {
+      kubelet.shutdownNow();
     }
   }
 
