@@ -304,7 +304,7 @@ class StaticManifestsTest {
     Map<String, Quantity> requests = driver.getResources().getRequests();
     assertEquals(new Quantity("256Mi"), limits.get("memory"));
     assertEquals(new Quantity("200m"), limits.get("cpu"));
-    assertEquals(new Quantity("128Mi"), requests.get("memory"));
+    assertEquals(new Quantity("192Mi"), requests.get("memory"));
     assertEquals(new Quantity("50m"), requests.get("cpu"));
     for (String sidecar : List.of("node-driver-registrar", "liveness-probe")) {
       var r = container(ds, sidecar).getResources();
