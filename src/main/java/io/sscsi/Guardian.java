@@ -16,6 +16,7 @@ import io.sscsi.fs.AtomicWriter;
 import io.sscsi.fs.Mounter;
 import io.sscsi.grpc.UnixSocketServer;
 import io.sscsi.provider.ProviderHealth;
+import io.sscsi.provider.ProviderPools;
 import io.sscsi.provider.ProviderRegistry;
 import io.sscsi.spc.PodStatusStore;
 import io.sscsi.spc.ProviderClassSource;
@@ -25,6 +26,8 @@ import io.sscsi.spc.PodEvents;
 import io.sscsi.spc.SecretSync;
 import io.sscsi.volume.VolumeDeps;
 import io.sscsi.volume.VolumeRouter;
+import io.sscsi.volume.VolumeTime;
+import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -78,10 +81,11 @@ public final class Guardian {
       Executor blocking = ctx.getSystem().dispatchers().lookup(blockingSelector);
       ProviderHealth providerHealth = new ProviderHealth();
       ActorRef<ProviderRegistry.Command> providers = ctx.spawn(
-          ProviderRegistry.create(settings.providers(), providerHealth), "provider-registry", blockingSelector);
+          ProviderRegistry.create(settings.providers(), providerHealth, Clock.systemUTC()), "provider-registry",
+          blockingSelector);
       VolumeDeps deps = new VolumeDeps(edges.classes(), edges.statuses(), edges.mounter(), new AtomicWriter(),
-          providers, blocking, ctx.getSystem().scheduler(), settings.volumes(), edges.secretSync().apply(ctx), edges.events(),
-          edges.publishSecrets());
+          new ProviderPools(providers, ctx.getSystem().scheduler(), Clock.systemUTC()), blocking, settings.volumes(),
+          edges.secretSync().apply(ctx), edges.events(), edges.publishSecrets(), VolumeTime.system());
       ActorRef<VolumeRouter.Command> router = ctx.spawn(VolumeRouter.create(deps), "volume-router");
       edges.classChanges().subscribe((namespace, name) -> router.tell(new VolumeRouter.ClassChanged(namespace, name)));
       edges.publishSecrets().subscribe(
@@ -90,7 +94,7 @@ public final class Guardian {
       try {
         server = CsiServer.start(settings.socket(),
             new IdentityService(settings.driverName(), SscsiVersion.current(), () -> true),
-            new NodeService(router, ctx.getSystem().scheduler(), settings.nodeId()),
+            new NodeService(router, ctx.getSystem().scheduler(), settings.nodeId(), Clock.systemUTC()),
             Runnable::run);
       } catch (Exception e) {
         ctx.getLog().error("cannot serve CSI on {}: {}", settings.socket(), e.getMessage());

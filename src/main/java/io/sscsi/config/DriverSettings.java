@@ -46,7 +46,8 @@ public record DriverSettings(
     ProviderSettings providers = new ProviderSettings(dirs, p.getInt("max-in-flight"), p.getInt("max-queued"),
         p.getDuration("call-timeout"), maxRecv, p.getInt("circuit-breaker.max-failures"),
         p.getDuration("circuit-breaker.reset-timeout"),
-        c.getBoolean("provider-health-check") ? c.getDuration("provider-health-check-interval") : null);
+        c.getBoolean("provider-health-check") ? c.getDuration("provider-health-check-interval") : null,
+        ProviderSettings.UPSTREAM_RECONNECT);
     String kubeconfig = c.getString("kubeconfig");
     String nodeId = c.getString("node-id");
     java.time.Duration rotationInterval = c.getDuration("rotation-poll-interval");
@@ -54,7 +55,7 @@ public record DriverSettings(
       throw new IllegalArgumentException("--rotation-poll-interval must be positive, got " + rotationInterval);
     }
     VolumeSettings volumes = new VolumeSettings(nodeId, c.getBytes("tmpfs-size"),
-        providers.callTimeout().plusSeconds(1), c.getBoolean("enable-secret-rotation"), rotationInterval, c.getBoolean("rotation-timer"),
+        providers.callTimeout(), c.getBoolean("enable-secret-rotation"), rotationInterval, c.getBoolean("rotation-timer"),
         c.getString("kubelet-dir").isBlank() ? null : Path.of(c.getString("kubelet-dir"), "pods"));
     return new DriverSettings(socket, driverName, nodeId,
         kubeconfig.isBlank() ? Optional.empty() : Optional.of(Path.of(kubeconfig)), providers, volumes,

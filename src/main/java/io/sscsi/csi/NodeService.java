@@ -10,7 +10,11 @@ import io.sscsi.volume.PublishRequest;
 import io.sscsi.volume.VolumeRouter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -18,8 +22,10 @@ import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * CSI Node: validates kubelet's requests ({@link CsiRequests}) and asks the {@link VolumeRouter},
- * with the call's own deadline (less a margin to answer in) as the ask timeout. No logic of its own.
+ * CSI Node: validates kubelet's requests ({@link CsiRequests}) and asks the {@link VolumeRouter}.
+ * A publish carries the call's own deadline less a margin to answer in (the volume's work, provider
+ * call included, must end by then); the ask's timeout is the call's whole deadline. Answers are
+ * continued on the thread that completes them, never on the common pool. No logic of its own.
  */
 public final class NodeService implements Node {
   private static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
@@ -27,12 +33,16 @@ public final class NodeService implements Node {
 
   private final ActorRef<VolumeRouter.Command> router;
   private final Scheduler scheduler;
-  private final String nodeId;
+  private static final Executor SAME_THREAD = Runnable::run;
 
-  public NodeService(ActorRef<VolumeRouter.Command> router, Scheduler scheduler, String nodeId) {
+  private final String nodeId;
+  private final Clock clock;
+
+  public NodeService(ActorRef<VolumeRouter.Command> router, Scheduler scheduler, String nodeId, Clock clock) {
     this.router = router;
     this.scheduler = scheduler;
     this.nodeId = nodeId;
+    this.clock = clock;
   }
 
   /**
@@ -49,14 +59,20 @@ public final class NodeService implements Node {
       DriverMetrics.publishError(providerLabel, e.errorType());
       throw e;
     }
+    Duration timeout = timeout();
+    Duration work = timeout.compareTo(ANSWER_MARGIN.multipliedBy(2)) > 0 ? timeout.minus(ANSWER_MARGIN) : timeout;
+    Instant deadline = clock.instant().plus(work);
     return AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
-            router, replyTo -> new VolumeRouter.Publish(request, replyTo), timeout(), scheduler)
-        .whenComplete((done, failure) -> {
-          if (failure != null && DriverException.unwrap(failure).isEmpty()) {
+            router, replyTo -> new VolumeRouter.Publish(request, deadline, replyTo), timeout, scheduler)
+        .handleAsync((done, failure) -> {
+          if (failure == null) {
+            return NodePublishVolumeResponse.getDefaultInstance();
+          }
+          if (DriverException.unwrap(failure).isEmpty()) {
             DriverMetrics.publishError(providerLabel, DriverException.of(failure).errorType());
           }
-        })
-        .thenApply(done -> NodePublishVolumeResponse.getDefaultInstance());
+          throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);
+        }, SAME_THREAD);
   }
 
   @Override
@@ -70,12 +86,15 @@ public final class NodeService implements Node {
     }
     return AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
             router, replyTo -> new VolumeRouter.Unpublish(target, replyTo), timeout(), scheduler)
-        .whenComplete((done, failure) -> {
-          if (failure != null && DriverException.unwrap(failure).isEmpty()) {
+        .handleAsync((done, failure) -> {
+          if (failure == null) {
+            return NodeUnpublishVolumeResponse.getDefaultInstance();
+          }
+          if (DriverException.unwrap(failure).isEmpty()) {
             DriverMetrics.unpublishError();
           }
-        })
-        .thenApply(done -> NodeUnpublishVolumeResponse.getDefaultInstance());
+          throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);
+        }, SAME_THREAD);
   }
 
   /** Inline volumes are never staged; validated and accepted as upstream does. */
@@ -121,13 +140,13 @@ public final class NodeService implements Node {
     return CompletableFuture.completedFuture(NodeGetInfoResponse.newBuilder().setNodeId(nodeId).build());
   }
 
+  /** What is left of the call's deadline (kubelet's CSI timeout when it set none). */
   private static Duration timeout() {
     Deadline deadline = Context.current().getDeadline();
     if (deadline == null) {
       return DEFAULT_TIMEOUT;
     }
-    long remaining = deadline.timeRemaining(TimeUnit.MILLISECONDS) - ANSWER_MARGIN.toMillis();
-    return Duration.ofMillis(Math.max(remaining, 1));
+    return Duration.ofMillis(Math.max(deadline.timeRemaining(TimeUnit.MILLISECONDS), 1));
   }
 
   private static void require(boolean ok, String message) {

@@ -3,7 +3,6 @@ package io.sscsi.provider;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
 import io.sscsi.fs.PayloadFile;
-import io.sscsi.fs.PayloadRules;
 import io.sscsi.provider.v1alpha1.File;
 import io.sscsi.provider.v1alpha1.MountResponse;
 import io.sscsi.provider.v1alpha1.ObjectVersion;
@@ -39,7 +38,7 @@ public final class ProviderResponses {
       files.add(new PayloadFile(f.getPath(), f.getMode(), f.getContents().toByteArray()));
     }
     try {
-      return new ProviderMountResult(PayloadRules.validate(files), versions);
+      return ProviderMountResult.of(files, versions);
     } catch (DriverException e) {
       throw new DriverException(e.kind(), "provider " + provider + " returned an " + e.getMessage());
     }

@@ -46,11 +46,6 @@ public final class ActorSecretSync implements SecretSync {
         parent.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Guardian.BLOCKING_DISPATCHER)), nodeId);
   }
 
-  /** The actor behind this SecretSync. */
-  public ActorRef<SecretSyncActor.Command> actor() {
-    return actor;
-  }
-
   @Override
   public void published(ProviderClass spc, PodRef pod, Path targetPath) {
     actor.tell(new SecretSyncActor.Published(spc, pod, targetPath));

@@ -23,7 +23,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import io.sscsi.volume.VolumeActor;
 import io.sscsi.volume.VolumeRouter;
+import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The real driver in-process: the Guardian with its real CSI unix socket, real provider sockets
@@ -100,14 +102,19 @@ public final class DriverHarness implements AutoCloseable {
     return TestProvider.start(providerDir, name);
   }
 
+  /** Whether the driver's watch of nodePublishSecretRef Secrets (labelled used=true) has seen this Secret. */
+  public boolean watches(String namespace, String secret) {
+    return publishSecrets.data(namespace, secret).isPresent();
+  }
+
   /** Every mount under this harness's directory. */
   public List<MountEntry> mounts() {
     return new MountTable().under(root);
   }
 
   public int volumeActors() {
-    return AskPattern.<VolumeRouter.Command, Integer>ask(started.router(), VolumeRouter.CountVolumes::new,
-        Duration.ofSeconds(5), system.scheduler()).toCompletableFuture().join();
+    return AskPattern.<VolumeRouter.Command, List<ActorRef<VolumeActor.Command>>>ask(started.router(),
+        VolumeRouter.ListVolumes::new, Duration.ofSeconds(5), system.scheduler()).toCompletableFuture().join().size();
   }
 
   @Override
