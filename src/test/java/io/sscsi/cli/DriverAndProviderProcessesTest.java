@@ -67,7 +67,7 @@ class DriverAndProviderProcessesTest {
     driver = Jvm.start(dir.resolve("driver.log"), "io.sscsi.Main", "driver", "--endpoint", "unix://" + csiSocket,
         "--nodeid", "node-1", "--local-classes", dir.resolve("classes").toString(),
         "--local-state", dir.resolve("state").toString(), "--provider-volume", providers.toString(),
-        "--additional-provider-volume-paths", "");
+        "--additional-provider-volume-paths", "", "--metrics-addr=", "--admin-addr=");
     await(provider, "provider", providers.resolve("file.sock"),
         c -> c.call(ProviderMethods.VERSION, VersionRequest.getDefaultInstance(), Duration.ofSeconds(2)));
     await(driver, "driver", csiSocket,

@@ -51,7 +51,8 @@ class LocalDriverTest {
         "sscsi.driver.provider-volume", dir.resolve("providers").toString(),
         "sscsi.driver.additional-provider-volume-paths", List.of(),
         "sscsi.driver.local-classes", dir.resolve("classes").toString(),
-        "sscsi.driver.local-state", dir.resolve("state").toString()));
+        "sscsi.driver.local-state", dir.resolve("state").toString(),
+        "sscsi.driver.metrics-addr", "", "sscsi.driver.admin-addr", ""));
     o.putAll(extra);
     return ConfigFactory.parseMap(o).withFallback(ConfigFactory.load()).resolve();
   }
