@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /** The Prometheus scrape against a golden list of names, and the admin endpoint, after real calls. */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class MetricsAndAdminTest {
   static final String SECRET = "ADMIN-SECRET-VALUE-42";
   /** Exposed after a publish, a republish, an unpublish and a failed publish: upstream's and ours. */

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * its unpublish takes the pod's ownership off the synced Secret (deleted with its last owner).
  */
 @EnableKubernetesMockClient(crud = true, https = false)
+@Integration
 class AdoptedVolumeAfterSigkillTest {
   static KubernetesClient client;
 

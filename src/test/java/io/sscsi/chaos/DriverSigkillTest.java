@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * answered without a provider call, and unpublishing everything leaves no mount.
  */
 @EnableKubernetesMockClient(crud = true, https = false)
+@Integration
 class DriverSigkillTest {
   static final int VOLUMES = 100;
   static KubernetesClient client;

@@ -1,5 +1,6 @@
 package io.sscsi.cli;
 
+import io.sscsi.testkit.Integration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * read the files, change the source, republish, unpublish; and the failures an operator meets, each
  * one line on stderr and exit 1.
  */
+@Integration
 class DriverAndProviderProcessesTest {
   static final Duration CLI = Duration.ofSeconds(90); // a hang guard, generous for a loaded CI machine
   static final String TOKEN = "tok3n-must-not-be-logged";

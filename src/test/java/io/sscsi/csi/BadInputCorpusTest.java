@@ -48,6 +48,7 @@ import tools.jackson.databind.json.JsonMapper;
  * oversized-payload case; every other response is far below that.
  */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class BadInputCorpusTest {
   static final int MAX_RECV = 65536;
   /** The content every provider file carries: no status message may ever quote it. */

@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** A provider that returns a dangerous file is refused, and nothing is written anywhere. */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class ProviderPayloadTest {
   static KubernetesClient client;
   static DriverHarness driver;

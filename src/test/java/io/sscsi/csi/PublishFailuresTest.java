@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * leaves neither a mount nor a directory behind. Backpressure and deadlines per provider call.
  */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class PublishFailuresTest {
   static KubernetesClient client;
   static DriverHarness driver;

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @EnableKubernetesMockClient(crud = true)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Integration
 class SecurityTest {
   static final String FIRST_CONTENT = "SECURITY-FILE-CONTENT-91c2";
   static final String ROTATED_CONTENT = "SECURITY-ROTATED-CONTENT-4e7b";

@@ -1,5 +1,6 @@
 package io.sscsi.local;
 
+import io.sscsi.testkit.Integration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * file provider on its own unix socket, kubelet's requests on the real CSI socket; with a real
  * tmpfs and with {@code --no-tmpfs}'s plain directories.
  */
+@Integration
 class LocalDriverTest {
   @TempDir Path dir;
   ActorSystem<Void> system;

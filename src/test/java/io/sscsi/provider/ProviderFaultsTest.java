@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * moved socket.
  */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class ProviderFaultsTest {
   static KubernetesClient client;
   static DriverHarness driver;

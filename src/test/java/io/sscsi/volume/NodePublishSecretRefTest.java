@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * the new data without waiting for kubelet; an unlabelled Secret is not watched.
  */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class NodePublishSecretRefTest {
   static KubernetesClient client;
 

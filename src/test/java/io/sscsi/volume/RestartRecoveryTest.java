@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * pods are cleaned up, and mounts that are not ours are left alone.
  */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class RestartRecoveryTest {
   static KubernetesClient client;
 

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * real provider on a unix socket, real tmpfs and the mock API server.
  */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class RotationTest {
   static KubernetesClient client;
   static DriverHarness timerDriver;     // rotation on, 1 s interval, own timer on
