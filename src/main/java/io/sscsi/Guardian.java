@@ -24,13 +24,14 @@ import io.sscsi.spc.ClassChanges;
 import io.sscsi.spc.NodePublishSecrets;
 import io.sscsi.spc.PodEvents;
 import io.sscsi.spc.SecretSync;
+import io.sscsi.k8s.KubeConnection;
+import io.sscsi.sync.ActorSecretSync;
+import io.sscsi.sync.SecretSyncActor;
 import io.sscsi.volume.VolumeDeps;
 import io.sscsi.volume.VolumeRouter;
 import io.sscsi.volume.VolumeTime;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -40,7 +41,8 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The root actor. Owns the actor tree (the {@link ProviderRegistry} and the {@link VolumeRouter})
+ * The root actor. Owns the actor tree (the {@link ProviderRegistry}, the {@link SecretSyncActor} in
+ * cluster mode, and the {@link VolumeRouter})
  * and the CSI socket: it binds the socket once the tree is up and unbinds it in CoordinatedShutdown's
  * service-unbind phase, which also removes the socket file. If the socket cannot be bound it stops,
  * which terminates the system. Nobody sends it messages; its children answer kubelet.
@@ -50,13 +52,17 @@ public final class Guardian {
 
   private Guardian() {}
 
-  /** Outside parts the guardian wires in (fabric8-backed in a cluster, files in local mode). */
+  /**
+   * Outside parts the guardian wires in (fabric8-backed in a cluster, files in local mode).
+   *
+   * @param secretSync the API server that {@code spec.secretObjects} are synced to; empty = no Secret sync
+   */
   public record Edges(ProviderClassSource classes, PodStatusStore statuses, Mounter mounter,
-      Function<ActorContext<?>, SecretSync> secretSync, ClassChanges classChanges, Readiness readiness,
+      Optional<KubeConnection> secretSync, ClassChanges classChanges, Readiness readiness,
       PodEvents events, NodePublishSecrets publishSecrets) {
     /** Without Secret sync, watches, pod events and readiness checks of their own (local mode). */
     public Edges(ProviderClassSource classes, PodStatusStore statuses, Mounter mounter) {
-      this(classes, statuses, mounter, ctx -> SecretSync.DISABLED, ClassChanges.NONE, new Readiness(), PodEvents.NONE,
+      this(classes, statuses, mounter, Optional.empty(), ClassChanges.NONE, new Readiness(), PodEvents.NONE,
           NodePublishSecrets.NONE);
     }
   }
@@ -83,9 +89,13 @@ public final class Guardian {
       ActorRef<ProviderRegistry.Command> providers = ctx.spawn(
           ProviderRegistry.create(settings.providers(), providerHealth, Clock.systemUTC()), "provider-registry",
           blockingSelector);
+      SecretSync secretSync = edges.secretSync()
+          .<SecretSync>map(kube -> new ActorSecretSync(
+              ctx.spawn(SecretSyncActor.create(kube, blocking, settings.nodeId()), "secret-sync")))
+          .orElse(SecretSync.DISABLED);
       VolumeDeps deps = new VolumeDeps(edges.classes(), edges.statuses(), edges.mounter(), new AtomicWriter(),
           new ProviderPools(providers, ctx.getSystem().scheduler(), Clock.systemUTC()), blocking, settings.volumes(),
-          edges.secretSync().apply(ctx), edges.events(), edges.publishSecrets(), VolumeTime.system());
+          secretSync, edges.events(), edges.publishSecrets(), VolumeTime.system());
       ActorRef<VolumeRouter.Command> router = ctx.spawn(VolumeRouter.create(deps), "volume-router");
       edges.classChanges().subscribe((namespace, name) -> router.tell(new VolumeRouter.ClassChanged(namespace, name)));
       edges.publishSecrets().subscribe(

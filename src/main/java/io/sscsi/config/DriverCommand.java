@@ -12,7 +12,6 @@ import io.sscsi.k8s.KubeClassCache;
 import io.sscsi.k8s.KubeEventRecorder;
 import io.sscsi.k8s.KubeNodePublishSecrets;
 import io.sscsi.k8s.KubeReachability;
-import io.sscsi.sync.ActorSecretSync;
 import io.sscsi.local.LocalMode;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -206,7 +205,7 @@ public final class DriverCommand implements Callable<Integer> {
       KubeReachability reachability = new KubeReachability(kube, java.time.Duration.ofSeconds(10));
       KubeEventRecorder recorder = new KubeEventRecorder(kube, settings.nodeId());
       edges = new Guardian.Edges(classes, new KubePodStatusStore(kube), mounter,
-          ActorSecretSync.starter(kube, settings.nodeId()), classes,
+          java.util.Optional.of(kube), classes,
           new Readiness().add("api-server", reachability::problem), recorder::warnPod,
           new KubeNodePublishSecrets(kube, settings.driverName()));
     }

@@ -59,7 +59,7 @@ public final class DriverHarness implements AutoCloseable {
     var kube = KubeTestConnections.of(client);
     classCache = new KubeClassCache(kube);
     Guardian.Edges edges = new Guardian.Edges(classCache, new KubePodStatusStore(kube), mounter,
-        io.sscsi.sync.ActorSecretSync.starter(kube, "node-1"), classCache, new io.sscsi.admin.Readiness(),
+        java.util.Optional.of(kube), classCache, new io.sscsi.admin.Readiness(),
         new io.sscsi.k8s.KubeEventRecorder(kube, "node-1")::warnPod,
         publishSecrets = new io.sscsi.k8s.KubeNodePublishSecrets(kube, "secrets-store.csi.k8s.io"));
     CompletableFuture<Guardian.Started> whenStarted = new CompletableFuture<>();
