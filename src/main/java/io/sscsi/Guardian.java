@@ -49,6 +49,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  */
 public final class Guardian {
   public static final String BLOCKING_DISPATCHER = "sscsi.blocking-io-dispatcher";
+  /** The volume router, volume actors, provider pools and clients: one thread (see reference.conf). */
+  public static final String CORE_DISPATCHER = "sscsi.core-dispatcher";
 
   private Guardian() {}
 
@@ -87,8 +89,8 @@ public final class Guardian {
       Executor blocking = ctx.getSystem().dispatchers().lookup(blockingSelector);
       ProviderHealth providerHealth = new ProviderHealth();
       ActorRef<ProviderRegistry.Command> providers = ctx.spawn(
-          ProviderRegistry.create(settings.providers(), providerHealth, Clock.systemUTC()), "provider-registry",
-          blockingSelector);
+          ProviderRegistry.create(settings.providers(), providerHealth, Clock.systemUTC(),
+              DispatcherSelector.fromConfig(CORE_DISPATCHER)), "provider-registry", blockingSelector);
       SecretSync secretSync = edges.secretSync()
           .<SecretSync>map(kube -> new ActorSecretSync(
               ctx.spawn(SecretSyncActor.create(kube, blocking, settings.nodeId()), "secret-sync")))
@@ -96,7 +98,8 @@ public final class Guardian {
       VolumeDeps deps = new VolumeDeps(edges.classes(), edges.statuses(), edges.mounter(), new AtomicWriter(),
           new ProviderPools(providers, ctx.getSystem().scheduler(), Clock.systemUTC()), blocking, settings.volumes(),
           secretSync, edges.events(), edges.publishSecrets(), VolumeTime.system());
-      ActorRef<VolumeRouter.Command> router = ctx.spawn(VolumeRouter.create(deps), "volume-router");
+      ActorRef<VolumeRouter.Command> router = ctx.spawn(VolumeRouter.create(deps), "volume-router",
+          DispatcherSelector.fromConfig(CORE_DISPATCHER));
       edges.classChanges().subscribe((namespace, name) -> router.tell(new VolumeRouter.ClassChanged(namespace, name)));
       edges.publishSecrets().subscribe(
           (namespace, name) -> router.tell(new VolumeRouter.PublishSecretChanged(namespace, name)));

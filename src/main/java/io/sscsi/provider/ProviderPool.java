@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -211,7 +212,7 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
     ActorRef<ProviderClient.Command> worker = getContext().spawn(
         Behaviors.supervise(ProviderClient.create(provider, channel, check, clock, getContext().getSelf()))
             .onFailure(SupervisorStrategy.stop()),
-        "client-" + spawned++);
+        "client-" + spawned++, DispatcherSelector.sameAsParent());
     getContext().watchWith(worker, new WorkerStopped(worker));
     workers.add(worker);
     idle.add(worker);

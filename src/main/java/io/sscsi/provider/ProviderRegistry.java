@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -39,23 +40,27 @@ public final class ProviderRegistry extends AbstractBehavior<ProviderRegistry.Co
   private final ProviderSettings settings;
   private final ProviderHealth health;
   private final Clock clock;
+  private final DispatcherSelector poolDispatcher;
   private final Map<ProviderName, ActorRef<ProviderPool.Command>> pools = new HashMap<>();
 
-  public static Behavior<Command> create(ProviderSettings settings, ProviderHealth health, Clock clock) {
+  /** @param poolDispatcher where the pools and their clients run */
+  public static Behavior<Command> create(ProviderSettings settings, ProviderHealth health, Clock clock,
+      DispatcherSelector poolDispatcher) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       if (settings.healthCheckInterval() != null) {
         timers.startTimerWithFixedDelay(new HealthTick(), settings.healthCheckInterval());
       }
-      return new ProviderRegistry(ctx, settings, health, clock);
+      return new ProviderRegistry(ctx, settings, health, clock, poolDispatcher);
     }));
   }
 
   private ProviderRegistry(ActorContext<Command> context, ProviderSettings settings, ProviderHealth health,
-      Clock clock) {
+      Clock clock, DispatcherSelector poolDispatcher) {
     super(context);
     this.settings = settings;
     this.health = health;
     this.clock = clock;
+    this.poolDispatcher = poolDispatcher;
   }
 
   @Override
@@ -85,7 +90,7 @@ public final class ProviderRegistry extends AbstractBehavior<ProviderRegistry.Co
         return this;
       }
       pool = getContext().spawn(ProviderPool.create(lookup.provider(), settings, clock),
-          "provider-" + lookup.provider().value());
+          "provider-" + lookup.provider().value(), poolDispatcher);
       pools.put(lookup.provider(), pool);
     }
     lookup.replyTo().tell(StatusReply.success(pool));

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -135,7 +136,8 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
 
   private Entry spawn(Path target, java.util.Optional<AdoptedVolume> adopted) {
     ActorRef<VolumeActor.Command> ref = getContext().spawn(
-        VolumeActor.create(target, deps, getContext().getSelf(), adopted), "volume-" + (++spawned));
+        VolumeActor.create(target, deps, getContext().getSelf(), adopted), "volume-" + (++spawned),
+        DispatcherSelector.sameAsParent());
     getContext().watchWith(ref, new VolumeStopped(target, ref));
     return new Entry(ref);
   }
