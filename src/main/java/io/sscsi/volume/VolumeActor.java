@@ -1,6 +1,7 @@
 package io.sscsi.volume;
 
 import io.sscsi.errors.DriverException;
+import io.sscsi.errors.FailureKind;
 import io.sscsi.metrics.DriverMetrics;
 import io.sscsi.spc.PodStatus;
 import io.sscsi.spc.ProviderClass;
@@ -167,7 +168,7 @@ public final class VolumeActor {
         .build();
   }
 
-  private Behavior<Command> busy(VolumeState before) {
+  private Behavior<Command> busy(VolumeState before, Attempt attempt) {
     return Behaviors.receive(Command.class)
         .onMessage(Describe.class, d -> describe(d, before, true))
         .onMessage(Published.class, this::onPublished)
@@ -177,8 +178,46 @@ public final class VolumeActor {
           stash.stash(other);
           return Behaviors.same();
         })
-        .onSignal(PreRestart.class, signal -> before instanceof VolumeState.Idle ? Behaviors.same() : uncount())
+        .onSignal(PreRestart.class, signal -> {
+          replyTo(attempt).ifPresent(this::answerRestarting);
+          answerStashed();
+          return before instanceof VolumeState.Idle ? Behaviors.same() : uncount();
+        })
         .build();
+  }
+
+  private static Optional<ActorRef<StatusReply<Done>>> replyTo(Attempt attempt) {
+    if (attempt instanceof Attempt.FirstPublish a) {
+      return Optional.of(a.replyTo());
+    }
+    if (attempt instanceof Attempt.Adoption a) {
+      return Optional.of(a.replyTo());
+    }
+    if (attempt instanceof Attempt.Refresh a) {
+      return a.replyTo();
+    }
+    return Optional.of(((Attempt.Unpublish) attempt).replyTo());
+  }
+
+  /**
+   * The actor failed unexpectedly and restarts (knowing nothing, like a fresh one): whoever waits for
+   * it is answered now, not at their deadline. kubelet retries; the next publish relearns the volume.
+   */
+  private void answerRestarting(ActorRef<StatusReply<Done>> replyTo) {
+    replyTo.tell(StatusReply.error(new DriverException(FailureKind.INTERNAL,
+        "the actor of volume " + target + " failed and restarted; try again")));
+  }
+
+  /** Answers the calls still stashed when the actor fails. */
+  private Behavior<Command> answerStashed() {
+    stash.forEach(stashed -> {
+      if (stashed instanceof Publish p) {
+        answerRestarting(p.replyTo());
+      } else if (stashed instanceof Unpublish u) {
+        answerRestarting(u.replyTo());
+      }
+    });
+    return Behaviors.same();
   }
 
   private Behavior<Command> behaviorFor(VolumeState state) {
@@ -199,14 +238,14 @@ public final class VolumeActor {
     Instant providerDeadline = deadline.isBefore(cap) ? deadline : cap;
     context.pipeToSelf(workflow.run(request, previous, providerDeadline),
         (result, failure) -> new Published(attempt, result, failure));
-    return busy(before);
+    return busy(before, attempt);
   }
 
   private Behavior<Command> startAdoption(AdoptedVolume volume, Publish call) {
     Attempt.Adoption attempt = new Attempt.Adoption(volume, call.request(), call.deadline(), call.replyTo());
     context.pipeToSelf(workflow.learn(volume, call.request()),
         (learned, failure) -> new Learned(attempt, learned, failure));
-    return busy(new VolumeState.Adopted(volume));
+    return busy(new VolumeState.Adopted(volume), attempt);
   }
 
   private Behavior<Command> startUnpublish(VolumeState before, Unpublish call) {
@@ -215,7 +254,7 @@ public final class VolumeActor {
     nextRefresh = Optional.empty();
     Attempt.Unpublish attempt = new Attempt.Unpublish(before, call.replyTo());
     context.pipeToSelf(workflow.unpublish(target, before), (spc, failure) -> new Unpublished(attempt, spc, failure));
-    return busy(before);
+    return busy(before, attempt);
   }
 
   private Behavior<Command> onRepublish(MountedVolume volume, Publish call) {
@@ -290,9 +329,9 @@ public final class VolumeActor {
   /** Upstream's metrics: a kubelet call counts as a publish, a first success as a mounted volume. */
   private Behavior<Command> firstPublishDone(Attempt.FirstPublish first, PublishWorkflow.Result result) {
     if (result instanceof PublishWorkflow.Result.Fetched fetched) {
+      contentIn(fetched, "published");
       DriverMetrics.publishOk(fetched.volume().provider().value());
       DriverMetrics.volumesMounted(1);
-      contentIn(fetched, "published");
       first.replyTo().tell(StatusReply.success(Done.getInstance()));
       return stash.unstashAll(mounted(fetched.volume()));
     }

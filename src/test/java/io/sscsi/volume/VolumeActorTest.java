@@ -132,6 +132,28 @@ class VolumeActorTest {
   }
 
   @Test
+  void aVolumeActorThatFailsMidAttemptAnswersItsCallersAtOnceAndRelearnsOnTheNextPublish() throws Exception {
+    Path target = dir.resolve("failing");
+    world.sync.broken.set(true);
+
+    router.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
+    VolumeFixture.ScriptedProviders.Call call = world.providers.next();
+    router.tell(new VolumeRouter.Unpublish(target, replies.getRef())); // stashed behind the publish
+    call.answer(content("v1"));
+    StatusReply<Done> publish = replies.receiveMessage();
+    StatusReply<Done> unpublish = replies.receiveMessage();
+    assertEquals(FailureKind.INTERNAL, DriverException.of(publish.getError()).kind(), "answered, not left to its deadline");
+    assertEquals(FailureKind.INTERNAL, DriverException.of(unpublish.getError()).kind(), "the stashed call too");
+
+    world.sync.broken.set(false);
+    router.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
+    world.providers.next().answer(content("v1"));
+    assertTrue(replies.receiveMessage().isSuccess(), "kubelet's retry relearns the mounted volume");
+    assertEquals(List.of("mount"), world.mounter.log, "the tmpfs mounted before is used again, not stacked");
+    assertEquals("mounted", describe(target).state());
+  }
+
+  @Test
   void idleVolumeIsPassivatedAndALaterPublishGetsAFreshActor() throws Exception {
     Path target = dir.resolve("m");
     TestProbe<List<ActorRef<VolumeActor.Command>>> list = testKit.createTestProbe();

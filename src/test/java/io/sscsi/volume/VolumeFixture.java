@@ -185,8 +185,13 @@ final class VolumeFixture {
 
   static final class RecordingSync implements SecretSync {
     final BlockingQueue<String> calls = new LinkedBlockingQueue<>();
+    /** A broken SecretSync (a bug): its calls throw, and the volume actor calling it fails. */
+    final java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
 
     @Override public void published(ProviderClass spc, PodRef pod, Path targetPath) {
+      if (broken.get()) {
+        throw new IllegalStateException("a bug in SecretSync");
+      }
       calls.add("published " + spc.name() + " " + spc.secretObjects().size() + " " + pod.name());
     }
 
