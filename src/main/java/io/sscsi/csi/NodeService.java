@@ -29,7 +29,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  */
 public final class NodeService implements Node {
   private static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
-  private static final Duration ANSWER_MARGIN = Duration.ofMillis(200);
+  private static final Duration ANSWER_MARGIN = Duration.ofSeconds(1); // to undo a failed publish and answer
 
   private final ActorRef<VolumeRouter.Command> router;
   private final Scheduler scheduler;

@@ -174,16 +174,19 @@ class DriverAndProviderProcessesTest {
   }
 
   @Test
-  void aProviderThatExitsMidCallIsOneLineNamingTheProvider() throws Exception {
+  void aProviderThatExitsMidCallFailsAtTheDeadlineInOneLineNamingTheProvider() throws Exception {
     Path socket = dir.resolve("providers/dying.sock");
     Process dying = Jvm.start(dir.resolve("dying.log"), "io.sscsi.cli.ExitingProvider", socket.toString());
     try {
       await(dying, "dying", socket,
           c -> c.call(ProviderMethods.VERSION, VersionRequest.getDefaultInstance(), Duration.ofSeconds(2)));
-      Jvm.Result r = sscsi(publish(dir.resolve("t-dying"), "dying"));
+      // as upstream, the call is retried and waits for the provider (waitForReady) until the deadline
+      String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(publish(dir.resolve("t-dying"), "dying")),
+          java.util.stream.Stream.of("--timeout", "10")).toArray(String[]::new);
+      Jvm.Result r = sscsi(args);
       assertEquals(1, r.exit(), r.toString());
       assertEquals(1, r.errLines().size(), r.toString());
-      assertTrue(r.err().startsWith("sscsi publish: UNAVAILABLE: provider dying failed the Mount call with UNAVAILABLE"),
+      assertTrue(r.err().startsWith("sscsi publish: DEADLINE_EXCEEDED: ") && r.err().contains("provider dying"),
           r.err());
       assertEquals(3, dying.waitFor(), "the provider really died in the call");
       assertTrue(new MountTable().under(dir.resolve("t-dying")).isEmpty(), "the failed publish left no mount");
