@@ -62,7 +62,12 @@ final class DriverProcess implements AutoCloseable {
     args.addAll(List.of(extraArgs));
     Path log = root.resolve(logName);
     DriverProcess driver = new DriverProcess(socket, log, Jvm.start(log, "io.sscsi.Main", args.toArray(String[]::new)));
-    driver.awaitReady();
+    try {
+      driver.awaitReady();
+    } catch (Exception | AssertionError notReady) {
+      driver.close();
+      throw notReady;
+    }
     return driver;
   }
 
