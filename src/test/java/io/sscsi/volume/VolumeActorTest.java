@@ -138,7 +138,8 @@ class VolumeActorTest {
 
     router.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     VolumeFixture.ScriptedProviders.Call call = world.providers.next();
-    router.tell(new VolumeRouter.Unpublish(target, replies.getRef())); // stashed behind the publish
+    router.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
+    assertEquals("busy", describe(target).state(), "the unpublish is stashed behind the publish");
     call.answer(content("v1"));
     StatusReply<Done> publish = replies.receiveMessage();
     StatusReply<Done> unpublish = replies.receiveMessage();
