@@ -60,7 +60,7 @@ public final class DriverProcess implements AutoCloseable {
     DriverProcess process = new DriverProcess(settings, config);
     process.server = CsiServer.start(settings.socket(),
         new IdentityService(settings.driverName(), SscsiVersion.current(), () -> true, process.gate),
-        new NodeService(process.gate, settings.nodeId()),
+        new NodeService(process.gate, settings.nodeId(), java.time.Clock.systemUTC()),
         Runnable::run);
     process.gate.socketPublished();
     LOG.info("sscsi {} serving CSI driver {} for node {} on unix://{}", SscsiVersion.current(),

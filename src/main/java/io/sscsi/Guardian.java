@@ -11,6 +11,7 @@ import java.util.Optional;
 import io.sscsi.fs.AtomicWriter;
 import io.sscsi.fs.Mounter;
 import io.sscsi.provider.ProviderHealth;
+import io.sscsi.provider.ProviderPools;
 import io.sscsi.provider.ProviderRegistry;
 import io.sscsi.spc.PodStatusStore;
 import io.sscsi.spc.ProviderClassSource;
@@ -18,11 +19,14 @@ import io.sscsi.spc.ClassChanges;
 import io.sscsi.spc.NodePublishSecrets;
 import io.sscsi.spc.PodEvents;
 import io.sscsi.spc.SecretSync;
+import io.sscsi.sync.ActorSecretSync;
+import io.sscsi.sync.SecretSyncActor;
+import io.sscsi.sync.SecretSyncApi;
 import io.sscsi.volume.VolumeDeps;
 import io.sscsi.volume.VolumeRouter;
+import io.sscsi.volume.VolumeTime;
+import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -30,24 +34,30 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The root actor of the driver's core. Owns the actor tree (the {@link ProviderRegistry} and the
- * {@link VolumeRouter}) and starts the metrics and admin endpoints; if one cannot be bound the
- * system terminates. The CSI socket is not its: {@link DriverProcess} serves it before this actor
- * exists and hands the router to the Node service once {@code started} completes. Nobody sends it
- * messages; its children answer kubelet.
+ * The root actor of the driver's core. Owns the actor tree (the {@link ProviderRegistry}, the
+ * {@link SecretSyncActor} in cluster mode, and the {@link VolumeRouter}) and starts the metrics and
+ * admin endpoints; if one cannot be bound the system terminates. The CSI socket is not its:
+ * {@link DriverProcess} serves it before this actor exists and hands the router to the Node service
+ * once {@code started} completes. Nobody sends it messages; its children answer kubelet.
  */
 public final class Guardian {
   public static final String BLOCKING_DISPATCHER = "sscsi.blocking-io-dispatcher";
+  /** The volume router, volume actors, provider pools and clients: one thread (see reference.conf). */
+  public static final String CORE_DISPATCHER = "sscsi.core-dispatcher";
 
   private Guardian() {}
 
-  /** Outside parts the guardian wires in (fabric8-backed in a cluster, files in local mode). */
+  /**
+   * Outside parts the guardian wires in (fabric8-backed in a cluster, files in local mode).
+   *
+   * @param secretSync the API server that {@code spec.secretObjects} are synced to; empty = no Secret sync
+   */
   public record Edges(ProviderClassSource classes, PodStatusStore statuses, Mounter mounter,
-      Function<ActorContext<?>, SecretSync> secretSync, ClassChanges classChanges, Readiness readiness,
+      Optional<SecretSyncApi> secretSync, ClassChanges classChanges, Readiness readiness,
       PodEvents events, NodePublishSecrets publishSecrets) {
     /** Without Secret sync, watches, pod events and readiness checks of their own (local mode). */
     public Edges(ProviderClassSource classes, PodStatusStore statuses, Mounter mounter) {
-      this(classes, statuses, mounter, ctx -> SecretSync.DISABLED, ClassChanges.NONE, new Readiness(), PodEvents.NONE,
+      this(classes, statuses, mounter, Optional.empty(), ClassChanges.NONE, new Readiness(), PodEvents.NONE,
           NodePublishSecrets.NONE);
     }
   }
@@ -71,11 +81,17 @@ public final class Guardian {
       Executor blocking = ctx.getSystem().dispatchers().lookup(blockingSelector);
       ProviderHealth providerHealth = new ProviderHealth();
       ActorRef<ProviderRegistry.Command> providers = ctx.spawn(
-          ProviderRegistry.create(settings.providers(), providerHealth), "provider-registry", blockingSelector);
+          ProviderRegistry.create(settings.providers(), providerHealth, Clock.systemUTC(),
+              DispatcherSelector.fromConfig(CORE_DISPATCHER)), "provider-registry", blockingSelector);
+      SecretSync secretSync = edges.secretSync()
+          .<SecretSync>map(api -> new ActorSecretSync(ctx.spawn(
+              SecretSyncActor.create(api.connection(), api.statuses(), blocking, settings.nodeId()), "secret-sync")))
+          .orElse(SecretSync.DISABLED);
       VolumeDeps deps = new VolumeDeps(edges.classes(), edges.statuses(), edges.mounter(), new AtomicWriter(),
-          providers, blocking, ctx.getSystem().scheduler(), settings.volumes(), edges.secretSync().apply(ctx), edges.events(),
-          edges.publishSecrets());
-      ActorRef<VolumeRouter.Command> router = ctx.spawn(VolumeRouter.create(deps), "volume-router");
+          new ProviderPools(providers, ctx.getSystem().scheduler(), Clock.systemUTC()), blocking, settings.volumes(),
+          secretSync, edges.events(), edges.publishSecrets(), VolumeTime.system());
+      ActorRef<VolumeRouter.Command> router = ctx.spawn(VolumeRouter.create(deps), "volume-router",
+          DispatcherSelector.fromConfig(CORE_DISPATCHER));
       edges.classChanges().subscribe((namespace, name) -> router.tell(new VolumeRouter.ClassChanged(namespace, name)));
       edges.publishSecrets().subscribe(
           (namespace, name) -> router.tell(new VolumeRouter.PublishSecretChanged(namespace, name)));

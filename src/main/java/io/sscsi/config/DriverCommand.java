@@ -13,7 +13,7 @@ import io.sscsi.k8s.KubeClassCache;
 import io.sscsi.k8s.KubeEventRecorder;
 import io.sscsi.k8s.KubeNodePublishSecrets;
 import io.sscsi.k8s.KubeReachability;
-import io.sscsi.sync.ActorSecretSync;
+import io.sscsi.sync.SecretSyncApi;
 import io.sscsi.local.LocalMode;
 import java.io.IOException;
 import java.util.Arrays;
@@ -266,7 +266,7 @@ public final class DriverCommand implements Callable<Integer> {
     KubeEventRecorder recorder = new KubeEventRecorder(kube, settings.nodeId());
     KubePodStatusStore statuses = new KubePodStatusStore(kube);
     Guardian.Edges edges = new Guardian.Edges(classes, statuses, mounter,
-        ActorSecretSync.starter(kube, statuses, settings.nodeId()), classes,
+        Optional.of(new SecretSyncApi(kube, statuses)), classes,
         new Readiness().add("api-server", reachability::problem), recorder::warnPod, publishSecrets);
     return new DriverProcess.Core(edges, kube::close);
   }

@@ -51,6 +51,7 @@ public record DriverSettings(
         p.getDuration("call-timeout"), maxRecv, p.getInt("circuit-breaker.max-failures"),
         p.getDuration("circuit-breaker.reset-timeout"),
         c.getBoolean("provider-health-check") ? c.getDuration("provider-health-check-interval") : null,
+        ProviderSettings.UPSTREAM_RECONNECT,
         c.getBoolean("strict-payload") ? PayloadRules.Policy.STRICT : PayloadRules.Policy.UPSTREAM);
     String kubeconfig = c.getString("kubeconfig");
     String nodeId = c.getString("node-id");
@@ -62,7 +63,7 @@ public record DriverSettings(
     }
     boolean rotationTimer = c.getBoolean("rotation-timer") && !rotationInterval.isZero();
     VolumeSettings volumes = new VolumeSettings(nodeId, c.getBytes("tmpfs-size"),
-        providers.callTimeout().plusSeconds(1), c.getBoolean("enable-secret-rotation"), rotationInterval, rotationTimer,
+        providers.callTimeout(), c.getBoolean("enable-secret-rotation"), rotationInterval, rotationTimer,
         c.getString("kubelet-dir").isBlank() ? null : Path.of(c.getString("kubelet-dir"), "pods"));
     return new DriverSettings(socket, driverName, nodeId,
         kubeconfig.isBlank() ? Optional.empty() : Optional.of(Path.of(kubeconfig)), providers, volumes,

@@ -10,27 +10,35 @@ import io.sscsi.volume.PublishRequest;
 import io.sscsi.volume.VolumeRouter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * CSI Node: validates kubelet's requests ({@link CsiRequests}) and asks the {@link VolumeRouter},
- * with the call's own deadline (less a margin to answer in) as the ask timeout. No logic of its own.
- * It is served before the driver's core is up ({@link CoreGate}): the calls that need no volume are
- * answered at once, publish and unpublish wait for the volume actors within their deadline.
+ * CSI Node: validates kubelet's requests ({@link CsiRequests}) and asks the {@link VolumeRouter}.
+ * A publish carries the call's own deadline less a margin to answer in (the volume's work, provider
+ * call included, must end by then); the ask's timeout is the call's whole deadline. Answers are
+ * continued on the thread that completes them, never on the common pool. No logic of its own.
  */
 public final class NodeService implements Node {
   private static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
-  private static final Duration ANSWER_MARGIN = Duration.ofMillis(200);
+  private static final Duration ANSWER_MARGIN = Duration.ofSeconds(1); // to undo a failed publish and answer
 
   private final CoreGate core;
-  private final String nodeId;
+  private static final Executor SAME_THREAD = Runnable::run;
 
-  public NodeService(CoreGate core, String nodeId) {
+  private final String nodeId;
+  private final Clock clock;
+
+  public NodeService(CoreGate core, String nodeId, Clock clock) {
     this.core = core;
     this.nodeId = nodeId;
+    this.clock = clock;
   }
 
   /**
@@ -47,15 +55,23 @@ public final class NodeService implements Node {
       DriverMetrics.publishError(providerLabel, e.errorType());
       throw e;
     }
-    Deadline deadline = deadline();
-    return volumes(deadline).thenCompose(calls -> AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
-            calls.router(), replyTo -> new VolumeRouter.Publish(request, replyTo), timeout(deadline), calls.scheduler()))
-        .whenComplete((done, failure) -> {
-          if (failure != null && DriverException.unwrap(failure).isEmpty()) {
+    Deadline call = deadline();
+    return volumes(call).thenCompose(calls -> {
+          Duration timeout = remaining(call);
+          Duration work = timeout.compareTo(ANSWER_MARGIN.multipliedBy(2)) > 0 ? timeout.minus(ANSWER_MARGIN) : timeout;
+          Instant deadline = clock.instant().plus(work);
+          return AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
+              calls.router(), replyTo -> new VolumeRouter.Publish(request, deadline, replyTo), timeout, calls.scheduler());
+        })
+        .handleAsync((done, failure) -> {
+          if (failure == null) {
+            return NodePublishVolumeResponse.getDefaultInstance();
+          }
+          if (DriverException.unwrap(failure).isEmpty()) {
             DriverMetrics.publishError(providerLabel, DriverException.of(failure).errorType());
           }
-        })
-        .thenApply(done -> NodePublishVolumeResponse.getDefaultInstance());
+          throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);
+        }, SAME_THREAD);
   }
 
   @Override
@@ -67,15 +83,18 @@ public final class NodeService implements Node {
       DriverMetrics.unpublishError();
       throw e;
     }
-    Deadline deadline = deadline();
-    return volumes(deadline).thenCompose(calls -> AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
-            calls.router(), replyTo -> new VolumeRouter.Unpublish(target, replyTo), timeout(deadline), calls.scheduler()))
-        .whenComplete((done, failure) -> {
-          if (failure != null && DriverException.unwrap(failure).isEmpty()) {
+    Deadline call = deadline();
+    return volumes(call).thenCompose(calls -> AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
+            calls.router(), replyTo -> new VolumeRouter.Unpublish(target, replyTo), remaining(call), calls.scheduler()))
+        .handleAsync((done, failure) -> {
+          if (failure == null) {
+            return NodeUnpublishVolumeResponse.getDefaultInstance();
+          }
+          if (DriverException.unwrap(failure).isEmpty()) {
             DriverMetrics.unpublishError();
           }
-        })
-        .thenApply(done -> NodeUnpublishVolumeResponse.getDefaultInstance());
+          throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);
+        }, SAME_THREAD);
   }
 
   /** Inline volumes are never staged; validated and accepted as upstream does. */
@@ -121,26 +140,27 @@ public final class NodeService implements Node {
     return CompletableFuture.completedFuture(NodeGetInfoResponse.newBuilder().setNodeId(nodeId).build());
   }
 
-  /** The call's own deadline (read on the gRPC thread, where its Context is), or the default. */
+  /** The call's own deadline (read on the gRPC thread, where its Context is), or kubelet's CSI timeout. */
   private static Deadline deadline() {
     Deadline deadline = Context.current().getDeadline();
     return deadline != null ? deadline : Deadline.after(DEFAULT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private static Duration timeout(Deadline deadline) {
-    long remaining = deadline.timeRemaining(TimeUnit.MILLISECONDS) - ANSWER_MARGIN.toMillis();
-    return Duration.ofMillis(Math.max(remaining, 1));
+  /** What is left of the call's deadline. */
+  private static Duration remaining(Deadline deadline) {
+    return Duration.ofMillis(Math.max(deadline.timeRemaining(TimeUnit.MILLISECONDS), 1));
   }
 
   /** The volume actors, or TIMEOUT if the driver's core is not up within the call's deadline. */
   private CompletableFuture<VolumeCalls> volumes(Deadline deadline) {
     return core.volumes().toCompletableFuture().copy()
-        .orTimeout(timeout(deadline).toMillis(), TimeUnit.MILLISECONDS)
+        .orTimeout(remaining(deadline).toMillis(), TimeUnit.MILLISECONDS)
         .exceptionallyCompose(failure -> CompletableFuture.failedFuture(
             failure instanceof java.util.concurrent.TimeoutException
                 ? new DriverException(FailureKind.TIMEOUT, "the driver is still starting; retry")
                 : failure));
   }
+
 
   private static void require(boolean ok, String message) {
     if (!ok) {

@@ -67,7 +67,17 @@ public final class AtomicWriter {
    *     when target is not a directory, WRITE_FAILED when writing fails
    */
   public boolean write(Path target, List<PayloadFile> files) {
-    PayloadRules.validate(files);
+    return write(target, CheckedPayload.of(files));
+  }
+
+  /**
+   * Publishes a payload that already passed the payload rules into existing directory {@code target}.
+   *
+   * @return true when something on disk changed, false when the payload was already published
+   * @throws DriverException TARGET_PATH_FAILED when target is not a directory, WRITE_FAILED when writing fails
+   */
+  public boolean write(Path target, CheckedPayload payload) {
+    List<PayloadFile> files = payload.files();
     requireDirectory(target);
     Set<String> topNames = new LinkedHashSet<>();
     for (PayloadFile f : files) {

@@ -85,9 +85,6 @@ public final class LocalMode {
     return statuses;
   }
 
-  public Path stateDir() {
-    return stateDir;
-  }
 
   /** Logs the one line that says what local mode turns off, then loads the manifests once. */
   public void announce() {

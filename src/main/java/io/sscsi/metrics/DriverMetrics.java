@@ -90,7 +90,10 @@ public final class DriverMetrics {
 
   private DriverMetrics() {}
 
-  /** Starts Kamon's metric pipeline once per process (no embedded HTTP server: see MetricsServer). */
+  /**
+   * Starts Kamon's metric pipeline once per process. Kamon's own HTTP server stays off: {@code
+   * /metrics} is served by the driver's pekko-http endpoint ({@code admin.AdminRoutes#metrics}) from {@link #scrape()}.
+   */
   public static void init(Config config) {
     if (STARTED.compareAndSet(false, true)) {
       Kamon.init(kamonConfig().withFallback(config));

@@ -12,79 +12,94 @@ import io.sscsi.metrics.DriverMetrics;
 import io.sscsi.provider.v1alpha1.MountRequest;
 import io.sscsi.provider.v1alpha1.MountResponse;
 import io.sscsi.provider.v1alpha1.ObjectVersion;
-import java.util.Optional;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.pattern.CircuitBreaker;
-import org.apache.pekko.pattern.CircuitBreakerOpenException;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * One worker of a {@link ProviderPool}: runs one Mount call at a time on the pool's shared channel,
- * with the call's remaining deadline, checks the response ({@link ProviderResponses}), answers the
- * original requester and tells the pool it is idle again. It owns nothing but the call under way.
- * Requests and responses are never logged: they carry tokens and secret content.
+ * One worker of a {@link ProviderPool}: runs one Mount call at a time on the pool's shared channel
+ * with what is left of the call's deadline (waiting for the provider while it is unreachable, as
+ * upstream's waitForReady does), checks the response once ({@link ResponseCheck}), answers the
+ * caller and tells the pool it is free again. It owns nothing but the call under way; if it fails,
+ * it stops and the pool answers that call and replaces it. Requests and responses are never
+ * logged: they carry tokens and secret content.
  */
 public final class ProviderClient {
 
+  /** Turns a provider's response into the result, or throws DriverException (the payload rules run here). */
+  @FunctionalInterface
+  interface ResponseCheck {
+    ProviderMountResult check(String provider, MountResponse response);
+  }
+
   public sealed interface Command {}
 
-  record Run(ProviderPool.Pending pending, ActorRef<ProviderPool.Command> pool) implements Command {}
+  record Run(ProviderPool.Pending pending) implements Command {}
 
-  private record Finished(Run run, long startNanos, MountResponse response, Throwable failure) implements Command {}
+  private record Finished(ProviderPool.Pending pending, long startNanos, MountResponse response, Throwable failure)
+      implements Command {}
 
   private ProviderClient() {}
 
-  static Behavior<Command> create(String provider, ManagedChannel channel, CircuitBreaker breaker,
-      io.sscsi.fs.PayloadRules.Policy payloadPolicy) {
+  static Behavior<Command> create(ProviderName provider, ManagedChannel channel, ResponseCheck check, Clock clock,
+      ActorRef<ProviderPool.Command> pool) {
     return Behaviors.setup(ctx -> Behaviors.receive(Command.class)
-        .onMessage(Run.class, run -> onRun(ctx, provider, channel, breaker, run))
-        .onMessage(Finished.class, done -> onFinished(ctx, provider, payloadPolicy, done))
+        .onMessage(Run.class, run -> onRun(ctx, provider, channel, clock, pool, run.pending()))
+        .onMessage(Finished.class, done -> onFinished(ctx, provider, check, pool, done))
         .build());
   }
 
-  private static Behavior<Command> onRun(
-      ActorContext<Command> ctx, String provider, ManagedChannel channel, CircuitBreaker breaker, Run run) {
-    long remaining = run.pending().deadlineNanos() - System.nanoTime();
-    if (remaining <= 0) {
-      ctx.getSelf().tell(new Finished(run, System.nanoTime(), null, new DriverException(
-          FailureKind.PROVIDER_TIMEOUT, "provider " + provider + " call expired while queued")));
+  private static Behavior<Command> onRun(ActorContext<Command> ctx, ProviderName provider, ManagedChannel channel,
+      Clock clock, ActorRef<ProviderPool.Command> pool, ProviderPool.Pending pending) {
+    Duration remaining = Duration.between(clock.instant(), pending.call().deadline());
+    if (remaining.isNegative() || remaining.isZero()) {
+      pending.call().replyTo().tell(StatusReply.error(new DriverException(FailureKind.PROVIDER_TIMEOUT,
+          "provider " + provider + " call expired while queued")));
+      pool.tell(new ProviderPool.WorkerDone(ctx.getSelf(), false, pending.trial()));
       return Behaviors.same();
     }
     long start = System.nanoTime();
-    CompletionStage<MountResponse> result = breaker.callWithCircuitBreakerCS(
-        () -> mount(channel, run.pending().call().request(), remaining), ProviderClient::breaksCircuit);
-    ctx.pipeToSelf(result, (response, failure) -> new Finished(run, start, response, failure));
+    ctx.pipeToSelf(mount(channel, pending.call().request(), remaining),
+        (response, failure) -> new Finished(pending, start, response, failure));
     return Behaviors.same();
   }
 
-  private static Behavior<Command> onFinished(ActorContext<Command> ctx, String provider,
-      io.sscsi.fs.PayloadRules.Policy payloadPolicy, Finished done) {
-    DriverMetrics.providerCall(provider, java.time.Duration.ofNanos(System.nanoTime() - done.startNanos()));
+  private static Behavior<Command> onFinished(ActorContext<Command> ctx, ProviderName provider, ResponseCheck check,
+      ActorRef<ProviderPool.Command> pool, Finished done) {
+    DriverMetrics.providerCall(provider.value(), Duration.ofNanos(System.nanoTime() - done.startNanos()));
     StatusReply<ProviderMountResult> reply;
+    boolean breaking = false;
     if (done.failure() != null) {
-      reply = StatusReply.error(toDriverException(provider, done.failure()));
+      Throwable t = unwrap(done.failure());
+      breaking = t instanceof StatusRuntimeException sre && (sre.getStatus().getCode() == Status.Code.UNAVAILABLE
+          || sre.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED);
+      reply = StatusReply.error(t instanceof StatusRuntimeException sre
+          ? DriverException.fromProvider(provider.value(), sre) : DriverException.of(t));
     } else {
       try {
-        reply = StatusReply.success(ProviderResponses.check(provider, done.response(), payloadPolicy));
+        reply = StatusReply.success(check.check(provider.value(), done.response()));
       } catch (DriverException e) {
         reply = StatusReply.error(e);
       }
     }
-    done.run().pending().call().replyTo().tell(reply);
-    done.run().pool().tell(new ProviderPool.WorkerIdle(ctx.getSelf()));
+    done.pending().call().replyTo().tell(reply);
+    pool.tell(new ProviderPool.WorkerDone(ctx.getSelf(), breaking, done.pending().trial()));
     return Behaviors.same();
   }
 
-  private static CompletionStage<MountResponse> mount(ManagedChannel channel, ProviderMountRequest request, long nanos) {
+  private static CompletableFuture<MountResponse> mount(ManagedChannel channel, ProviderMountRequest request,
+      Duration remaining) {
     CompletableFuture<MountResponse> result = new CompletableFuture<>();
     ClientCalls.asyncUnaryCall(
-        channel.newCall(ProviderMethods.MOUNT, CallOptions.DEFAULT.withDeadlineAfter(nanos, TimeUnit.NANOSECONDS)),
+        channel.newCall(ProviderMethods.MOUNT, CallOptions.DEFAULT.withWaitForReady()
+            .withDeadlineAfter(remaining.toNanos(), TimeUnit.NANOSECONDS)),
         toProto(request),
         new StreamObserver<>() {
           @Override public void onNext(MountResponse value) { result.complete(value); }
@@ -94,34 +109,13 @@ public final class ProviderClient {
     return result;
   }
 
-  /** Only a provider that cannot be reached or does not answer counts against its circuit. */
-  private static boolean breaksCircuit(Optional<MountResponse> response, Optional<Throwable> failure) {
-    return failure.map(ProviderClient::unwrap)
-        .filter(t -> t instanceof StatusRuntimeException sre
-            && (sre.getStatus().getCode() == Status.Code.UNAVAILABLE
-                || sre.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED))
-        .isPresent();
-  }
-
-  static DriverException circuitOpen(String provider) {
+  static DriverException circuitOpen(ProviderName provider) {
     return new DriverException(FailureKind.PROVIDER_UNAVAILABLE, "provider " + provider
         + " is failing (unreachable or not answering): its calls fail at once until a trial call succeeds");
   }
 
   private static Throwable unwrap(Throwable failure) {
-    return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-        ? failure.getCause() : failure;
-  }
-
-  private static DriverException toDriverException(String provider, Throwable failure) {
-    Throwable t = unwrap(failure);
-    if (t instanceof CircuitBreakerOpenException) {
-      return circuitOpen(provider);
-    }
-    if (t instanceof StatusRuntimeException sre) {
-      return DriverException.fromProvider(provider, sre);
-    }
-    return DriverException.of(t);
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
   }
 
   static MountRequest toProto(ProviderMountRequest request) {

@@ -20,10 +20,6 @@ public final class ProviderHealth {
     problems.put(provider, problem);
   }
 
-  void forget(String provider) {
-    problems.remove(provider);
-  }
-
   /** Empty when every checked provider answered; else one line naming each that did not. */
   public Optional<String> problem() {
     return problems.isEmpty() ? Optional.empty() : Optional.of(new TreeMap<>(problems).toString());

@@ -1,11 +1,13 @@
 package io.sscsi.provider;
 
 import io.sscsi.errors.DriverException;
-import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -13,107 +15,85 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * Owns one {@link ProviderPool} per provider name and the mapping name to socket. VolumeActors (via
- * their publish workflow) send it {@link Mount}; it checks the name, finds the socket in the
- * provider directories on every call (a stat, so it runs on the blocking dispatcher), and forwards
- * to the pool. When a provider's socket moves to another directory, the old pool is stopped and a
- * new one dials the new path: no driver restart needed. With {@code --provider-health-check} it asks
- * each pool to call its provider's Version RPC every interval and records the results in
- * {@link ProviderHealth} for {@code /readyz}.
+ * Owns one {@link ProviderPool} per provider. A provider's first call asks it for the pool
+ * ({@link Lookup}, through {@link ProviderPools}, which caches the answer): it looks for the socket
+ * once (a stat per provider directory, so it runs on the blocking dispatcher), answers
+ * PROVIDER_NOT_FOUND when no directory has one (upstream's answer for a provider that is not
+ * installed), and otherwise spawns the pool, which from then on finds the socket itself whenever it
+ * connects. Pools restart rather than stop, so a pool handed out stays valid. With {@code
+ * --provider-health-check} it asks each pool to call its provider's Version RPC every interval and
+ * records the results in {@link ProviderHealth} for {@code /readyz}.
  */
 public final class ProviderRegistry extends AbstractBehavior<ProviderRegistry.Command> {
 
   public sealed interface Command {}
 
-  /** Fetch content from {@code provider}; the reply is a {@link ProviderMountResult} or a DriverException. */
-  public record Mount(
-      String provider, ProviderMountRequest request, ActorRef<StatusReply<ProviderMountResult>> replyTo)
+  /** The pool of {@code provider}, or PROVIDER_NOT_FOUND. */
+  public record Lookup(ProviderName provider, ActorRef<StatusReply<ActorRef<ProviderPool.Command>>> replyTo)
       implements Command {}
-
-  private record PoolStopped(String provider, ActorRef<ProviderPool.Command> pool) implements Command {}
 
   private record HealthTick() implements Command {}
 
   /** A pool's answer to a health check: empty when its provider answered Version. */
-  record HealthResult(String provider, java.util.Optional<String> problem) implements Command {}
-
-  private record Pool(Path socket, ActorRef<ProviderPool.Command> ref) {}
+  record HealthResult(ProviderName provider, Optional<String> problem) implements Command {}
 
   private final ProviderSettings settings;
   private final ProviderHealth health;
-  private final Map<String, Pool> pools = new HashMap<>();
-  private long spawned;
+  private final Clock clock;
+  private final DispatcherSelector poolDispatcher;
+  private final Map<ProviderName, ActorRef<ProviderPool.Command>> pools = new HashMap<>();
 
-  public static Behavior<Command> create(ProviderSettings settings, ProviderHealth health) {
+  /** @param poolDispatcher where the pools and their clients run */
+  public static Behavior<Command> create(ProviderSettings settings, ProviderHealth health, Clock clock,
+      DispatcherSelector poolDispatcher) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       if (settings.healthCheckInterval() != null) {
         timers.startTimerWithFixedDelay(new HealthTick(), settings.healthCheckInterval());
       }
-      return new ProviderRegistry(ctx, settings, health);
+      return new ProviderRegistry(ctx, settings, health, clock, poolDispatcher);
     }));
   }
 
-  private ProviderRegistry(ActorContext<Command> context, ProviderSettings settings, ProviderHealth health) {
+  private ProviderRegistry(ActorContext<Command> context, ProviderSettings settings, ProviderHealth health,
+      Clock clock, DispatcherSelector poolDispatcher) {
     super(context);
     this.settings = settings;
     this.health = health;
+    this.clock = clock;
+    this.poolDispatcher = poolDispatcher;
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Mount.class, this::onMount)
-        .onMessage(PoolStopped.class, this::onPoolStopped)
+        .onMessage(Lookup.class, this::onLookup)
         .onMessage(HealthTick.class, tick -> {
-          pools.values().forEach(pool -> pool.ref().tell(new ProviderPool.CheckHealth(getContext().getSelf())));
+          pools.values().forEach(pool -> pool.tell(new ProviderPool.CheckHealth(getContext().getSelf())));
           return this;
         })
         .onMessage(HealthResult.class, result -> {
-          if (pools.containsKey(result.provider())) {
-            result.problem().ifPresentOrElse(p -> health.unhealthy(result.provider(), p),
-                () -> health.healthy(result.provider()));
-            getContext().getLog().debug("provider {} health: {}", result.provider(), result.problem().orElse("ok"));
-          }
+          String name = result.provider().value();
+          result.problem().ifPresentOrElse(p -> health.unhealthy(name, p), () -> health.healthy(name));
+          getContext().getLog().debug("provider {} health: {}", name, result.problem().orElse("ok"));
           return this;
         })
         .build();
   }
 
-  private Behavior<Command> onMount(Mount mount) {
-    Path socket;
-    try {
-      socket = ProviderSockets.locate(mount.provider(), settings.socketDirs());
-    } catch (DriverException e) {
-      mount.replyTo().tell(StatusReply.error(e));
-      return this;
+  private Behavior<Command> onLookup(Lookup lookup) {
+    ActorRef<ProviderPool.Command> pool = pools.get(lookup.provider());
+    if (pool == null) {
+      try {
+        ProviderSockets.locate(lookup.provider(), settings.socketDirs());
+      } catch (DriverException notInstalled) {
+        lookup.replyTo().tell(StatusReply.error(notInstalled));
+        return this;
+      }
+      pool = getContext().spawn(ProviderPool.create(lookup.provider(), settings, clock),
+          "provider-" + lookup.provider().value(), poolDispatcher);
+      pools.put(lookup.provider(), pool);
     }
-    poolFor(mount.provider(), socket).tell(new ProviderPool.Call(mount.request(), mount.replyTo()));
-    return this;
-  }
-
-  private ActorRef<ProviderPool.Command> poolFor(String provider, Path socket) {
-    Pool pool = pools.get(provider);
-    if (pool != null && pool.socket().equals(socket)) {
-      return pool.ref();
-    }
-    if (pool != null) {
-      getContext().getLog().info("provider {} socket moved to {}: reconnecting", provider, socket);
-      getContext().stop(pool.ref());
-    }
-    ActorRef<ProviderPool.Command> ref =
-        getContext().spawn(
-            ProviderPool.create(provider, socket, settings), "provider-" + provider + "-" + (++spawned));
-    getContext().watchWith(ref, new PoolStopped(provider, ref));
-    pools.put(provider, new Pool(socket, ref));
-    return ref;
-  }
-
-  private Behavior<Command> onPoolStopped(PoolStopped stopped) {
-    Pool pool = pools.get(stopped.provider());
-    if (pool != null && pool.ref().equals(stopped.pool())) {
-      pools.remove(stopped.provider());
-      health.forget(stopped.provider());
-    }
+    lookup.replyTo().tell(StatusReply.success(pool));
     return this;
   }
 }

@@ -39,7 +39,7 @@ public final class ProviderResponses {
       files.add(new PayloadFile(f.getPath(), f.getMode(), f.getContents().toByteArray()));
     }
     try {
-      return new ProviderMountResult(PayloadRules.accept(files, policy), versions);
+      return ProviderMountResult.of(files, versions, policy);
     } catch (DriverException e) {
       throw new DriverException(e.kind(), "provider " + provider + " returned an " + e.getMessage());
     }

@@ -5,39 +5,36 @@ import io.sscsi.errors.FailureKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Pattern;
+import java.util.Optional;
 
-/** Finds a provider's unix socket: {@code <dir>/<provider>.sock} in the first directory that has it. */
+/**
+ * Finds a provider's unix socket: {@code <dir>/<provider>.sock} in the first directory that has it
+ * (upstream's search order). Blocking (a stat per directory): the registry runs it once per
+ * provider, and a pool's channel runs it when it connects ({@link ProviderSocketResolver}).
+ */
 public final class ProviderSockets {
-  private static final Pattern NAME = Pattern.compile("^[a-zA-Z0-9_-]{0,30}$");
-
   private ProviderSockets() {}
 
-  /** Upstream's provider-name rule; the name becomes a file name, so nothing else may pass. */
-  public static boolean validName(String provider) {
-    return provider != null && NAME.matcher(provider).matches();
+  /** The socket of {@code provider} in the first directory that has one, if any does. */
+  public static Optional<Path> find(ProviderName provider, List<Path> dirs) {
+    for (Path dir : dirs) {
+      Path socket = dir.resolve(provider.socketFileName());
+      if (Files.exists(socket)) {
+        return Optional.of(socket);
+      }
+    }
+    return Optional.empty();
   }
 
   /**
    * The socket of {@code provider}.
    *
-   * @throws DriverException SPC_INVALID for a bad name, PROVIDER_NOT_FOUND when no directory has it
+   * @throws DriverException PROVIDER_NOT_FOUND when no directory has it
    */
-  public static Path locate(String provider, List<Path> dirs) {
-    if (!validName(provider)) {
-      throw new DriverException(
-          FailureKind.SPC_INVALID,
-          "invalid provider name \"" + provider + "\": it must match " + NAME.pattern());
-    }
-    for (Path dir : dirs) {
-      Path socket = dir.resolve(provider + ".sock");
-      if (Files.exists(socket)) {
-        return socket;
-      }
-    }
-    throw new DriverException(
+  public static Path locate(ProviderName provider, List<Path> dirs) {
+    return find(provider, dirs).orElseThrow(() -> new DriverException(
         FailureKind.PROVIDER_NOT_FOUND,
-        "provider " + provider + " not found: no " + provider + ".sock in " + dirs
-            + " (is the provider installed on this node?)");
+        "provider " + provider + " not found: no " + provider.socketFileName() + " in " + dirs
+            + " (is the provider installed on this node?)"));
   }
 }

@@ -1,17 +1,10 @@
 package io.sscsi.sync;
 
-import io.sscsi.Guardian;
-import io.sscsi.k8s.KubeConnection;
-import io.sscsi.k8s.KubePodStatusStore;
 import io.sscsi.spc.ProviderClass;
 import io.sscsi.spc.SecretSync;
 import java.nio.file.Path;
 import java.util.Objects;
-import java.util.concurrent.Executor;
-import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
 /**
  * {@link SecretSync} for volume actors: each call is one message to the node's
@@ -23,37 +16,6 @@ public final class ActorSecretSync implements SecretSync {
 
   public ActorSecretSync(ActorRef<SecretSyncActor.Command> actor) {
     this.actor = Objects.requireNonNull(actor, "actor");
-  }
-
-  /**
-   * Spawns the node's sync actor as child {@code secret-sync} of {@code parent} and returns the
-   * SecretSync that talks to it.
-   *
-   * @param statuses the store the volumes write their status objects through (the owners' uids)
-   * @param blocking the blocking dispatcher's executor
-   * @param nodeId this node's name (events' source host)
-   */
-  public static SecretSync spawn(ActorContext<?> parent, KubeConnection connection, KubePodStatusStore statuses,
-      Executor blocking, String nodeId) {
-    return new ActorSecretSync(parent.spawn(SecretSyncActor.create(connection, statuses, blocking, nodeId),
-        "secret-sync"));
-  }
-
-  /**
-   * What the guardian runs to get the node's SecretSync once it has a context: {@link #spawn} with
-   * the executor of {@link Guardian#BLOCKING_DISPATCHER}.
-   */
-  public static Function<ActorContext<?>, SecretSync> starter(KubeConnection connection, KubePodStatusStore statuses,
-      String nodeId) {
-    Objects.requireNonNull(connection, "connection");
-    Objects.requireNonNull(statuses, "statuses");
-    return parent -> spawn(parent, connection, statuses,
-        parent.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Guardian.BLOCKING_DISPATCHER)), nodeId);
-  }
-
-  /** The actor behind this SecretSync. */
-  public ActorRef<SecretSyncActor.Command> actor() {
-    return actor;
   }
 
   @Override

@@ -4,9 +4,9 @@ import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
 import io.sscsi.fs.TargetDirCleaner;
 import io.sscsi.provider.ProviderAttributes;
+import io.sscsi.provider.ProviderMountRequest;
 import io.sscsi.provider.ProviderMountResult;
-import io.sscsi.provider.ProviderRegistry;
-import io.sscsi.provider.ProviderSockets;
+import io.sscsi.provider.ProviderName;
 import io.sscsi.spc.PodStatus;
 import io.sscsi.spc.ProviderClass;
 import java.io.IOException;
@@ -15,18 +15,19 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * The publish and unpublish steps of one volume, as a pipeline of stages: class lookup, target
- * preparation and tmpfs mount, provider call, payload write, status write. Blocking steps run on
- * the blocking dispatcher; the provider call is an ask to the {@link ProviderRegistry}. It holds
- * no state: the VolumeActor that runs it owns the result and serialises calls for its target.
+ * The steps of one volume's workflows, each a single task on the blocking dispatcher around at
+ * most one provider call: publish or refresh = (class lookup, target directory, tmpfs mount) ->
+ * provider call -> (payload write, status write); learning an adopted volume's class; unpublish.
+ * It holds no state: the VolumeActor that runs it owns the result and serialises calls for its
+ * target. Failures come back as {@link Result.Failed}, naming the class's provider once it is known.
  *
- * <p>A failed first publish leaves nothing behind: the tmpfs it mounted is unmounted and the
- * directory it created is removed, so no half-written volume is ever visible.
+ * <p>A failed publish leaves nothing behind that it created: the tmpfs it mounted is unmounted and
+ * the directory it created is removed, so no half-written volume is ever visible.
  */
 final class PublishWorkflow {
   private static final TargetDirCleaner CLEANER = new TargetDirCleaner();
@@ -36,60 +37,147 @@ final class PublishWorkflow {
     this.deps = deps;
   }
 
-  /** What the first stage did to the target, so that a failure can undo exactly that. */
-  private record Prepared(ProviderClass spc, boolean createdDir, boolean mountedNow, java.util.Optional<String> secretRef) {}
+  /** How a publish or refresh ended. */
+  sealed interface Result {
+    /**
+     * The provider answered and the content is written: the volume now, how many files it has,
+     * whether they changed on disk, and the status object still to write when the API server failed
+     * (the files are correct, so the publish succeeds and the VolumeActor retries the status).
+     */
+    record Fetched(MountedVolume volume, int files, boolean contentChanged, Optional<PodStatus> pendingStatus)
+        implements Result {}
 
-  /**
-   * A finished publish or refresh: the volume now, whether its files changed on disk, and the
-   * status object still to write when the API server failed (the files are correct, so the
-   * publish succeeds and the VolumeActor retries the status with backoff).
-   */
-  record Outcome(MountedVolume volume, boolean contentChanged, java.util.Optional<PodStatus> pendingStatus) {}
-
-  /**
-   * Fetches and writes the volume's content: a first mount when {@code previous} is null, else a
-   * refresh that sends the current object versions and rewrites nothing that did not change (the
-   * status object is written only when versions changed, so an idle refresh costs no API write).
-   */
-  CompletionStage<Outcome> run(PublishRequest request, MountedVolume previous) {
-    Path target = request.targetPath();
-    return CompletableFuture.supplyAsync(() -> prepare(request, previous), deps.blocking())
-        .thenCompose(prepared -> fetchAndWrite(request, prepared, previous)
-            .<CompletionStage<Outcome>>handle((outcome, failure) -> {
-              if (failure == null) {
-                return CompletableFuture.completedFuture(outcome);
-              }
-              return CompletableFuture.supplyAsync(
-                  () -> this.<Outcome>undo(target, prepared, failure), deps.blocking());
-            })
-            .thenCompose(stage -> stage));
+    /** It failed; {@code provider} is the class's provider once the class was read, else "". */
+    record Failed(DriverException error, String provider) implements Result {}
   }
 
-  CompletionStage<Void> unpublish(Path target, MountedVolume mounted) {
-    return CompletableFuture.runAsync(() -> {
-      CLEANER.cleanup(target, deps.mounter());
-      if (mounted != null) {
-        PublishRequest r = mounted.request();
-        try {
-          deps.statuses().delete(r.podNamespace(), PodStatus.podStatusName(r.podName(), r.podNamespace(), r.className()));
-        } catch (DriverException e) {
-          // the pod owns the status object, so garbage collection removes it; unpublish still succeeded
-        }
+  /** What the first step did to the target, so that a failure can undo exactly that. */
+  private record Prepared(ProviderClass spc, ProviderName provider, boolean createdDir, boolean mountedNow,
+      Optional<String> secretRef, ProviderMountRequest call) {}
+
+  /** A failure of the first step, with the provider label when the class was read. */
+  private static final class PrepareFailed extends RuntimeException {
+    final String provider;
+
+    PrepareFailed(DriverException cause, String provider) {
+      super(cause);
+      this.provider = provider;
+    }
+  }
+
+  /**
+   * Fetches and writes the volume's content: a first publish when {@code previous} is empty, else
+   * a refresh that sends the current object versions and rewrites nothing that did not change (the
+   * status object is written only when versions changed, so an idle refresh costs no API write).
+   *
+   * @param providerDeadline when the provider call must have been answered
+   */
+  CompletionStage<Result> run(PublishRequest request, Optional<MountedVolume> previous, Instant providerDeadline) {
+    CompletableFuture<Result> result = new CompletableFuture<>();
+    deps.blocking().execute(() -> {
+      Prepared prepared;
+      try {
+        prepared = prepare(request, previous);
+      } catch (PrepareFailed e) {
+        result.complete(new Result.Failed((DriverException) e.getCause(), e.provider));
+        return;
+      } catch (RuntimeException e) {
+        result.complete(new Result.Failed(DriverException.of(e), ""));
+        return;
       }
+      deps.providers().mount(prepared.provider(), prepared.call(), providerDeadline)
+          .whenCompleteAsync((fetched, failure) -> result.complete(
+              failure == null ? write(request, prepared, previous, fetched) : undo(request.targetPath(), prepared, failure)),
+              deps.blocking());
+    });
+    return result;
+  }
+
+  /**
+   * Reads what an adopted volume's status object does not say: its class (and so its provider and
+   * parameters) and the pod's nodePublishSecretRef. Blocking work, one task.
+   */
+  CompletionStage<MountedVolume> learn(AdoptedVolume adopted, PublishRequest request) {
+    return CompletableFuture.supplyAsync(() -> {
+      ProviderClass spc = deps.classes().get(request.podNamespace(), request.className());
+      return MountedVolume.learned(adopted, request, spc, ProviderName.of(spc), secretRefOf(request));
     }, deps.blocking());
   }
 
-  private Prepared prepare(PublishRequest request, MountedVolume previous) {
-    ProviderClass spc = deps.classes().get(request.podNamespace(), request.className());
-    java.util.Optional<String> secretRef = previous != null ? previous.secretRef()
-        : request.secrets().isEmpty() ? java.util.Optional.empty()
-        : deps.publishSecrets().refOf(request.podNamespace(), request.podName(), request.className());
-    if (!ProviderSockets.validName(spc.provider())) {
-      throw new DriverException(FailureKind.SPC_INVALID, "invalid provider \"" + spc.provider()
-          + "\" in SecretProviderClass " + spc.namespace() + "/" + spc.name());
+  /**
+   * Removes the volume and its status object. For an adopted volume it also reads the class (best
+   * effort) and returns it, so that Secret sync can release the pod's ownership of its Secrets.
+   */
+  CompletionStage<Optional<ProviderClass>> unpublish(Path target, VolumeState before) {
+    return CompletableFuture.supplyAsync(() -> {
+      CLEANER.cleanup(target, deps.mounter());
+      if (before instanceof VolumeState.Mounted mounted) {
+        PublishRequest r = mounted.volume().request();
+        deleteStatus(r.podNamespace(), PodStatus.podStatusName(r.podName(), r.podNamespace(), r.className()));
+        return Optional.of(mounted.volume().spc());
+      }
+      if (before instanceof VolumeState.Adopted adopted) {
+        PodStatus s = adopted.volume().status();
+        deleteStatus(s.podNamespace(), s.objectName());
+        return readClass(s.podNamespace(), s.className());
+      }
+      return Optional.<ProviderClass>empty();
+    }, deps.blocking());
+  }
+
+  private void deleteStatus(String namespace, String name) {
+    try {
+      deps.statuses().delete(namespace, name);
+    } catch (DriverException e) {
+      // the pod owns the status object, so garbage collection removes it; unpublish still succeeded
     }
-    Path target = request.targetPath();
-    boolean createdDir = false;
+  }
+
+  private Optional<ProviderClass> readClass(String namespace, String name) {
+    try {
+      return Optional.of(deps.classes().get(namespace, name));
+    } catch (DriverException e) {
+      return Optional.empty();
+    }
+  }
+
+  private Optional<String> secretRefOf(PublishRequest request) {
+    return request.secrets().isEmpty() ? Optional.empty()
+        : deps.publishSecrets().refOf(request.podNamespace(), request.podName(), request.className());
+  }
+
+  private Prepared prepare(PublishRequest request, Optional<MountedVolume> previous) {
+    ProviderClass spc = deps.classes().get(request.podNamespace(), request.className());
+    ProviderName provider;
+    try {
+      provider = ProviderName.of(spc);
+    } catch (DriverException e) {
+      throw new PrepareFailed(e, spc.provider());
+    }
+    try {
+      Optional<String> secretRef = previous.isPresent() ? previous.get().secretRef() : secretRefOf(request);
+      Map<String, String> currentVersions = previous.map(MountedVolume::versions).orElse(Map.of());
+      ProviderMountRequest call = ProviderAttributes.build(spc, request, currentVersions);
+      Path target = request.targetPath();
+      boolean createdDir = createDirectory(target);
+      boolean mountedNow = false;
+      try {
+        if (!deps.mounter().isMountPoint(target)) {
+          deps.mounter().mountTmpfs(target, deps.settings().tmpfsSizeBytes());
+          mountedNow = true;
+        }
+      } catch (RuntimeException e) {
+        undo(target, new Prepared(spc, provider, createdDir, false, secretRef, call), e);
+        throw e;
+      }
+      return new Prepared(spc, provider, createdDir, mountedNow, secretRef, call);
+    } catch (RuntimeException e) {
+      throw new PrepareFailed(DriverException.of(e), provider.value());
+    }
+  }
+
+  /** Creates the target directory (0750) when absent; true when it did. */
+  private static boolean createDirectory(Path target) {
     if (Files.isSymbolicLink(target)) {
       // mount(2) would follow it and put the tmpfs on the link's destination, which unmount
       // (UMOUNT_NOFOLLOW) and cleanup (never following links) would then leave behind.
@@ -97,72 +185,58 @@ final class PublishWorkflow {
           "target path " + target + " is a symbolic link: refusing to mount through it");
     }
     try {
-      if (!Files.exists(target)) {
-        Files.createDirectories(target.getParent());
-        Files.createDirectory(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---")));
-        createdDir = true;
+      if (Files.exists(target)) {
+        return false;
       }
+      Files.createDirectories(target.getParent());
+      Files.createDirectory(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---")));
+      return true;
     } catch (IOException e) {
       throw new DriverException(FailureKind.TARGET_PATH_FAILED, "cannot create target path " + target + ": " + e, e);
     }
-    boolean mountedNow = false;
-    try {
-      if (!deps.mounter().isMountPoint(target)) {
-        deps.mounter().mountTmpfs(target, deps.settings().tmpfsSizeBytes());
-        mountedNow = true;
-      }
-    } catch (RuntimeException e) {
-      undo(target, new Prepared(spc, createdDir, false, secretRef), e);
-    }
-    return new Prepared(spc, createdDir, mountedNow, secretRef);
   }
 
-  private CompletionStage<Outcome> fetchAndWrite(PublishRequest request, Prepared prepared, MountedVolume previous) {
-    ProviderClass spc = prepared.spc();
-    Map<String, String> currentVersions = previous == null ? Map.of() : previous.versions();
-    CompletionStage<ProviderMountResult> fetched = AskPattern.askWithStatus(
-        deps.providers(),
-        replyTo -> new ProviderRegistry.Mount(
-            spc.provider(), ProviderAttributes.build(spc, request, currentVersions), replyTo),
-        deps.settings().providerTimeout(),
-        deps.scheduler());
-    return fetched.thenApplyAsync(result -> {
-      boolean changed = !result.files().isEmpty() && deps.writer().write(request.targetPath(), result.files());
-      java.util.Optional<PodStatus> pending = java.util.Optional.empty();
-      if (previous == null || !previous.versions().equals(result.versions())) {
-        PodStatus status = new PodStatus(request.podName(), request.podNamespace(), request.podUid(),
-            request.className(), deps.settings().nodeId(), request.targetPath().toString(), result.versions());
-        pending = writeStatus(status);
-      }
-      MountedVolume volume = MountedVolume.fetched(request, spc, result.versions(), result.files().size(), Instant.now(),
-          prepared.secretRef());
-      return new Outcome(volume, previous == null || changed, pending);
-    }, deps.blocking());
+  /** Writes the payload and, when versions changed, the status object. Blocking. */
+  private Result write(PublishRequest request, Prepared prepared, Optional<MountedVolume> previous,
+      ProviderMountResult fetched) {
+    boolean changed;
+    try {
+      changed = !fetched.payload().isEmpty() && deps.writer().write(request.targetPath(), fetched.payload());
+    } catch (RuntimeException e) {
+      return undo(request.targetPath(), prepared, e);
+    }
+    Optional<PodStatus> pending = Optional.empty();
+    if (previous.isEmpty() || !previous.get().versions().equals(fetched.versions())) {
+      pending = writeStatus(new PodStatus(request.podName(), request.podNamespace(), request.podUid(),
+          request.className(), deps.settings().nodeId(), request.targetPath().toString(), fetched.versions()));
+    }
+    MountedVolume volume = MountedVolume.fetched(request, prepared.spc(), prepared.provider(), fetched.versions(),
+        deps.time().clock().instant(), prepared.secretRef());
+    return new Result.Fetched(volume, fetched.payload().size(), previous.isEmpty() || changed, pending);
   }
 
   /** Writes the status object; on an API failure returns it as still to write. Blocking. */
-  java.util.Optional<PodStatus> writeStatus(PodStatus status) {
+  Optional<PodStatus> writeStatus(PodStatus status) {
     try {
       deps.statuses().upsert(status);
-      return java.util.Optional.empty();
+      return Optional.empty();
     } catch (DriverException e) {
-      return java.util.Optional.of(status);
+      return Optional.of(status);
     }
   }
 
-  /** Removes what {@code prepare} created and rethrows {@code failure}. */
-  private <T> T undo(Path target, Prepared prepared, Throwable failure) {
+  /** Removes what {@code prepare} created; the failure, labelled with the class's provider. */
+  private Result.Failed undo(Path target, Prepared prepared, Throwable failure) {
+    DriverException error = DriverException.of(failure);
     try {
-      if (prepared.mountedNow() || prepared.createdDir()) {
-        if (prepared.createdDir()) {
-          CLEANER.cleanup(target, deps.mounter());
-        } else {
-          deps.mounter().unmount(target);
-        }
+      if (prepared.createdDir()) {
+        CLEANER.cleanup(target, deps.mounter());
+      } else if (prepared.mountedNow()) {
+        deps.mounter().unmount(target);
       }
     } catch (RuntimeException cleanupFailure) {
-      failure.addSuppressed(cleanupFailure);
+      error.addSuppressed(cleanupFailure);
     }
-    throw DriverException.of(failure);
+    return new Result.Failed(error, prepared.provider().value());
   }
 }

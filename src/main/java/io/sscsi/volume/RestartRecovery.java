@@ -28,7 +28,7 @@ final class RestartRecovery {
     this.deps = deps;
   }
 
-  List<RecoveredVolume> run() {
+  List<AdoptedVolume> run() {
     Path podsDir = deps.settings().podsDir();
     List<Path> tmpfs = new MountTable().under(podsDir).stream()
         .filter(m -> m.fsType().equals("tmpfs")).map(MountEntry::mountPoint).distinct().toList();
@@ -39,12 +39,11 @@ final class RestartRecovery {
     List<RecoveryPlan.Step> steps = RecoveryPlan.plan(podsDir, tmpfs, statuses,
         t -> Files.isSymbolicLink(t.resolve("..data")),
         s -> deps.statuses().podExists(s.podNamespace(), s.podName(), s.podUid()));
-    List<RecoveredVolume> adopted = new ArrayList<>();
+    List<AdoptedVolume> adopted = new ArrayList<>();
     for (RecoveryPlan.Step step : steps) {
       switch (step.action()) {
         case CLEAN_UP -> cleanUp(step);
-        case ADOPT_MOUNTED -> adopted.add(new RecoveredVolume(step.target(),
-            MountedVolume.recovered(step.target(), step.status(), payloadTime(step.target()))));
+        case ADOPT_MOUNTED -> adopted.add(new AdoptedVolume(step.target(), step.status(), payloadTime(step.target())));
         case ADOPT_EMPTY -> LOG.warn("volume {} was mounted but never written (publish cut short): the next publish"
             + " fetches its content before answering", step.target());
       }

@@ -1,17 +1,23 @@
 package io.sscsi.volume;
 
 import io.sscsi.errors.DriverException;
+import io.sscsi.errors.FailureKind;
 import io.sscsi.metrics.DriverMetrics;
-import io.sscsi.volume.PublishWorkflow.Outcome;
+import io.sscsi.spc.PodStatus;
+import io.sscsi.spc.ProviderClass;
 import io.sscsi.volume.RefreshPolicy.Decision;
 import io.sscsi.volume.RefreshPolicy.Trigger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -20,24 +26,29 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * Owns one published target path: its tmpfs mount, the content it wrote ({@link MountedVolume}:
- * versions, refresh times, last error, the latest request with kubelet's freshest tokens), its
- * SecretProviderClassPodStatus and its rotation timer. The {@link VolumeRouter} (its parent)
- * forwards kubelet's publish and unpublish calls for this path and SecretProviderClass changes; the
- * actor runs one {@link PublishWorkflow} at a time, stashing whatever arrives meanwhile, so calls can
- * never race on one target. States: idle (nothing mounted by us), mounted, busy. A mounted volume
- * refreshes when {@link RefreshPolicy} says so: on kubelet's republish, on its own jittered timer,
- * or at once when its class changes. A failed refresh keeps the old content and still answers OK to
- * kubelet (kubelet removes the mount directory after a failed republish: kubernetes#121271); the
- * failure is logged and kept as the volume's last error. It tells {@code SecretSync} whenever its
- * content changed or went away. When it becomes idle it asks the router to passivate it; a restart
- * after an unexpected failure unmounts nothing and relearns the state on the next publish.
+ * Owns one target path: its tmpfs mount, the content it wrote, its SecretProviderClassPodStatus,
+ * its rotation timer and status-retry timer. Its states are {@link VolumeState}s: idle, adopted
+ * (found mounted after a restart) or mounted, and busy while one {@link Attempt} runs; calls that
+ * arrive while busy are stashed, so calls can never race on one target. The {@link VolumeRouter}
+ * (its parent) forwards kubelet's publish and unpublish calls, class and Secret changes; it answers
+ * kubelet, counts the publish, rotation and unpublish metrics from the attempt's kind, and tells
+ * {@code SecretSync} when content changed or went away.
+ *
+ * <p>A first publish undoes what it did on failure and returns the error. A mounted volume
+ * refreshes when {@link RefreshPolicy} says so (kubelet's republish, its own jittered timer, a change
+ * of its class or of its nodePublishSecretRef Secret); a failed refresh keeps the old content and
+ * still answers OK (kubernetes#121271), logs, records the error and raises a pod event. An adopted
+ * volume reads its class and nodePublishSecretRef on kubelet's first publish and is a mounted volume
+ * from then on. Idle, it asks the router to passivate it; a restart after an unexpected failure
+ * unmounts nothing and relearns the state on the next publish. Time comes from {@link VolumeTime}.
  */
 public final class VolumeActor {
 
   public sealed interface Command {}
 
-  public record Publish(PublishRequest request, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  /** kubelet's NodePublishVolume, to be answered by {@code deadline}. */
+  public record Publish(PublishRequest request, Instant deadline, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
 
   public record Unpublish(ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -53,24 +64,24 @@ public final class VolumeActor {
   /** The rotation timer fired. */
   record TimerRefresh() implements Command {}
 
-  /** Time to try writing a status object the API server refused or did not take. */
-  private record RetryStatus(io.sscsi.spc.PodStatus status, int attempt) implements Command {}
-
-  private record StatusRetried(io.sscsi.spc.PodStatus status, int attempt, boolean written) implements Command {}
-
   /** From the router: stop if still idle, else tell the router passivation is off. */
   record Stop() implements Command {}
 
-  /** A workflow finished; {@code replyTo} is null for refreshes nobody waits for. */
-  private record Done_(Trigger trigger, MountedVolume previous, ActorRef<StatusReply<Done>> replyTo,
-      long startNanos, Outcome outcome, Throwable failure) implements Command {}
+  /** Time to try writing a status object the API server refused or did not take. */
+  private record RetryStatus(PodStatus status, int attempt) implements Command {}
 
-  private record UnpublishDone(Unpublish call, MountedVolume previous, Throwable failure) implements Command {}
+  private record StatusRetried(PodStatus status, int attempt, boolean written) implements Command {}
+
+  private record Published(Attempt attempt, PublishWorkflow.Result result, Throwable failure) implements Command {}
+
+  private record Learned(Attempt.Adoption attempt, MountedVolume volume, Throwable failure) implements Command {}
+
+  private record Unpublished(Attempt.Unpublish attempt, Optional<ProviderClass> spc, Throwable failure)
+      implements Command {}
 
   private static final int STASH_CAPACITY = 1_000;
   private static final Object TIMER = "rotation";
   private static final Object STATUS_TIMER = "status";
-  private static final Duration STATUS_RETRY_MAX = Duration.ofSeconds(60);
 
   private final ActorContext<Command> context;
   private final StashBuffer<Command> stash;
@@ -79,7 +90,7 @@ public final class VolumeActor {
   private final VolumeDeps deps;
   private final PublishWorkflow workflow;
   private final ActorRef<VolumeRouter.Command> router;
-  private Instant nextRefresh;
+  private Optional<Instant> nextRefresh = Optional.empty();
 
   private VolumeActor(ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers,
       Path target, VolumeDeps deps, ActorRef<VolumeRouter.Command> router) {
@@ -92,37 +103,54 @@ public final class VolumeActor {
     this.router = router;
   }
 
+  /** An actor for a target nothing is known about yet. */
   public static Behavior<Command> create(Path target, VolumeDeps deps, ActorRef<VolumeRouter.Command> router) {
-    return create(target, deps, router, null);
+    return create(target, deps, router, Optional.empty());
   }
 
-  /** An actor for a volume found mounted with a complete payload after a driver restart. */
+  /** An actor for a volume restart recovery found mounted with a complete payload. */
   static Behavior<Command> create(Path target, VolumeDeps deps, ActorRef<VolumeRouter.Command> router,
-      MountedVolume recovered) {
+      Optional<AdoptedVolume> adopted) {
     Behavior<Command> behavior = Behaviors.setup(ctx -> Behaviors.withTimers(timers -> Behaviors.withStash(
         STASH_CAPACITY, stash -> {
           VolumeActor actor = new VolumeActor(ctx, stash, timers, target, deps, router);
-          if (recovered == null) {
+          if (adopted.isEmpty()) {
             return actor.idle();
           }
           DriverMetrics.volumesMounted(1);
-          return actor.mounted(recovered);
+          return actor.adopted(adopted.get());
         })));
     return Behaviors.supervise(behavior)
         .onFailure(SupervisorStrategy.restart().withLimit(3, Duration.ofMinutes(1)));
   }
 
+  // ------------------------------------------------------------------ states
+
   private Behavior<Command> idle() {
     return Behaviors.receive(Command.class)
-        .onMessage(Publish.class, call -> run(Trigger.REPUBLISH, call.request(), null, call.replyTo()))
-        .onMessage(Unpublish.class, call -> startUnpublish(call, null))
+        .onMessage(Publish.class, call -> runPublish(new Attempt.FirstPublish(call.request(), call.deadline(),
+            call.replyTo()), call.request(), Optional.empty(), call.deadline(), VolumeState.IDLE))
+        .onMessage(Unpublish.class, call -> startUnpublish(VolumeState.IDLE, call))
         .onMessage(Stop.class, stop -> Behaviors.stopped())
-        .onMessage(Describe.class, d -> describe(d, "idle", null))
-        .onMessage(Command.class, ignored -> Behaviors.same()) // a late timer or class change
+        .onMessage(Describe.class, d -> describe(d, VolumeState.IDLE, false))
+        .onMessage(Command.class, ignored -> Behaviors.same()) // a late timer or change
+        .build();
+  }
+
+  private Behavior<Command> adopted(AdoptedVolume volume) {
+    VolumeState state = new VolumeState.Adopted(volume);
+    return Behaviors.receive(Command.class)
+        .onMessage(Publish.class, call -> startAdoption(volume, call))
+        .onMessage(Unpublish.class, call -> startUnpublish(state, call))
+        .onMessage(Describe.class, d -> describe(d, state, false))
+        .onMessage(Stop.class, this::cancelPassivation)
+        .onSignal(PreRestart.class, signal -> uncount())
+        .onMessage(Command.class, ignored -> Behaviors.same()) // no tokens, no class yet: nothing refreshes
         .build();
   }
 
   private Behavior<Command> mounted(MountedVolume volume) {
+    VolumeState state = new VolumeState.Mounted(volume);
     return Behaviors.receive(Command.class)
         .onMessage(Publish.class, call -> onRepublish(volume, call))
         .onMessage(TimerRefresh.class, tick -> maybeRefresh(volume, Trigger.TIMER))
@@ -131,46 +159,124 @@ public final class VolumeActor {
         .onMessage(PublishSecretChanged.class, changed -> changed.namespace().equals(volume.request().podNamespace())
             && volume.secretRef().filter(changed.name()::equals).isPresent()
             ? maybeRefresh(volume, Trigger.SECRET_CHANGED) : Behaviors.same())
-        .onMessage(Unpublish.class, call -> startUnpublish(call, volume))
-        .onMessage(Describe.class, d -> describe(d, volume.recovered() ? "recovered" : "mounted", volume))
+        .onMessage(Unpublish.class, call -> startUnpublish(state, call))
+        .onMessage(Describe.class, d -> describe(d, state, false))
         .onMessage(RetryStatus.class, this::onRetryStatus)
         .onMessage(StatusRetried.class, this::onStatusRetried)
-        .onMessage(Stop.class, stop -> {
-          router.tell(new VolumeRouter.PassivationCancelled(target, context.getSelf()));
-          return Behaviors.same();
-        })
+        .onMessage(Stop.class, this::cancelPassivation)
+        .onSignal(PreRestart.class, signal -> uncount())
         .build();
   }
 
-  private Behavior<Command> busy(MountedVolume current) {
+  private Behavior<Command> busy(VolumeState before, Attempt attempt) {
     return Behaviors.receive(Command.class)
-        .onMessage(Describe.class, d -> describe(d, "busy", current))
-        .onMessage(Done_.class, this::onDone)
-        .onMessage(UnpublishDone.class, this::onUnpublishDone)
+        .onMessage(Describe.class, d -> describe(d, before, true))
+        .onMessage(Published.class, this::onPublished)
+        .onMessage(Learned.class, this::onLearned)
+        .onMessage(Unpublished.class, this::onUnpublished)
         .onMessage(Command.class, other -> {
           stash.stash(other);
           return Behaviors.same();
         })
+        .onSignal(PreRestart.class, signal -> {
+          replyTo(attempt).ifPresent(this::answerRestarting);
+          answerStashed();
+          return before instanceof VolumeState.Idle ? Behaviors.same() : uncount();
+        })
         .build();
   }
 
-  private Behavior<Command> onRepublish(MountedVolume volume, Publish call) {
-    Decision decision = decide(Trigger.REPUBLISH, volume);
-    if (decision == Decision.REFRESH) {
-      return run(Trigger.REPUBLISH, call.request(), volume, call.replyTo());
+  private static Optional<ActorRef<StatusReply<Done>>> replyTo(Attempt attempt) {
+    if (attempt instanceof Attempt.FirstPublish a) {
+      return Optional.of(a.replyTo());
     }
-    DriverMetrics.publishOk(volume.provider()); // upstream counts a skipped republish as a success
+    if (attempt instanceof Attempt.Adoption a) {
+      return Optional.of(a.replyTo());
+    }
+    if (attempt instanceof Attempt.Refresh a) {
+      return a.replyTo();
+    }
+    return Optional.of(((Attempt.Unpublish) attempt).replyTo());
+  }
+
+  /**
+   * The actor failed unexpectedly and restarts (knowing nothing, like a fresh one): whoever waits for
+   * it is answered now, not at their deadline. kubelet retries; the next publish relearns the volume.
+   */
+  private void answerRestarting(ActorRef<StatusReply<Done>> replyTo) {
+    replyTo.tell(StatusReply.error(new DriverException(FailureKind.INTERNAL,
+        "the actor of volume " + target + " failed and restarted; try again")));
+  }
+
+  /** Answers the calls still stashed when the actor fails. */
+  private Behavior<Command> answerStashed() {
+    stash.forEach(stashed -> {
+      if (stashed instanceof Publish p) {
+        answerRestarting(p.replyTo());
+      } else if (stashed instanceof Unpublish u) {
+        answerRestarting(u.replyTo());
+      }
+    });
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> behaviorFor(VolumeState state) {
+    if (state instanceof VolumeState.Mounted mounted) {
+      return mounted(mounted.volume());
+    }
+    if (state instanceof VolumeState.Adopted adopted) {
+      return adopted(adopted.volume());
+    }
+    return idle();
+  }
+
+  // ------------------------------------------------------------------ starting attempts
+
+  private Behavior<Command> runPublish(Attempt attempt, PublishRequest request, Optional<MountedVolume> previous,
+      Instant deadline, VolumeState before) {
+    Instant cap = now().plus(deps.settings().callTimeout());
+    Instant providerDeadline = deadline.isBefore(cap) ? deadline : cap;
+    context.pipeToSelf(workflow.run(request, previous, providerDeadline),
+        (result, failure) -> new Published(attempt, result, failure));
+    return busy(before, attempt);
+  }
+
+  private Behavior<Command> startAdoption(AdoptedVolume volume, Publish call) {
+    Attempt.Adoption attempt = new Attempt.Adoption(volume, call.request(), call.deadline(), call.replyTo());
+    context.pipeToSelf(workflow.learn(volume, call.request()),
+        (learned, failure) -> new Learned(attempt, learned, failure));
+    return busy(new VolumeState.Adopted(volume), attempt);
+  }
+
+  private Behavior<Command> startUnpublish(VolumeState before, Unpublish call) {
+    timers.cancel(TIMER);
+    timers.cancel(STATUS_TIMER);
+    nextRefresh = Optional.empty();
+    Attempt.Unpublish attempt = new Attempt.Unpublish(before, call.replyTo());
+    context.pipeToSelf(workflow.unpublish(target, before), (spc, failure) -> new Unpublished(attempt, spc, failure));
+    return busy(before, attempt);
+  }
+
+  private Behavior<Command> onRepublish(MountedVolume volume, Publish call) {
+    if (decide(Trigger.REPUBLISH, volume) == Decision.REFRESH) {
+      return refresh(volume, Trigger.REPUBLISH, call.request(), call.deadline(), Optional.of(call.replyTo()));
+    }
+    DriverMetrics.publishOk(volume.provider().value()); // upstream counts a skipped republish as a success
     call.replyTo().tell(StatusReply.success(Done.getInstance()));
     return mounted(volume.withRequest(call.request())); // keep kubelet's freshest tokens for the timer
   }
 
+  private Behavior<Command> refresh(MountedVolume volume, Trigger trigger, PublishRequest request, Instant deadline,
+      Optional<ActorRef<StatusReply<Done>>> replyTo) {
+    Attempt.Refresh attempt = new Attempt.Refresh(volume, trigger, request, deadline, replyTo, System.nanoTime());
+    return runPublish(attempt, request, Optional.of(volume), deadline, new VolumeState.Mounted(volume));
+  }
+
   private Behavior<Command> maybeRefresh(MountedVolume volume, Trigger trigger) {
-    if (volume.recovered()) {
-      return Behaviors.same(); // no tokens until kubelet republishes it
-    }
     Decision decision = decide(trigger, volume);
     if (decision == Decision.REFRESH) {
-      return run(trigger, withWatchedSecrets(volume), volume, null);
+      return refresh(volume, trigger, withWatchedSecrets(volume), now().plus(deps.settings().callTimeout()),
+          Optional.empty());
     }
     if (decision == Decision.SKIP_TOKENS_EXPIRED) {
       DriverMetrics.rotationSkipped("tokens_expired");
@@ -190,7 +296,7 @@ public final class VolumeActor {
     return volume.secretRef()
         .flatMap(name -> deps.publishSecrets().data(r.podNamespace(), name))
         .map(data -> {
-          java.util.Map<String, String> secrets = new java.util.HashMap<>(data);
+          Map<String, String> secrets = new HashMap<>(data);
           String tokens = r.secrets().get(ServiceAccountTokens.KEY);
           if (tokens != null) {
             secrets.put(ServiceAccountTokens.KEY, tokens);
@@ -205,115 +311,141 @@ public final class VolumeActor {
     // token expiry matters only when the driver reuses old tokens: not for kubelet's own republish
     boolean reusesTokens = trigger != Trigger.REPUBLISH && deps.settings().rotationEnabled();
     return RefreshPolicy.decide(trigger, deps.settings().rotationEnabled(), deps.settings().rotationInterval(),
-        Instant.now(), volume.lastSuccess(),
-        reusesTokens ? ServiceAccountTokens.earliestExpiry(volume.request()) : java.util.Optional.empty());
+        now(), volume.lastSuccess(),
+        reusesTokens ? ServiceAccountTokens.earliestExpiry(volume.request()) : Optional.empty());
   }
 
-  private Behavior<Command> run(Trigger trigger, PublishRequest request, MountedVolume previous,
-      ActorRef<StatusReply<Done>> replyTo) {
-    long start = System.nanoTime();
-    context.pipeToSelf(workflow.run(request, previous),
-        (outcome, failure) -> new Done_(trigger, previous, replyTo, start, outcome, failure));
-    return busy(previous);
+  // ------------------------------------------------------------------ attempts finished
+
+  private Behavior<Command> onPublished(Published done) {
+    PublishWorkflow.Result result = done.failure() == null ? done.result()
+        : new PublishWorkflow.Result.Failed(DriverException.of(done.failure()), "");
+    if (done.attempt() instanceof Attempt.FirstPublish first) {
+      return firstPublishDone(first, result);
+    }
+    return refreshDone((Attempt.Refresh) done.attempt(), result);
   }
 
-  private Behavior<Command> startUnpublish(Unpublish call, MountedVolume volume) {
-    timers.cancel(TIMER);
-    timers.cancel(STATUS_TIMER);
-    nextRefresh = null;
-    context.pipeToSelf(workflow.unpublish(target, volume), (ok, failure) -> new UnpublishDone(call, volume, failure));
-    return busy(volume);
-  }
-
-  private Behavior<Command> onDone(Done_ done) {
-    recordMetrics(done);
-    if (done.failure() == null) {
-      MountedVolume volume = done.outcome().volume();
-      if (done.outcome().contentChanged()) {
-        deps.secretSync().published(volume.spc(), volume.pod(), target);
-        context.getLog().info("volume {} {} for pod {}/{}: {} files from provider {}", target,
-            done.previous() == null ? "published" : "refreshed", volume.request().podNamespace(),
-            volume.request().podName(), volume.fileCount(), volume.provider());
-      }
-      reply(done.replyTo(), StatusReply.success(Done.getInstance()));
-      armTimer();
-      done.outcome().pendingStatus().ifPresent(status -> retryStatusLater(status, 1));
-      return stash.unstashAll(mounted(volume));
+  /** Upstream's metrics: a kubelet call counts as a publish, a first success as a mounted volume. */
+  private Behavior<Command> firstPublishDone(Attempt.FirstPublish first, PublishWorkflow.Result result) {
+    if (result instanceof PublishWorkflow.Result.Fetched fetched) {
+      contentIn(fetched, "published");
+      DriverMetrics.publishOk(fetched.volume().provider().value());
+      DriverMetrics.volumesMounted(1);
+      first.replyTo().tell(StatusReply.success(Done.getInstance()));
+      return stash.unstashAll(mounted(fetched.volume()));
     }
-    DriverException error = DriverException.of(done.failure());
-    if (done.previous() == null) {
-      reply(done.replyTo(), StatusReply.error(error));
-      return becomeIdle();
-    }
-    context.getLog().warn("volume {}: {} refresh from provider {} failed, keeping the mounted content: {}",
-        target, done.trigger(), done.previous().provider(), error.getMessage());
-    java.util.concurrent.CompletableFuture.runAsync(() -> deps.events().warning(done.previous().pod(),
-        "MountRotationFailed", "refreshing secrets from provider " + done.previous().provider()
-            + " failed, the mounted content is kept: " + error.getMessage()), deps.blocking());
-    reply(done.replyTo(), StatusReply.success(Done.getInstance())); // kubernetes#121271
-    armTimer();
-    return stash.unstashAll(mounted(done.previous().withFailure(Instant.now(), error.getMessage())));
-  }
-
-  private Behavior<Command> onUnpublishDone(UnpublishDone done) {
-    if (done.failure() != null) {
-      DriverMetrics.unpublishError();
-      done.call().replyTo().tell(StatusReply.error(DriverException.of(done.failure())));
-      return done.previous() != null ? stash.unstashAll(mounted(done.previous())) : becomeIdle();
-    }
-    DriverMetrics.unpublishOk();
-    if (done.previous() != null) {
-      DriverMetrics.volumesMounted(-1);
-      deps.secretSync().unpublished(done.previous().spc(), done.previous().pod());
-    }
-    context.getLog().info("volume {} unpublished", target);
-    done.call().replyTo().tell(StatusReply.success(Done.getInstance()));
+    PublishWorkflow.Result.Failed failed = (PublishWorkflow.Result.Failed) result;
+    DriverMetrics.publishError(failed.provider(), failed.error().errorType());
+    first.replyTo().tell(StatusReply.error(failed.error()));
     return becomeIdle();
   }
 
   /**
-   * Upstream's semantics: publish counters for kubelet's calls; rotation counters only for kubelet's
-   * republishes that called the provider. Every refresh, whatever its trigger, counts in ours.
+   * Upstream's semantics: publish and rotation counters only for kubelet's republishes that called the
+   * provider; every refresh, whatever its trigger, counts in sscsi_refreshes_total.
    */
-  private static void recordMetrics(Done_ done) {
-    boolean refresh = done.previous() != null;
-    String provider = done.failure() == null ? done.outcome().volume().provider()
-        : refresh ? done.previous().provider() : "";
-    boolean kubeletCall = done.trigger() == Trigger.REPUBLISH;
-    String trigger = done.trigger().name().toLowerCase(java.util.Locale.ROOT);
-    if (done.failure() == null) {
+  private Behavior<Command> refreshDone(Attempt.Refresh refresh, PublishWorkflow.Result result) {
+    boolean kubeletCall = refresh.trigger() == Trigger.REPUBLISH;
+    String trigger = refresh.trigger().name().toLowerCase(java.util.Locale.ROOT);
+    if (result instanceof PublishWorkflow.Result.Fetched fetched) {
+      String provider = fetched.volume().provider().value();
+      DriverMetrics.refresh(provider, trigger, fetched.contentChanged() ? "changed" : "unchanged");
       if (kubeletCall) {
         DriverMetrics.publishOk(provider);
+        DriverMetrics.rotation(provider, Duration.ofNanos(System.nanoTime() - refresh.startNanos()));
       }
-      if (!refresh) {
-        DriverMetrics.volumesMounted(1);
-      } else {
-        DriverMetrics.refresh(provider, trigger, done.outcome().contentChanged() ? "changed" : "unchanged");
-        if (kubeletCall) {
-          DriverMetrics.rotation(provider, Duration.ofNanos(System.nanoTime() - done.startNanos()));
-        }
-      }
-      return;
+      contentIn(fetched, "refreshed");
+      refresh.replyTo().ifPresent(r -> r.tell(StatusReply.success(Done.getInstance())));
+      return stash.unstashAll(mounted(fetched.volume()));
     }
-    String errorType = DriverException.of(done.failure()).errorType();
+    PublishWorkflow.Result.Failed failed = (PublishWorkflow.Result.Failed) result;
+    MountedVolume previous = refresh.previous();
+    String provider = failed.provider().isEmpty() ? previous.provider().value() : failed.provider();
+    DriverException error = failed.error();
+    DriverMetrics.refresh(provider, trigger, "error");
     if (kubeletCall) {
-      DriverMetrics.publishError(provider, errorType);
+      DriverMetrics.publishError(provider, error.errorType());
+      DriverMetrics.rotationError(provider, error.errorType());
     }
-    if (refresh) {
-      DriverMetrics.refresh(provider, trigger, "error");
-      if (kubeletCall) {
-        DriverMetrics.rotationError(provider, errorType);
-      }
+    context.getLog().warn("volume {}: {} refresh from provider {} failed, keeping the mounted content: {}",
+        target, refresh.trigger(), provider, error.getMessage());
+    CompletableFuture.runAsync(() -> deps.events().warning(previous.pod(), "MountRotationFailed",
+        "refreshing secrets from provider " + provider + " failed, the mounted content is kept: " + error.getMessage()),
+        deps.blocking());
+    armTimer();
+    refresh.replyTo().ifPresent(r -> r.tell(StatusReply.success(Done.getInstance()))); // kubernetes#121271
+    return stash.unstashAll(mounted(previous.withFailure(now(), error.getMessage())));
+  }
+
+  /** New content is in place: SecretSync is told when it changed; timers are armed before kubelet hears. */
+  private void contentIn(PublishWorkflow.Result.Fetched fetched, String how) {
+    MountedVolume volume = fetched.volume();
+    if (fetched.contentChanged()) {
+      deps.secretSync().published(volume.spc(), volume.pod(), target);
+      context.getLog().info("volume {} {} for pod {}/{}: {} files from provider {}", target, how,
+          volume.request().podNamespace(), volume.request().podName(), fetched.files(), volume.provider());
     }
+    armTimer();
+    fetched.pendingStatus().ifPresent(status -> retryStatusLater(status, 1));
   }
 
   /**
-   * The files are correct but the API server did not take the status object: retry with backoff
-   * (1 s doubling to 60 s) until it does, or until the volume is unpublished.
+   * The adopted volume now knows its class. SecretSync is told, as after a first publish, so it owns
+   * the volume's Secrets exactly as before the restart; then the republish goes through the same
+   * refresh gate as any mounted volume's.
    */
-  private void retryStatusLater(io.sscsi.spc.PodStatus status, int attempt) {
-    Duration delay = Duration.ofSeconds(1L << Math.min(attempt - 1, 6));
-    delay = delay.compareTo(STATUS_RETRY_MAX) > 0 ? STATUS_RETRY_MAX : delay;
+  private Behavior<Command> onLearned(Learned learned) {
+    Attempt.Adoption attempt = learned.attempt();
+    if (learned.failure() != null) {
+      DriverException error = DriverException.of(learned.failure());
+      DriverMetrics.publishError("", error.errorType());
+      context.getLog().warn("volume {} (adopted at start): its SecretProviderClass could not be read, the mounted"
+          + " content is kept and the next publish tries again: {}", target, error.getMessage());
+      attempt.replyTo().tell(StatusReply.success(Done.getInstance()));
+      return stash.unstashAll(adopted(attempt.adopted()));
+    }
+    MountedVolume volume = learned.volume();
+    deps.secretSync().published(volume.spc(), volume.pod(), target);
+    context.getLog().info("volume {} (adopted at start) republished by kubelet: class {}/{}, provider {}", target,
+        volume.spc().namespace(), volume.spc().name(), volume.provider());
+    if (decide(Trigger.REPUBLISH, volume) == Decision.REFRESH) {
+      return refresh(volume, Trigger.REPUBLISH, attempt.request(), attempt.deadline(), Optional.of(attempt.replyTo()));
+    }
+    DriverMetrics.publishOk(volume.provider().value());
+    armTimer();
+    attempt.replyTo().tell(StatusReply.success(Done.getInstance()));
+    return stash.unstashAll(mounted(volume));
+  }
+
+  private Behavior<Command> onUnpublished(Unpublished done) {
+    VolumeState before = done.attempt().before();
+    if (done.failure() != null) {
+      DriverMetrics.unpublishError();
+      done.attempt().replyTo().tell(StatusReply.error(DriverException.of(done.failure())));
+      return before instanceof VolumeState.Idle ? becomeIdle() : stash.unstashAll(behaviorFor(before));
+    }
+    DriverMetrics.unpublishOk();
+    if (before instanceof VolumeState.Mounted mounted) {
+      DriverMetrics.volumesMounted(-1);
+      deps.secretSync().unpublished(mounted.volume().spc(), mounted.volume().pod());
+    } else if (before instanceof VolumeState.Adopted adopted) {
+      DriverMetrics.volumesMounted(-1);
+      done.spc().ifPresent(spc -> deps.secretSync().unpublished(spc, adopted.volume().pod()));
+    }
+    context.getLog().info("volume {} unpublished", target);
+    done.attempt().replyTo().tell(StatusReply.success(Done.getInstance()));
+    return becomeIdle();
+  }
+
+  // ------------------------------------------------------------------ status retries, timer, passivation
+
+  /**
+   * The files are correct but the API server did not take the status object: retry with backoff
+   * ({@link VolumeTime#statusRetry()}) until it does, or until the volume is unpublished.
+   */
+  private void retryStatusLater(PodStatus status, int attempt) {
+    Duration delay = deps.time().statusRetry().delay(attempt);
     if (attempt == 1 || attempt % 10 == 0) {
       context.getLog().warn("volume {}: status object {} not written (API server), retry {} in {}", target,
           status.objectName(), attempt, delay);
@@ -322,8 +454,7 @@ public final class VolumeActor {
   }
 
   private Behavior<Command> onRetryStatus(RetryStatus retry) {
-    context.pipeToSelf(java.util.concurrent.CompletableFuture.supplyAsync(
-            () -> workflow.writeStatus(retry.status()).isEmpty(), deps.blocking()),
+    context.pipeToSelf(CompletableFuture.supplyAsync(() -> workflow.writeStatus(retry.status()).isEmpty(), deps.blocking()),
         (written, failure) -> new StatusRetried(retry.status(), retry.attempt(), failure == null && written));
     return Behaviors.same();
   }
@@ -338,29 +469,38 @@ public final class VolumeActor {
     return Behaviors.same();
   }
 
-  private Behavior<Command> describe(Describe d, String state, MountedVolume volume) {
-    d.replyTo().tell(VolumeView.of(target, state, volume, volume == null ? null : nextRefresh));
+  private Behavior<Command> describe(Describe d, VolumeState state, boolean busy) {
+    d.replyTo().tell(VolumeView.of(target, state, busy, nextRefresh));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> cancelPassivation(Stop stop) {
+    router.tell(new VolumeRouter.PassivationCancelled(target, context.getSelf()));
     return Behaviors.same();
   }
 
   private Behavior<Command> becomeIdle() {
     timers.cancel(TIMER);
-    nextRefresh = null;
+    nextRefresh = Optional.empty();
     router.tell(new VolumeRouter.Passivate(target, context.getSelf()));
     return stash.unstashAll(idle());
   }
 
+  /** Restarting forgets the volume (the next publish relearns it), so it leaves the mounted count. */
+  private Behavior<Command> uncount() {
+    DriverMetrics.volumesMounted(-1);
+    return Behaviors.same();
+  }
+
   private void armTimer() {
     if (deps.settings().rotationEnabled() && deps.settings().rotationTimer()) {
-      Duration delay = RefreshPolicy.jittered(deps.settings().rotationInterval(), ThreadLocalRandom.current().nextDouble());
-      nextRefresh = Instant.now().plus(delay);
+      Duration delay = RefreshPolicy.jittered(deps.settings().rotationInterval(), deps.time().jitter().getAsDouble());
+      nextRefresh = Optional.of(now().plus(delay));
       timers.startSingleTimer(TIMER, new TimerRefresh(), delay);
     }
   }
 
-  private static void reply(ActorRef<StatusReply<Done>> replyTo, StatusReply<Done> reply) {
-    if (replyTo != null) {
-      replyTo.tell(reply);
-    }
+  private Instant now() {
+    return deps.time().clock().instant();
   }
 }

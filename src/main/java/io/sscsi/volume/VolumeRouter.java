@@ -8,6 +8,7 @@ import java.util.Map;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -26,7 +27,9 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
 
   public sealed interface Command {}
 
-  public record Publish(PublishRequest request, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  /** kubelet's NodePublishVolume, to be answered by {@code deadline}. */
+  public record Publish(PublishRequest request, java.time.Instant deadline, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
 
   public record Unpublish(Path targetPath, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
@@ -39,16 +42,13 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
   /** Every volume actor alive, for the admin endpoint to ask each for its {@link VolumeView}. */
   public record ListVolumes(ActorRef<java.util.List<ActorRef<VolumeActor.Command>>> replyTo) implements Command {}
 
-  /** The number of volume actors alive (for tests and the admin surface). */
-  public record CountVolumes(ActorRef<Integer> replyTo) implements Command {}
-
   record Passivate(Path target, ActorRef<VolumeActor.Command> volume) implements Command {}
 
   record PassivationCancelled(Path target, ActorRef<VolumeActor.Command> volume) implements Command {}
 
   private record VolumeStopped(Path target, ActorRef<VolumeActor.Command> volume) implements Command {}
 
-  private record Recovered(List<RecoveredVolume> volumes, Throwable failure) implements Command {}
+  private record Recovered(List<AdoptedVolume> volumes, Throwable failure) implements Command {}
 
   private static final class Entry {
     final ActorRef<VolumeActor.Command> ref;
@@ -83,7 +83,7 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Publish.class, p -> route(p.request().targetPath(), new VolumeActor.Publish(p.request(), p.replyTo())))
+        .onMessage(Publish.class, p -> route(p.request().targetPath(), new VolumeActor.Publish(p.request(), p.deadline(), p.replyTo())))
         .onMessage(Unpublish.class, u -> route(u.targetPath(), new VolumeActor.Unpublish(u.replyTo())))
         .onMessage(ClassChanged.class, this::onClassChanged)
         .onMessage(PublishSecretChanged.class, changed -> {
@@ -95,7 +95,6 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
           l.replyTo().tell(volumes.values().stream().map(e -> e.ref).toList());
           return this;
         })
-        .onMessage(CountVolumes.class, c -> { c.replyTo().tell(volumes.size()); return this; })
         .onMessage(Passivate.class, this::onPassivate)
         .onMessage(PassivationCancelled.class, this::onPassivationCancelled)
         .onMessage(VolumeStopped.class, this::onVolumeStopped)
@@ -121,9 +120,9 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
       return this;
     }
     int adopted = 0;
-    for (RecoveredVolume v : recovered.volumes()) {
+    for (AdoptedVolume v : recovered.volumes()) {
       if (!volumes.containsKey(v.target())) {
-        volumes.put(v.target(), spawn(v.target(), v.volume()));
+        volumes.put(v.target(), spawn(v.target(), java.util.Optional.of(v)));
         adopted++;
       }
     }
@@ -132,12 +131,13 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
   }
 
   private Entry spawn(Path target) {
-    return spawn(target, null);
+    return spawn(target, java.util.Optional.empty());
   }
 
-  private Entry spawn(Path target, MountedVolume recovered) {
+  private Entry spawn(Path target, java.util.Optional<AdoptedVolume> adopted) {
     ActorRef<VolumeActor.Command> ref = getContext().spawn(
-        VolumeActor.create(target, deps, getContext().getSelf(), recovered), "volume-" + (++spawned));
+        VolumeActor.create(target, deps, getContext().getSelf(), adopted), "volume-" + (++spawned),
+        DispatcherSelector.sameAsParent());
     getContext().watchWith(ref, new VolumeStopped(target, ref));
     return new Entry(ref);
   }

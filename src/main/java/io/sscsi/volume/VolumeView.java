@@ -1,14 +1,18 @@
 package io.sscsi.volume;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
  * One volume as the admin endpoint shows it: who mounts it, from where, which object versions, how
  * its refreshes went. Never a secret value: object ids and versions only.
  *
- * @param state {@code mounted}, {@code busy} (a publish, refresh or unpublish is running) or {@code idle}
+ * @param state {@code idle} (nothing mounted by this driver), {@code adopted} (found mounted at start,
+ *     not yet republished by kubelet: its provider is not known yet), {@code mounted}, or {@code busy}
+ *     (a publish, refresh or unpublish is running; the other fields show the volume as it was before)
  */
 public record VolumeView(
     String targetPath,
@@ -30,16 +34,23 @@ public record VolumeView(
     objects = new TreeMap<>(objects);
   }
 
-  static VolumeView of(java.nio.file.Path target, String state, MountedVolume v, Instant nextRefresh) {
+  static VolumeView of(Path target, VolumeState state, boolean busy, Optional<Instant> nextRefresh) {
     String[] ids = KubeletTargetPath.parse(target).map(k -> new String[] {k.podUid(), k.volumeName()})
         .orElse(new String[] {"", ""});
-    if (v == null) {
-      return new VolumeView(target.toString(), ids[0], ids[1], "", "", "", "", state, Map.of(), null, null,
-          "", "", null);
+    if (state instanceof VolumeState.Mounted mounted) {
+      MountedVolume v = mounted.volume();
+      PublishRequest r = v.request();
+      return new VolumeView(target.toString(), ids[0], ids[1], r.podName(), r.podNamespace(), r.className(),
+          v.provider().value(), busy ? "busy" : "mounted", v.versions(), v.lastSuccess(), v.lastAttempt(),
+          v.lastError().isPresent() ? "failed" : "ok", v.lastError().orElse(""), nextRefresh.orElse(null));
     }
-    PublishRequest r = v.request();
-    return new VolumeView(target.toString(), ids[0], ids[1], r.podName(), r.podNamespace(), r.className(),
-        v.provider(), state, v.versions(), v.lastSuccess(), v.lastAttempt(),
-        v.lastError().isPresent() ? "failed" : "ok", v.lastError().orElse(""), nextRefresh);
+    if (state instanceof VolumeState.Adopted adopted) {
+      AdoptedVolume v = adopted.volume();
+      return new VolumeView(target.toString(), ids[0], ids[1], v.status().podName(), v.status().podNamespace(),
+          v.status().className(), "", busy ? "busy" : "adopted", v.versions(), v.payloadTime(), v.payloadTime(),
+          "ok", "", null);
+    }
+    return new VolumeView(target.toString(), ids[0], ids[1], "", "", "", "", busy ? "busy" : "idle", Map.of(),
+        null, null, "", "", null);
   }
 }

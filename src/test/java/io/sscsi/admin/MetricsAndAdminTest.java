@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /** The Prometheus scrape against a golden list of names, and the admin endpoint, after real calls. */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class MetricsAndAdminTest {
   static final String SECRET = "ADMIN-SECRET-VALUE-42";
   /** Exposed after a publish, a republish, an unpublish and a failed publish: upstream's and ours. */
@@ -41,6 +42,7 @@ class MetricsAndAdminTest {
     provider = driver.provider("metered");
     provider.answerNow(TestProvider.files(Map.of("password", SECRET)));
     new Cluster(client).secretProviderClass("ns", "spc", "metered", Map.of("objects", "x"));
+    new Cluster(client).secretProviderClass("ns", "uninstalled", "absent", Map.of("objects", "x"));
   }
 
   @AfterAll
@@ -55,7 +57,7 @@ class MetricsAndAdminTest {
   }
 
   @Test
-  void metricsCarryUpstreamNamesAndLabelsWithinFiveSeconds() throws Exception {
+  void metricsCarryUpstreamNamesAndLabels() throws Exception {
     Path target = driver.target("uid-m", "v");
     try (CsiClient csi = driver.client()) {
       assertEquals(Status.Code.OK, csi.publish(Requests.publish(target, "ns", "pod-m", "uid-m", "spc").build()).getCode());
@@ -63,11 +65,14 @@ class MetricsAndAdminTest {
       assertEquals(Status.Code.OK, csi.unpublish("v", target).getCode());
       assertEquals(Status.Code.NOT_FOUND,
           csi.publish(Requests.publish(driver.target("uid-x", "v"), "ns", "pod-x", "uid-x", "missing").build()).getCode());
+      assertEquals(Status.Code.FAILED_PRECONDITION,
+          csi.publish(Requests.publish(driver.target("uid-y", "v"), "ns", "pod-y", "uid-y", "uninstalled").build()).getCode());
     }
-    long deadline = System.nanoTime() + 5_000_000_000L;
+    long deadline = System.nanoTime() + 20_000_000_000L;
     Set<String> names = Set.of();
     String body = "";
-    while (System.nanoTime() < deadline && !names.containsAll(GOLDEN)) {
+    while (System.nanoTime() < deadline && !(names.containsAll(GOLDEN)
+        && hasSeries(body, "node_publish_error_total", "provider=\"absent\""))) {
       Thread.sleep(200);
       HttpResponse<String> response = get(driver.started.metrics(), "/metrics");
       assertEquals(200, response.statusCode());
@@ -77,7 +82,9 @@ class MetricsAndAdminTest {
     assertTrue(names.containsAll(GOLDEN), "missing " + new TreeSet<>(GOLDEN) + " in " + names);
     assertTrue(hasSeries(body, "node_publish_total", "provider=\"metered\"", "os_type=\"linux\""), body);
     assertTrue(hasSeries(body, "node_publish_error_total", "error_type=\"SecretProviderClassNotFound\"",
-        "provider=\"\"", "os_type=\"linux\""), body);
+        "provider=\"\"", "os_type=\"linux\""), "no class, no provider: " + body);
+    assertTrue(hasSeries(body, "node_publish_error_total", "error_type=\"FailedToLookupProviderGRPCClient\"",
+        "provider=\"absent\"", "os_type=\"linux\""), "a failed first publish carries its class's provider: " + body);
     assertTrue(hasSeries(body, "node_unpublish_total", "os_type=\"linux\""), body);
     assertTrue(hasSeries(body, "node_unpublish_error_total", "os_type=\"linux\""), "exists before any failure");
     assertTrue(hasSeries(body, "node_publish_error_total", "provider=\"metered\"", "error_type=\"FileWriteError\""),

@@ -24,6 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** What an operator runs: {@code sscsi volumes} against a live driver, and JSON logs. */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class OperatorToolsTest {
   static KubernetesClient client;
 

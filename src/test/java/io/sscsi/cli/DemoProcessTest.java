@@ -1,5 +1,6 @@
 package io.sscsi.cli;
 
+import io.sscsi.testkit.Integration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * what it prints, that it finishes in time, and that it leaves no mount, no directory and no child
  * process behind, also when interrupted with Ctrl-C while its volume is mounted.
  */
+@Integration
 class DemoProcessTest {
   private static final Pattern PID = Pattern.compile("\\(pid (\\d+)\\)");
   @TempDir Path cwd;

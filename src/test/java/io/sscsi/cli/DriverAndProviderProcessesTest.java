@@ -1,5 +1,6 @@
 package io.sscsi.cli;
 
+import io.sscsi.testkit.Integration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * read the files, change the source, republish, unpublish; and the failures an operator meets, each
  * one line on stderr and exit 1.
  */
+@Integration
 class DriverAndProviderProcessesTest {
   static final Duration CLI = Duration.ofSeconds(90); // a hang guard, generous for a loaded CI machine
   static final String TOKEN = "tok3n-must-not-be-logged";
@@ -67,7 +69,7 @@ class DriverAndProviderProcessesTest {
     driver = Jvm.start(dir.resolve("driver.log"), "io.sscsi.Main", "driver", "--endpoint", "unix://" + csiSocket,
         "--nodeid", "node-1", "--local-classes", dir.resolve("classes").toString(),
         "--local-state", dir.resolve("state").toString(), "--provider-volume", providers.toString(),
-        "--additional-provider-volume-paths", "");
+        "--additional-provider-volume-paths", "", "--metrics-addr=", "--admin-addr=");
     await(provider, "provider", providers.resolve("file.sock"),
         c -> c.call(ProviderMethods.VERSION, VersionRequest.getDefaultInstance(), Duration.ofSeconds(2)));
     await(driver, "driver", csiSocket,
@@ -172,16 +174,19 @@ class DriverAndProviderProcessesTest {
   }
 
   @Test
-  void aProviderThatExitsMidCallIsOneLineNamingTheProvider() throws Exception {
+  void aProviderThatExitsMidCallFailsAtTheDeadlineInOneLineNamingTheProvider() throws Exception {
     Path socket = dir.resolve("providers/dying.sock");
     Process dying = Jvm.start(dir.resolve("dying.log"), "io.sscsi.cli.ExitingProvider", socket.toString());
     try {
       await(dying, "dying", socket,
           c -> c.call(ProviderMethods.VERSION, VersionRequest.getDefaultInstance(), Duration.ofSeconds(2)));
-      Jvm.Result r = sscsi(publish(dir.resolve("t-dying"), "dying"));
+      // as upstream, the call is retried and waits for the provider (waitForReady) until the deadline
+      String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(publish(dir.resolve("t-dying"), "dying")),
+          java.util.stream.Stream.of("--timeout", "10")).toArray(String[]::new);
+      Jvm.Result r = sscsi(args);
       assertEquals(1, r.exit(), r.toString());
       assertEquals(1, r.errLines().size(), r.toString());
-      assertTrue(r.err().startsWith("sscsi publish: UNAVAILABLE: provider dying failed the Mount call with UNAVAILABLE"),
+      assertTrue(r.err().startsWith("sscsi publish: DEADLINE_EXCEEDED: ") && r.err().contains("provider dying"),
           r.err());
       assertEquals(3, dying.waitFor(), "the provider really died in the call");
       assertTrue(new MountTable().under(dir.resolve("t-dying")).isEmpty(), "the failed publish left no mount");

@@ -50,6 +50,7 @@ import tools.jackson.databind.json.JsonMapper;
  * (upstream's default keeps {@code mode & 0777} and the last duplicate: {@code ProviderPayloadTest}).
  */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class BadInputCorpusTest {
   static final int MAX_RECV = 65536;
   /** The content every provider file carries: no status message may ever quote it. */

@@ -29,6 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * NodeGetCapabilities), plus idempotency, replayed by a grpc-java client over the real socket.
  */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class CsiConformanceTest {
   static KubernetesClient client;
   static DriverHarness driver;

@@ -11,6 +11,7 @@ import io.sscsi.testkit.*;
 import org.junit.jupiter.api.Test;
 
 /** With no API server reachable the driver still starts, serves Identity, and fails publishes clearly. */
+@Integration
 class NoApiServerTest {
 
   @Test

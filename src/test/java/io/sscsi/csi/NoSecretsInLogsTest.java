@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * pins), holds no secret value, no node-publish secret and no service-account token.
  */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class NoSecretsInLogsTest {
   static final String FILE_CONTENT = "FILE-CONTENT-7f3a9c";
   static final String PUBLISH_SECRET = "NODE-PUBLISH-SECRET-51be";

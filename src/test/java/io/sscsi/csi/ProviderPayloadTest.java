@@ -27,6 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * duplicate paths follow upstream's rules by default.
  */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class ProviderPayloadTest {
   static KubernetesClient client;
   static DriverHarness driver;

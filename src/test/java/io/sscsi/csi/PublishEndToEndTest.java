@@ -22,6 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
  * real provider on its own unix socket, a real tmpfs; the SPC and Pod in fabric8's CRUD mock.
  */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class PublishEndToEndTest {
   static KubernetesClient client;
   static DriverHarness driver;

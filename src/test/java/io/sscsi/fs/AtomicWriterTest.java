@@ -1,5 +1,6 @@
 package io.sscsi.fs;
 
+import io.sscsi.testkit.Integration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -228,6 +229,7 @@ class AtomicWriterTest {
   }
 
   @Test
+  @Integration
   void fullTmpfsFailsTheWriteAndKeepsThePreviousPayload() throws IOException {
     JnrMounter mounter = new JnrMounter();
     mounter.mountTmpfs(target, 64 * 1024);

@@ -1,5 +1,6 @@
 package io.sscsi.fs;
 
+import io.sscsi.testkit.Integration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Integration
 class JnrMounterTest {
   @TempDir Path tmp;
   private Path mnt;

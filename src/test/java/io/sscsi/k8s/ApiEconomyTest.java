@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Test;
  * Secret, no read, also when all volumes change at once (a class edit); an unpublish costs one
  * request per object it touches, no read.
  */
+@Integration
 @EnableKubernetesMockClient(crud = true)
 class ApiEconomyTest {
   static final String DRIVER_AGENT = "sscsi-under-test";

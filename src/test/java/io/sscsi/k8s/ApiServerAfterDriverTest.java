@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * their own: readiness turns good, and a SecretProviderClass edit and a change of the
  * nodePublishSecretRef Secret refresh the mounted volume again.
  */
+@Integration
 class ApiServerAfterDriverTest {
 
   static void await(BooleanSupplier condition, String what) throws InterruptedException {

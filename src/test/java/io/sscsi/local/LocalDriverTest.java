@@ -1,5 +1,6 @@
 package io.sscsi.local;
 
+import io.sscsi.testkit.Integration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * file provider on its own unix socket, kubelet's requests on the real CSI socket; with a real
  * tmpfs and with {@code --no-tmpfs}'s plain directories.
  */
+@Integration
 class LocalDriverTest {
   @TempDir Path dir;
   DriverProcess driver;
@@ -51,7 +53,8 @@ class LocalDriverTest {
         "sscsi.driver.additional-provider-volume-paths", List.of(),
         "sscsi.driver.local-classes", dir.resolve("classes").toString(),
         "sscsi.driver.local-state", dir.resolve("state").toString(),
-        "sscsi.driver.core-start-wait", "0s"));
+        "sscsi.driver.core-start-wait", "0s",
+        "sscsi.driver.metrics-addr", "", "sscsi.driver.admin-addr", ""));
     o.putAll(extra);
     return ConfigFactory.parseMap(o).withFallback(ConfigFactory.load()).resolve();
   }

@@ -1,6 +1,7 @@
 package io.sscsi.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import io.sscsi.testkit.Integration;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -42,6 +43,7 @@ import tools.jackson.databind.json.JsonMapper;
  * the query API (the first rotation included: its histogram exists at 0 before it); the first error
  * of a kind shows in {@code increase()}.
  */
+@Integration
 @EnableKubernetesMockClient(crud = true)
 class PrometheusScrapeTest {
   /** Names upstream chose, which promtool's lint may criticise but dashboards depend on. */

@@ -1,6 +1,7 @@
 package io.sscsi.startup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import io.sscsi.testkit.Integration;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.typesafe.config.Config;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * is still starting, a publish that arrives then waits for it (and succeeds), and the core starts
  * only when someone needs it.
  */
+@Integration
 class EarlyVolumeCallsTest {
   @TempDir Path dir;
 

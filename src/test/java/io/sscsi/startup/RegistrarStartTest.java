@@ -1,6 +1,7 @@
 package io.sscsi.startup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import io.sscsi.testkit.Integration;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 256 MiB) on a cold JVM and makes both calls the moment the socket file appears. The 1 s is the
  * registrar's bound, not a speed target (speed belongs to bench/).
  */
+@Integration
 class RegistrarStartTest {
   static final long REGISTRAR_TIMEOUT_MS = 1000;
 

@@ -317,26 +317,6 @@ class SecretSyncActorTest {
   }
 
   @Test
-  void theGuardiansStarterSpawnsAWorkingSyncActor() throws Exception {
-    TestProbe<SecretSync> started = testKit.createTestProbe();
-    testKit.spawn(Behaviors.<Void>setup(ctx -> {
-      started.ref().tell(ActorSecretSync.starter(KubeTestConnections.of(client),
-          new io.sscsi.k8s.KubePodStatusStore(KubeTestConnections.of(client)), "node-1").apply(ctx));
-      return Behaviors.empty();
-    }));
-    SecretSync viaStarter = started.receiveMessage();
-    PodRef a = pod("web-a");
-    String uidA = podStatus(a);
-    viaStarter.published(spc, a, mount(a, PASSWORD_V1));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (secret() == null) {
-      assertTrue(System.nanoTime() < deadline, "no Secret");
-      Thread.sleep(20);
-    }
-    assertEquals(List.of(uidA), ownerUids(secret()));
-  }
-
-  @Test
   void unpublishOfAMountPublishedBeforeARestartStillTakesItsOwnerOff() throws Exception {
     PodRef a = pod("web-a");
     PodRef b = pod("web-b");

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** secretObjects through the whole driver: publish creates the Secret, the last unpublish removes it. */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class SecretSyncEndToEndTest {
   static KubernetesClient client;
 

@@ -24,7 +24,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import io.sscsi.volume.VolumeActor;
 import io.sscsi.volume.VolumeRouter;
+import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The real driver in-process: the Guardian with its real CSI unix socket, real provider sockets
@@ -65,7 +67,7 @@ public final class DriverHarness implements AutoCloseable {
         .add("api-server", new io.sscsi.k8s.KubeReachability(classCache, publishSecrets)::problem);
     KubePodStatusStore statuses = new KubePodStatusStore(kube);
     Guardian.Edges edges = new Guardian.Edges(classCache, statuses, mounter,
-        io.sscsi.sync.ActorSecretSync.starter(kube, statuses, "node-1"), classCache, readiness,
+        java.util.Optional.of(new io.sscsi.sync.SecretSyncApi(kube, statuses)), classCache, readiness,
         new io.sscsi.k8s.KubeEventRecorder(kube, "node-1")::warnPod, publishSecrets);
     process = DriverProcess.serve(DriverSettings.from(config), config, () -> new DriverProcess.Core(edges, () -> {}));
     started = process.core().join();
@@ -110,14 +112,19 @@ public final class DriverHarness implements AutoCloseable {
     return TestProvider.start(providerDir, name);
   }
 
+  /** Whether the driver's watch of nodePublishSecretRef Secrets (labelled used=true) has seen this Secret. */
+  public boolean watches(String namespace, String secret) {
+    return publishSecrets.data(namespace, secret).isPresent();
+  }
+
   /** Every mount under this harness's directory. */
   public List<MountEntry> mounts() {
     return new MountTable().under(root);
   }
 
   public int volumeActors() {
-    return AskPattern.<VolumeRouter.Command, Integer>ask(started.router(), VolumeRouter.CountVolumes::new,
-        Duration.ofSeconds(5), system.scheduler()).toCompletableFuture().join();
+    return AskPattern.<VolumeRouter.Command, List<ActorRef<VolumeActor.Command>>>ask(started.router(),
+        VolumeRouter.ListVolumes::new, Duration.ofSeconds(5), system.scheduler()).toCompletableFuture().join().size();
   }
 
   /** Every volume actor's view, as the admin endpoint shows them. */

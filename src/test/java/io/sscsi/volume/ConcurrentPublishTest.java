@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /** Many volumes at once, and racing calls on one target: exactly the expected mounts, none leaked. */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class ConcurrentPublishTest {
   static KubernetesClient client;
   static DriverHarness driver;

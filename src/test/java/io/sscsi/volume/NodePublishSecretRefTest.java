@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * the new data without waiting for kubelet; an unlabelled Secret is not watched.
  */
 @EnableKubernetesMockClient(crud = true)
+@Integration
 class NodePublishSecretRefTest {
   static KubernetesClient client;
 
@@ -45,6 +46,14 @@ class NodePublishSecretRefTest {
         .endCsi().endVolume().endSpec().build()).create().getMetadata().getUid();
   }
 
+  static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, what);
+      Thread.sleep(50);
+    }
+  }
+
   @Test
   void aChangedLabelledSecretRefreshesTheVolumeWithItsNewData() throws Exception {
     new Cluster(client).secretProviderClass("ns", "spc", "creds-provider", Map.of("objects", "x"));
@@ -62,20 +71,15 @@ class NodePublishSecretRefTest {
           .putSecrets("user", "carol").build()).getCode());
       assertEquals(2, provider.requests.size());
       assertTrue(provider.requests.get(0).getSecrets().contains("\"user\":\"alice\""), "kubelet's secrets reach the provider");
-      Thread.sleep(500); // the informers have listed the Secrets
+      awaitTrue(() -> driver.watches("ns", "creds"), "the watch has listed the labelled Secret");
 
+      secret("plain", false, "dave"); // unlabelled: not watched, refreshes nothing
       secret("creds", true, "bob");
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (provider.requests.size() < 3 && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
-      assertEquals(3, provider.requests.size(), "the labelled Secret's change refreshed its volume");
+      awaitTrue(() -> provider.requests.size() >= 3, "the labelled Secret's change refreshed its volume");
       assertTrue(provider.requests.get(2).getSecrets().contains("\"user\":\"bob\""), "with the Secret's new data");
-      assertTrue(provider.requests.get(2).getAttributes().contains("\"csi.storage.k8s.io/pod.name\":\"web\""));
-
-      secret("plain", false, "dave");
-      Thread.sleep(1_500);
-      assertEquals(3, provider.requests.size(), "an unlabelled Secret is not watched");
+      assertTrue(provider.requests.get(2).getAttributes().contains("\"csi.storage.k8s.io/pod.name\":\"web\""),
+          "the refresh is the volume of the pod that references the Secret");
+      assertEquals(3, provider.requests.size(), "the unlabelled Secret's change refreshed nothing");
       csi.unpublish("v", driver.target(uid, "v"));
       csi.unpublish("v", driver.target(otherUid, "v"));
     }

@@ -1,0 +1,127 @@
+package io.sscsi.chaos;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.grpc.Status;
+import io.sscsi.fs.JnrMounter;
+import io.sscsi.fs.MountTable;
+import io.sscsi.testkit.*;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A volume with a nodePublishSecretRef and secretObjects, published, the driver SIGKILLed and
+ * restarted: once kubelet republishes it, the adopted volume is indistinguishable from one published
+ * by the running driver. The admin view names its provider, the publish metric carries the
+ * provider's label, a change of the nodePublishSecretRef Secret refreshes it with the new data, and
+ * its unpublish takes the pod's ownership off the synced Secret (deleted with its last owner).
+ */
+@EnableKubernetesMockClient(crud = true, https = false)
+@Integration
+class AdoptedVolumeAfterSigkillTest {
+  static KubernetesClient client;
+
+  static void secret(String user) {
+    client.secrets().inNamespace("ns").resource(new SecretBuilder().withNewMetadata().withName("creds").withNamespace("ns")
+            .addToLabels("secrets-store.csi.k8s.io/used", "true").endMetadata()
+            .addToData("user", Base64.getEncoder().encodeToString(user.getBytes(StandardCharsets.UTF_8))).build())
+        .createOr(r -> r.update());
+  }
+
+  static <T> T eventually(Supplier<T> value, java.util.function.Predicate<T> ok, String what) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    T v = value.get();
+    while (!ok.test(v)) {
+      if (System.nanoTime() > deadline) {
+        fail(what + ": " + v);
+      }
+      Thread.sleep(100);
+      v = value.get();
+    }
+    return v;
+  }
+
+  @Test
+  void anAdoptedVolumeIsLikeOneNeverAdoptedOnceRepublished() throws Exception {
+    Path root = Files.createTempDirectory("sscsi-adopt-");
+    Path providers = Files.createDirectories(root.resolve("providers"));
+    Path kubeconfig = DriverProcess.kubeconfig(root, client.getMasterUrl().toString());
+    new Cluster(client).secretProviderClass("ns", "spc", Map.of("provider", "creds-provider",
+        "parameters", Map.of("objects", "x"),
+        "secretObjects", List.of(Map.of("secretName", "mirror", "type", "Opaque",
+            "data", List.of(Map.of("objectName", "key", "key", "k"))))));
+    secret("alice");
+    String uid = client.pods().inNamespace("ns").resource(new PodBuilder()
+        .withNewMetadata().withName("web").withNamespace("ns").endMetadata()
+        .withNewSpec().withNodeName("node-1").addNewVolume().withName("secrets").withNewCsi()
+        .withDriver("secrets-store.csi.k8s.io").withReadOnly(true)
+        .withVolumeAttributes(Map.of("secretProviderClass", "spc"))
+        .withNewNodePublishSecretRef().withName("creds").endNodePublishSecretRef()
+        .endCsi().endVolume().endSpec().build()).create().getMetadata().getUid();
+    Path target = root.resolve("pods").resolve(uid).resolve("volumes/kubernetes.io~csi/secrets/mount");
+    String[] rotation = {"--enable-secret-rotation=true", "--rotation-poll-interval=1h"};
+    DriverProcess driver = null;
+    try (TestProvider provider = TestProvider.start(providers, "creds-provider")) {
+      provider.answerNow(TestProvider.files(Map.of("key", "v1")));
+      driver = DriverProcess.start(root, providers, kubeconfig, "driver-1.log", rotation);
+      assertEquals(Status.Code.OK, publish(driver, target, uid).getCode());
+      eventually(() -> client.secrets().inNamespace("ns").withName("mirror").get(),
+          s -> s != null && owners(s).equals(List.of("web-ns-spc")), "the synced Secret, owned by the pod's status");
+
+      driver.kill();
+      driver = DriverProcess.start(root, providers, kubeconfig, "driver-2.log", rotation);
+      String adopted = driver.awaitAdmin("/volumes", body -> body.contains(uid), Duration.ofSeconds(30));
+      assertTrue(adopted.contains("\"state\" : \"adopted\""), adopted);
+      int calls = provider.requests.size();
+
+      assertEquals(Status.Code.OK, publish(driver, target, uid).getCode(), "kubelet's republish");
+      assertEquals(calls, provider.requests.size(), "within the rotation interval: no provider call");
+      String view = driver.get(driver.adminPort, "/volumes");
+      assertTrue(view.contains("\"state\" : \"mounted\""), view);
+      assertTrue(view.contains("\"provider\" : \"creds-provider\""), view);
+      String metrics = driver.awaitMetrics(body -> body.lines().anyMatch(l -> l.startsWith("node_publish_total{")
+          && l.contains("provider=\"creds-provider\"")));
+      assertFalse(metrics.lines().anyMatch(l -> l.startsWith("node_publish_total{") && l.contains("provider=\"\"")),
+          metrics);
+
+      secret("bob");
+      eventually(() -> provider.requests.size(), n -> n == calls + 1, "the Secret's change refreshed the volume");
+      assertTrue(provider.requests.get(calls).getSecrets().contains("\"user\":\"bob\""), "with the Secret's new data");
+
+      try (CsiClient csi = new CsiClient(driver.socket)) {
+        assertEquals(Status.Code.OK, csi.unpublish("secrets", target).getCode());
+      }
+      eventually(() -> client.secrets().inNamespace("ns").withName("mirror").get(), s -> s == null,
+          "the unpublish released the pod's ownership and the Secret went with its last owner");
+      assertFalse(Files.exists(target));
+    } finally {
+      if (driver != null) {
+        driver.close();
+      }
+      JnrMounter mounter = new JnrMounter();
+      new MountTable().under(root).forEach(m -> mounter.unmount(m.mountPoint()));
+    }
+  }
+
+  static Status publish(DriverProcess driver, Path target, String uid) {
+    try (CsiClient csi = new CsiClient(driver.socket)) {
+      return csi.publish(Requests.publish(target, "ns", "web", uid, "spc").putSecrets("user", "alice").build());
+    }
+  }
+
+  static List<String> owners(Secret s) {
+    return s.getMetadata().getOwnerReferences().stream().map(o -> o.getName()).toList();
+  }
+}

@@ -1,0 +1,177 @@
+package io.sscsi.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.sscsi.cli.Jvm;
+import io.sscsi.csi.CsiMethods;
+import io.sscsi.csi.v1.GetPluginInfoRequest;
+import io.sscsi.testkit.CsiClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * The driver as its own OS process (cluster mode, against the mock API server through a kubeconfig),
+ * with its admin and metrics endpoints on ports the kernel picks (port 0), found again in /proc.
+ * {@link #kill()} is SIGKILL.
+ */
+final class DriverProcess implements AutoCloseable {
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  final Path socket;
+  final Path log;
+  private final Process process;
+  int adminPort;
+  int metricsPort;
+
+  private DriverProcess(Path socket, Path log, Process process) {
+    this.socket = socket;
+    this.log = log;
+    this.process = process;
+  }
+
+  /** A kubeconfig for the mock API server at {@code masterUrl}, written under {@code root}. */
+  static Path kubeconfig(Path root, String masterUrl) throws Exception {
+    Path kubeconfig = root.resolve("kubeconfig");
+    Files.writeString(kubeconfig, String.join("\n", "apiVersion: v1", "kind: Config",
+        "clusters: [{name: mock, cluster: {server: '" + masterUrl + "'}}]",
+        "users: [{name: driver, user: {token: test}}]",
+        "contexts: [{name: mock, context: {cluster: mock, user: driver}}]", "current-context: mock", ""));
+    return kubeconfig;
+  }
+
+  /**
+   * Starts {@code sscsi driver} for node-1 with its socket at {@code root/csi/csi.sock}, providers in
+   * {@code providers}, kubelet's directory {@code root}, and waits until it answers GetPluginInfo and
+   * has logged its HTTP ports.
+   */
+  static DriverProcess start(Path root, Path providers, Path kubeconfig, String logName, String... extraArgs)
+      throws Exception {
+    Path socket = root.resolve("csi/csi.sock");
+    List<String> args = new ArrayList<>(List.of("driver", "--endpoint=unix://" + socket, "--nodeid=node-1",
+        "--provider-volume=" + providers, "--additional-provider-volume-paths=", "--kubeconfig=" + kubeconfig,
+        "--kubelet-dir=" + root, "--admin-addr=127.0.0.1:0", "--metrics-addr=127.0.0.1:0"));
+    args.addAll(List.of(extraArgs));
+    Path log = root.resolve(logName);
+    DriverProcess driver = new DriverProcess(socket, log, Jvm.start(log, "io.sscsi.Main", args.toArray(String[]::new)));
+    try {
+      driver.awaitReady();
+    } catch (Exception | AssertionError notReady) {
+      driver.close();
+      throw notReady;
+    }
+    return driver;
+  }
+
+  private void awaitReady() throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    boolean answers = false;
+    while (System.nanoTime() < deadline) {
+      assertTrue(process.isAlive(), "driver exited: " + Jvm.log(log));
+      if (!answers && Files.exists(socket)) {
+        try (CsiClient csi = new CsiClient(socket)) {
+          csi.call(CsiMethods.GET_PLUGIN_INFO, GetPluginInfoRequest.getDefaultInstance());
+          answers = true;
+        } catch (RuntimeException notYet) {
+          // the socket file may exist before the server answers
+        }
+      }
+      if (answers && findHttpPorts()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    fail("driver not ready: " + Jvm.log(log));
+  }
+
+  /**
+   * The driver's two TCP listeners (it opens no other): the one serving {@code /volumes} is the
+   * admin endpoint, the other the metrics endpoint. Read from /proc, so no port is ever guessed.
+   */
+  private boolean findHttpPorts() throws Exception {
+    List<Integer> ports = listeningPorts(process.pid());
+    if (ports.size() != 2) {
+      return false;
+    }
+    boolean firstIsAdmin = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(0) + "/volumes"))
+        .build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    adminPort = firstIsAdmin ? ports.get(0) : ports.get(1);
+    metricsPort = firstIsAdmin ? ports.get(1) : ports.get(0);
+    return true;
+  }
+
+  /** Ports of the TCP sockets process {@code pid} listens on: its socket inodes matched in /proc/net/tcp{,6}. */
+  static List<Integer> listeningPorts(long pid) throws Exception {
+    java.util.Set<String> inodes = new java.util.HashSet<>();
+    try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+      for (Path fd : (Iterable<Path>) fds::iterator) {
+        try {
+          String link = Files.readSymbolicLink(fd).toString();
+          if (link.startsWith("socket:[")) {
+            inodes.add(link.substring(8, link.length() - 1));
+          }
+        } catch (java.io.IOException closed) {
+          // the descriptor closed meanwhile
+        }
+      }
+    }
+    List<Integer> ports = new ArrayList<>();
+    for (String table : List.of("tcp", "tcp6")) {
+      List<String> lines = Files.readAllLines(Path.of("/proc", Long.toString(pid), "net", table));
+      for (String line : lines.subList(1, lines.size())) {
+        String[] f = line.trim().split("\\s+");
+        if (f[3].equals("0A") && inodes.contains(f[9])) { // 0A: LISTEN
+          ports.add(Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16));
+        }
+      }
+    }
+    return ports;
+  }
+
+  /** SIGKILL: no shutdown hook, no unpublish. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  String get(int port, String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  /** Polls {@code path} on the admin endpoint until the body satisfies {@code ok}; returns it. */
+  String awaitAdmin(String path, Predicate<String> ok, Duration within) throws Exception {
+    return await(adminPort, path, ok, within);
+  }
+
+  /** Polls {@code /metrics} until the body satisfies {@code ok} (Kamon ticks every 2 s); returns it. */
+  String awaitMetrics(Predicate<String> ok) throws Exception {
+    return await(metricsPort, "/metrics", ok, Duration.ofSeconds(20));
+  }
+
+  private String await(int port, String path, Predicate<String> ok, Duration within) throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    String body = get(port, path);
+    while (!ok.test(body)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(path + " never matched within " + within + ": " + body);
+      }
+      Thread.sleep(100);
+      body = get(port, path);
+    }
+    return body;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    Jvm.kill(process);
+  }
+}

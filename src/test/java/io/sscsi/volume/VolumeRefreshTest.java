@@ -1,0 +1,216 @@
+package io.sscsi.volume;
+
+import static io.sscsi.volume.VolumeFixture.content;
+import static io.sscsi.volume.VolumeFixture.request;
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.sscsi.errors.DriverException;
+import io.sscsi.errors.FailureKind;
+import io.sscsi.spc.ProviderClass;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A mounted volume's refreshes on the test's time (ManualTime plus a test clock; no sleeps): the
+ * rotation gate on kubelet's republish, the jittered timer, token expiry, a class edit, a change of
+ * the nodePublishSecretRef Secret, a failed refresh, and the status object retry's backoff.
+ */
+@ExtendWith(TestKitJUnit5Extension.class)
+class VolumeRefreshTest {
+  static final Duration INTERVAL = Duration.ofMinutes(2);
+
+  @JUnit5TestKit public ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ManualTime.config()).build();
+  @TempDir Path dir;
+
+  VolumeFixture world;
+  TestProbe<StatusReply<Done>> replies;
+  TestProbe<VolumeRouter.Command> router;
+  Path target;
+
+  @BeforeEach
+  void setUp() {
+    world = new VolumeFixture(testKit);
+    replies = testKit.createTestProbe();
+    router = testKit.createTestProbe();
+    target = dir.resolve("pods/uid-1/volumes/kubernetes.io~csi/v/mount");
+  }
+
+  /** A volume actor, published once with content "v1" at the test's start time. */
+  ActorRef<VolumeActor.Command> published(VolumeSettings settings, Map<String, String> secrets) throws Exception {
+    ActorRef<VolumeActor.Command> volume = testKit.spawn(VolumeActor.create(target, world.deps(settings), router.getRef()));
+    volume.tell(new VolumeActor.Publish(request(target, secrets), world.deadline(), replies.getRef()));
+    world.providers.next().answer(content("v1"));
+    assertTrue(replies.receiveMessage().isSuccess());
+    assertEquals("v1", Files.readString(target.resolve("key")));
+    return volume;
+  }
+
+  VolumeView describe(ActorRef<VolumeActor.Command> volume) {
+    TestProbe<VolumeView> view = testKit.createTestProbe();
+    volume.tell(new VolumeActor.Describe(view.getRef()));
+    return view.receiveMessage();
+  }
+
+  @Test
+  void withRotationOffARepublishNeverCallsTheProvider() throws Exception {
+    ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOff(), Map.of());
+    world.advance(Duration.ofHours(1));
+    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    assertTrue(replies.receiveMessage().isSuccess(), "answered without a provider call");
+    assertTrue(world.providers.calls.isEmpty());
+    assertEquals("mounted", describe(volume).state());
+  }
+
+  @Test
+  void aRepublishRefreshesAtMostOncePerInterval() throws Exception {
+    ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(INTERVAL, false), Map.of());
+
+    world.advance(INTERVAL.minusSeconds(1));
+    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    assertTrue(replies.receiveMessage().isSuccess(), "within the interval: answered at once");
+    assertTrue(world.providers.calls.isEmpty(), "no provider call");
+
+    world.advance(Duration.ofSeconds(1));
+    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    VolumeFixture.ScriptedProviders.Call refresh = world.providers.next();
+    assertEquals(Map.of("secret/key", "v1"), refresh.request().currentVersions(), "the refresh sends the mounted versions");
+    refresh.answer(content("v2"));
+    assertTrue(replies.receiveMessage().isSuccess());
+    assertEquals("v2", Files.readString(target.resolve("key")));
+    assertEquals(Map.of("secret/key", "v2"), describe(volume).objects());
+    assertEquals(List.of("v1", "v2"), world.statuses.upserts.stream().map(s -> s.objectVersions().get("secret/key")).toList(),
+        "the status object follows the versions");
+  }
+
+  @Test
+  void theTimerRefreshesAfterTheIntervalAndAnIdleRefreshRewritesNothing() throws Exception {
+    ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(INTERVAL, true), Map.of());
+    assertEquals(VolumeFixture.T0.plus(INTERVAL), describe(volume).nextRefresh(), "jitter 0.5: exactly the interval");
+    String dataDir = Files.readSymbolicLink(target.resolve("..data")).toString();
+
+    world.advance(INTERVAL.minusMillis(1));
+    assertEquals("mounted", describe(volume).state(), "not yet");
+    world.advance(Duration.ofMillis(1));
+    world.providers.next().answer(content("v1"));
+    testKit.createTestProbe().awaitAssert(() -> {
+      assertEquals(VolumeFixture.T0.plus(INTERVAL.multipliedBy(2)), describe(volume).nextRefresh(), "re-armed");
+      return null;
+    });
+    assertEquals(dataDir, Files.readSymbolicLink(target.resolve("..data")).toString(), "unchanged content: no rewrite");
+    assertEquals(1, world.statuses.upserts.size(), "unchanged versions: no status write");
+    assertEquals(1, world.sync.calls.size(), "unchanged content: SecretSync not told again");
+  }
+
+  @Test
+  void expiredTokensSkipTheTimersRefresh() throws Exception {
+    String tokens = "{\"vault\":{\"token\":\"opaque\",\"expirationTimestamp\":\""
+        + VolumeFixture.T0.plus(INTERVAL.dividedBy(2)) + "\"}}";
+    ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(INTERVAL, true),
+        Map.of(ServiceAccountTokens.KEY, tokens));
+
+    world.advance(INTERVAL);
+    VolumeView after = describe(volume);
+    assertEquals("mounted", after.state(), "the timer fired and started no refresh");
+    assertEquals(VolumeFixture.T0.plus(INTERVAL.multipliedBy(2)), after.nextRefresh(), "and was re-armed");
+    assertTrue(world.providers.calls.isEmpty());
+  }
+
+  @Test
+  void aClassEditRefreshesAtOnceWithTheEditedClass() throws Exception {
+    ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(Duration.ofHours(1), false), Map.of());
+    world.classes.put("ns/spc", new ProviderClass("ns", "spc", "vault", Map.of("role", "r2"), List.of()));
+
+    volume.tell(new VolumeActor.ClassChanged("ns", "other"));
+    volume.tell(new VolumeActor.ClassChanged("ns", "spc"));
+    VolumeFixture.ScriptedProviders.Call refresh = world.providers.next();
+    assertTrue(refresh.request().attributesJson().contains("\"role\":\"r2\""), "the refresh used the edited class");
+    refresh.answer(content("v2"));
+    testKit.createTestProbe().awaitAssert(() -> {
+      assertEquals("v2", Files.readString(target.resolve("key")));
+      return null;
+    });
+    assertTrue(world.providers.calls.isEmpty(), "another class's edit changes nothing");
+  }
+
+  @Test
+  void aChangedNodePublishSecretRefreshesWithItsNewData() throws Exception {
+    world.publishSecrets.refs.put("ns/pod", "creds");
+    ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(Duration.ofHours(1), false),
+        Map.of("user", "alice"));
+    world.publishSecrets.data.put("ns/creds", Map.of("user", "bob"));
+
+    volume.tell(new VolumeActor.PublishSecretChanged("ns", "unrelated"));
+    volume.tell(new VolumeActor.PublishSecretChanged("ns", "creds"));
+    VolumeFixture.ScriptedProviders.Call refresh = world.providers.next();
+    assertEquals("{\"user\":\"bob\"}", refresh.request().secretsJson());
+    refresh.answer(content("v2"));
+    testKit.createTestProbe().awaitAssert(() -> {
+      assertEquals("v2", Files.readString(target.resolve("key")));
+      return null;
+    });
+    assertTrue(world.providers.calls.isEmpty(), "an unrelated Secret changes nothing");
+  }
+
+  @Test
+  void aFailedRefreshKeepsTheContentAnswersOkAndSaysSo() throws Exception {
+    ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(INTERVAL, false), Map.of());
+    world.advance(INTERVAL);
+
+    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    world.providers.next().fail(new DriverException(FailureKind.PROVIDER_RPC_FAILED, "vault sealed"));
+    assertTrue(replies.receiveMessage().isSuccess(), "kubernetes#121271: never fail a republish");
+    assertEquals("v1", Files.readString(target.resolve("key")));
+    VolumeView view = describe(volume);
+    assertEquals("failed", view.lastResult());
+    assertEquals("vault sealed", view.lastError());
+    testKit.createTestProbe().awaitAssert(() -> {
+      assertEquals(List.of("pod: MountRotationFailed: refreshing secrets from provider vault failed, the mounted"
+          + " content is kept: vault sealed"), world.events);
+      return null;
+    });
+  }
+
+  @Test
+  void aStatusObjectTheApiServerRefusesIsRetriedWithBackoff() throws Exception {
+    world.statuses.failuresLeft.set(3);
+    ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOff(), Map.of());
+    assertEquals("failed", world.statuses.attempts.poll(10, TimeUnit.SECONDS), "the publish's own write");
+    assertEquals("mounted", describe(volume).state(), "the files are correct: the publish succeeded");
+
+    world.advance(Duration.ofMillis(999));
+    assertEquals("mounted", describe(volume).state());
+    assertNull(world.statuses.attempts.poll(), "no retry before 1 s");
+    world.advance(Duration.ofMillis(1));
+    assertEquals("failed", world.statuses.attempts.poll(10, TimeUnit.SECONDS), "retry 1, after 1 s");
+    // the next delays are 2 s and 4 s, armed once the last attempt's answer is back
+    awaitAttempt(Duration.ofSeconds(2), "failed");
+    awaitAttempt(Duration.ofSeconds(4), "written");
+    assertEquals(1, world.statuses.upserts.size());
+  }
+
+  /** Moves time by {@code delay} (again, until the retry timer was armed) and expects one attempt. */
+  private void awaitAttempt(Duration delay, String outcome) {
+    testKit.createTestProbe().awaitAssert(() -> {
+      world.advance(delay);
+      assertEquals(outcome, world.statuses.attempts.poll(100, TimeUnit.MILLISECONDS));
+      return null;
+    });
+  }
+}
