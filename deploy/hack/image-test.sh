@@ -221,7 +221,8 @@ no_aot_warning() { # LOG: fails when the JVM complained about its AOT cache or C
 step "chroot: java -jar /app/sscsi.jar --version"
 "${IN_IMAGE[@]}" java -jar /app/sscsi.jar --version > "$WORK/version.log" 2>&1 \
   || { show_log "$WORK/version.log"; fail "--version exited non-zero"; }
-grep -E '^sscsi ' "$WORK/version.log" | sed 's/^/  | /' || { show_log "$WORK/version.log"; fail "--version printed no version"; }
+# --version is the driver's, as upstream's binary prints it: {"BuildVersion":...}
+grep -E '"BuildVersion":"[^"]+"' "$WORK/version.log" | sed 's/^/  | /' || { show_log "$WORK/version.log"; fail "--version printed no version"; }
 no_aot_warning "$WORK/version.log"
 "${IN_IMAGE[@]}" java -XX:AOTMode=on -jar /app/sscsi.jar --version > "$WORK/aot-on.log" 2>&1 \
   || { show_log "$WORK/aot-on.log"; fail "with -XX:AOTMode=on the JVM refuses /app/sscsi.aot"; }
