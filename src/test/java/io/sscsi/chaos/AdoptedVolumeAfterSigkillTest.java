@@ -57,7 +57,7 @@ class AdoptedVolumeAfterSigkillTest {
   void anAdoptedVolumeIsLikeOneNeverAdoptedOnceRepublished() throws Exception {
     Path root = Files.createTempDirectory("sscsi-adopt-");
     Path providers = Files.createDirectories(root.resolve("providers"));
-    Path kubeconfig = DriverProcess.kubeconfig(root, client.getMasterUrl().toString());
+    Path kubeconfig = DriverChild.kubeconfig(root, client.getMasterUrl().toString());
     new Cluster(client).secretProviderClass("ns", "spc", Map.of("provider", "creds-provider",
         "parameters", Map.of("objects", "x"),
         "secretObjects", List.of(Map.of("secretName", "mirror", "type", "Opaque",
@@ -72,16 +72,16 @@ class AdoptedVolumeAfterSigkillTest {
         .endCsi().endVolume().endSpec().build()).create().getMetadata().getUid();
     Path target = root.resolve("pods").resolve(uid).resolve("volumes/kubernetes.io~csi/secrets/mount");
     String[] rotation = {"--enable-secret-rotation=true", "--rotation-poll-interval=1h"};
-    DriverProcess driver = null;
+    DriverChild driver = null;
     try (TestProvider provider = TestProvider.start(providers, "creds-provider")) {
       provider.answerNow(TestProvider.files(Map.of("key", "v1")));
-      driver = DriverProcess.start(root, providers, kubeconfig, "driver-1.log", rotation);
+      driver = DriverChild.start(root, providers, kubeconfig, "driver-1.log", rotation);
       assertEquals(Status.Code.OK, publish(driver, target, uid).getCode());
       eventually(() -> client.secrets().inNamespace("ns").withName("mirror").get(),
           s -> s != null && owners(s).equals(List.of("web-ns-spc")), "the synced Secret, owned by the pod's status");
 
       driver.kill();
-      driver = DriverProcess.start(root, providers, kubeconfig, "driver-2.log", rotation);
+      driver = DriverChild.start(root, providers, kubeconfig, "driver-2.log", rotation);
       String adopted = driver.awaitAdmin("/volumes", body -> body.contains(uid), Duration.ofSeconds(30));
       assertTrue(adopted.contains("\"state\" : \"adopted\""), adopted);
       int calls = provider.requests.size();
@@ -115,7 +115,7 @@ class AdoptedVolumeAfterSigkillTest {
     }
   }
 
-  static Status publish(DriverProcess driver, Path target, String uid) {
+  static Status publish(DriverChild driver, Path target, String uid) {
     try (CsiClient csi = new CsiClient(driver.socket)) {
       return csi.publish(Requests.publish(target, "ns", "web", uid, "spc").putSecrets("user", "alice").build());
     }

@@ -35,7 +35,7 @@ class DriverSigkillTest {
   void sigkillWithAHundredVolumesMountedThenRestart() throws Exception {
     Path root = Files.createTempDirectory("sscsi-chaos-");
     Path providers = Files.createDirectories(root.resolve("providers"));
-    Path kubeconfig = DriverProcess.kubeconfig(root, client.getMasterUrl().toString());
+    Path kubeconfig = DriverChild.kubeconfig(root, client.getMasterUrl().toString());
     Cluster cluster = new Cluster(client);
     cluster.secretProviderClass("ns", "spc", "keeper", Map.of("objects", "x"));
     List<String> uids = new ArrayList<>();
@@ -43,10 +43,10 @@ class DriverSigkillTest {
       uids.add(cluster.pod("ns", "pod-" + i, "u" + i));
     }
     ExecutorService pool = Executors.newFixedThreadPool(10);
-    DriverProcess driver = null;
+    DriverChild driver = null;
     try (TestProvider provider = TestProvider.start(providers, "keeper")) {
       provider.answerNow(TestProvider.files(Map.of("key", "before-the-crash")));
-      driver = DriverProcess.start(root, providers, kubeconfig, "driver-1.log");
+      driver = DriverChild.start(root, providers, kubeconfig, "driver-1.log");
       assertAll(pool, uids, driver.socket, root, Status.Code.OK);
       assertEquals(VOLUMES, mounts(root).size());
 
@@ -55,7 +55,7 @@ class DriverSigkillTest {
       assertTrue(Files.exists(driver.socket), "a killed driver leaves its socket file: the restart must remove it");
       int calls = provider.requests.size();
 
-      driver = DriverProcess.start(root, providers, kubeconfig, "driver-2.log");
+      driver = DriverChild.start(root, providers, kubeconfig, "driver-2.log");
       String volumes = driver.awaitAdmin("/volumes", body -> count(body) == VOLUMES, Duration.ofSeconds(30));
       assertTrue(volumes.contains("\"state\" : \"adopted\""));
       driver.awaitMetrics(body -> body.contains("sscsi_volumes_mounted " + VOLUMES + ".0"));

@@ -34,10 +34,28 @@ public final class Jvm {
   static List<String> command(String mainClass, String... args) {
     List<String> c = new ArrayList<>(List.of(
         ProcessHandle.current().info().command().orElseThrow(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"), mainClass));
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m"));
+    c.addAll(quietRuntimeFlags());
+    c.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
     c.addAll(Arrays.asList(args));
     return c;
+  }
+
+  /**
+   * What the jar's manifest (Enable-Native-Access) and the image (JDK_JAVA_OPTIONS) give the driver on
+   * a newer runtime, for children started with {@code -cp}: without them JDK 22+ prints native-access
+   * and sun.misc.Unsafe warnings on stderr, which the CLI's one-line error contract forbids.
+   */
+  public static List<String> quietRuntimeFlags() {
+    int feature = Runtime.version().feature();
+    List<String> flags = new ArrayList<>();
+    if (feature >= 22) {
+      flags.add("--enable-native-access=ALL-UNNAMED");
+    }
+    if (feature >= 23) {
+      flags.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    return flags;
   }
 
   /** Starts a long-running child writing stdout and stderr to {@code log}. */

@@ -50,6 +50,7 @@ class RegistrarStartTest {
 
     List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
     command.addAll(DaemonSetJvm.flags());
+    command.addAll(io.sscsi.cli.Jvm.quietRuntimeFlags());
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sscsi.Main", "driver",
         "--endpoint=unix://" + socket, "--nodeid=node-1", "--provider-volume=" + dir.resolve("providers"),
         "--additional-provider-volume-paths=", "--local-classes=" + Files.createDirectories(dir.resolve("classes")),

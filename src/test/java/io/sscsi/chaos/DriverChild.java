@@ -23,7 +23,7 @@ import java.util.function.Predicate;
  * with its admin and metrics endpoints on ports the kernel picks (port 0), found again in /proc.
  * {@link #kill()} is SIGKILL.
  */
-final class DriverProcess implements AutoCloseable {
+final class DriverChild implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   final Path socket;
@@ -32,7 +32,7 @@ final class DriverProcess implements AutoCloseable {
   int adminPort;
   int metricsPort;
 
-  private DriverProcess(Path socket, Path log, Process process) {
+  private DriverChild(Path socket, Path log, Process process) {
     this.socket = socket;
     this.log = log;
     this.process = process;
@@ -53,7 +53,7 @@ final class DriverProcess implements AutoCloseable {
    * {@code providers}, kubelet's directory {@code root}, and waits until it answers GetPluginInfo and
    * has logged its HTTP ports.
    */
-  static DriverProcess start(Path root, Path providers, Path kubeconfig, String logName, String... extraArgs)
+  static DriverChild start(Path root, Path providers, Path kubeconfig, String logName, String... extraArgs)
       throws Exception {
     Path socket = root.resolve("csi/csi.sock");
     List<String> args = new ArrayList<>(List.of("driver", "--endpoint=unix://" + socket, "--nodeid=node-1",
@@ -61,7 +61,7 @@ final class DriverProcess implements AutoCloseable {
         "--kubelet-dir=" + root, "--admin-addr=127.0.0.1:0", "--metrics-addr=127.0.0.1:0"));
     args.addAll(List.of(extraArgs));
     Path log = root.resolve(logName);
-    DriverProcess driver = new DriverProcess(socket, log, Jvm.start(log, "io.sscsi.Main", args.toArray(String[]::new)));
+    DriverChild driver = new DriverChild(socket, log, Jvm.start(log, "io.sscsi.Main", args.toArray(String[]::new)));
     try {
       driver.awaitReady();
     } catch (Exception | AssertionError notReady) {
