@@ -2,7 +2,6 @@ package io.sscsi.chaos;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -63,13 +62,7 @@ class AdoptedVolumeAfterSigkillTest {
         "secretObjects", List.of(Map.of("secretName", "mirror", "type", "Opaque",
             "data", List.of(Map.of("objectName", "key", "key", "k"))))));
     secret("alice");
-    String uid = client.pods().inNamespace("ns").resource(new PodBuilder()
-        .withNewMetadata().withName("web").withNamespace("ns").endMetadata()
-        .withNewSpec().withNodeName("node-1").addNewVolume().withName("secrets").withNewCsi()
-        .withDriver("secrets-store.csi.k8s.io").withReadOnly(true)
-        .withVolumeAttributes(Map.of("secretProviderClass", "spc"))
-        .withNewNodePublishSecretRef().withName("creds").endNodePublishSecretRef()
-        .endCsi().endVolume().endSpec().build()).create().getMetadata().getUid();
+    String uid = new Cluster(client).podWithPublishSecret("ns", "web", "spc", "creds");
     Path target = root.resolve("pods").resolve(uid).resolve("volumes/kubernetes.io~csi/secrets/mount");
     String[] rotation = {"--enable-secret-rotation=true", "--rotation-poll-interval=1h"};
     DriverChild driver = null;

@@ -2,7 +2,6 @@ package io.sscsi.k8s;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -68,13 +67,7 @@ class ApiServerAfterDriverTest {
       cluster.secrets().inNamespace("ns").resource(new SecretBuilder().withNewMetadata().withName("creds")
           .withNamespace("ns").addToLabels("secrets-store.csi.k8s.io/used", "true").endMetadata()
           .addToData("user", b64("alice")).build()).create();
-      String uid = cluster.pods().inNamespace("ns").resource(new PodBuilder()
-          .withNewMetadata().withName("web").withNamespace("ns").endMetadata()
-          .withNewSpec().withNodeName("node-1").addNewVolume().withName("secrets").withNewCsi()
-          .withDriver("secrets-store.csi.k8s.io").withReadOnly(true)
-          .withVolumeAttributes(Map.of("secretProviderClass", "spc"))
-          .withNewNodePublishSecretRef().withName("creds").endNodePublishSecretRef()
-          .endCsi().endVolume().endSpec().build()).create().getMetadata().getUid();
+      String uid = new Cluster(cluster).podWithPublishSecret("ns", "web", "spc", "creds");
 
       await(() -> driver.readiness().ready(), "both watches run and readiness is good");
       assertTrue(driver.readiness().text().contains("api-server: ok"), driver.readiness().text());

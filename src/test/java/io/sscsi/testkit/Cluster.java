@@ -43,6 +43,20 @@ public final class Cluster {
         .withNewSpec().withNodeName("node-1").endSpec().build()).createOr(r -> r.update()).getMetadata().getUid();
   }
 
+  /**
+   * Creates pod {@code name} on node-1 with an inline volume {@code secrets} of class {@code spc} whose
+   * nodePublishSecretRef is {@code secretRef}; returns the uid the API server gave it.
+   */
+  public String podWithPublishSecret(String namespace, String name, String spc, String secretRef) {
+    return client.pods().inNamespace(namespace).resource(new PodBuilder()
+        .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+        .withNewSpec().withNodeName("node-1").addNewVolume().withName("secrets").withNewCsi()
+        .withDriver("secrets-store.csi.k8s.io").withReadOnly(true)
+        .withVolumeAttributes(Map.of("secretProviderClass", spc))
+        .withNewNodePublishSecretRef().withName(secretRef).endNodePublishSecretRef()
+        .endCsi().endVolume().endSpec().build()).create().getMetadata().getUid();
+  }
+
   public GenericKubernetesResource podStatus(String namespace, String name) {
     return client.genericKubernetesResources(SPCPS).inNamespace(namespace).withName(name).get();
   }

@@ -2,7 +2,6 @@ package io.sscsi.volume;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -37,13 +36,7 @@ class NodePublishSecretRefTest {
   }
 
   static String pod(String name, String secretRef) {
-    return client.pods().inNamespace("ns").resource(new PodBuilder()
-        .withNewMetadata().withName(name).withNamespace("ns").endMetadata()
-        .withNewSpec().withNodeName("node-1").addNewVolume().withName("secrets").withNewCsi()
-        .withDriver("secrets-store.csi.k8s.io").withReadOnly(true)
-        .withVolumeAttributes(Map.of("secretProviderClass", "spc"))
-        .withNewNodePublishSecretRef().withName(secretRef).endNodePublishSecretRef()
-        .endCsi().endVolume().endSpec().build()).create().getMetadata().getUid();
+    return new Cluster(client).podWithPublishSecret("ns", name, "spc", secretRef);
   }
 
   static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
