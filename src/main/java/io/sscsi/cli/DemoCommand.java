@@ -11,7 +11,7 @@ import io.sscsi.fs.MountTable;
 import io.sscsi.local.LocalPodStatusStore;
 import io.sscsi.provider.ProviderMethods;
 import io.sscsi.provider.v1alpha1.VersionRequest;
-import io.sscsi.spc.PodStatus;
+import io.sscsi.status.PodStatus;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.sscsi.spc.NodePublishSecrets;
+import io.sscsi.pods.NodePublishSecrets;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;

@@ -12,7 +12,7 @@ import io.sscsi.k8s.SecretProjection;
 import io.sscsi.metrics.DriverMetrics;
 import io.sscsi.spc.ProviderClass;
 import io.sscsi.spc.ProviderClass.SecretObject;
-import io.sscsi.spc.SecretSync.PodRef;
+import io.sscsi.sync.SecretSync.PodRef;
 import io.sscsi.sync.SyncWork.Mount;
 import io.sscsi.sync.SyncWork.MountKey;
 import io.sscsi.sync.SyncWork.SecretKey;

@@ -1,7 +1,7 @@
 package io.sscsi.volume;
 
-import io.sscsi.spc.PodStatus;
-import io.sscsi.spc.SecretSync;
+import io.sscsi.status.PodStatus;
+import io.sscsi.sync.SecretSync;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;

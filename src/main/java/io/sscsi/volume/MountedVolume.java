@@ -2,7 +2,7 @@ package io.sscsi.volume;
 
 import io.sscsi.provider.ProviderName;
 import io.sscsi.spc.ProviderClass;
-import io.sscsi.spc.SecretSync;
+import io.sscsi.sync.SecretSync;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;

@@ -7,7 +7,7 @@ import io.sscsi.provider.ProviderAttributes;
 import io.sscsi.provider.ProviderMountRequest;
 import io.sscsi.provider.ProviderMountResult;
 import io.sscsi.provider.ProviderName;
-import io.sscsi.spc.PodStatus;
+import io.sscsi.status.PodStatus;
 import io.sscsi.spc.ProviderClass;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.sscsi.volume;
 
-import io.sscsi.spc.PodStatus;
+import io.sscsi.status.PodStatus;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -3,7 +3,7 @@ package io.sscsi.volume;
 import io.sscsi.fs.MountEntry;
 import io.sscsi.fs.MountTable;
 import io.sscsi.fs.TargetDirCleaner;
-import io.sscsi.spc.PodStatus;
+import io.sscsi.status.PodStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

@@ -3,7 +3,7 @@ package io.sscsi.volume;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
 import io.sscsi.metrics.DriverMetrics;
-import io.sscsi.spc.PodStatus;
+import io.sscsi.status.PodStatus;
 import io.sscsi.spc.ProviderClass;
 import io.sscsi.volume.RefreshPolicy.Decision;
 import io.sscsi.volume.RefreshPolicy.Trigger;

@@ -3,11 +3,11 @@ package io.sscsi.volume;
 import io.sscsi.fs.AtomicWriter;
 import io.sscsi.fs.Mounter;
 import io.sscsi.provider.ProviderCalls;
-import io.sscsi.spc.NodePublishSecrets;
-import io.sscsi.spc.PodEvents;
-import io.sscsi.spc.PodStatusStore;
+import io.sscsi.pods.NodePublishSecrets;
+import io.sscsi.pods.PodEvents;
+import io.sscsi.status.PodStatusStore;
 import io.sscsi.spc.ProviderClassSource;
-import io.sscsi.spc.SecretSync;
+import io.sscsi.sync.SecretSync;
 import java.util.concurrent.Executor;
 
 /**

@@ -18,7 +18,7 @@ import io.sscsi.k8s.model.SecretProviderClass;
 import io.sscsi.k8s.model.SecretProviderClassPodStatus;
 import io.sscsi.k8s.model.SecretProviderClassPodStatusStatus;
 import io.sscsi.k8s.model.SecretProviderClassSpec;
-import io.sscsi.spc.PodStatus;
+import io.sscsi.status.PodStatus;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fabric8.kubernetes.client.Config;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
-import io.sscsi.spc.PodStatus;
+import io.sscsi.status.PodStatus;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;

@@ -15,7 +15,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.sscsi.k8s.model.SecretProviderClassPodStatus;
 import io.sscsi.k8s.model.SecretProviderClassPodStatusStatus;
 import io.sscsi.k8s.model.SecretProviderClassPodStatusStatus.ObjectVersion;
-import io.sscsi.spc.PodStatus;
+import io.sscsi.status.PodStatus;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;

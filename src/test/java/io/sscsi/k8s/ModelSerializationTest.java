@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sscsi.k8s.model.SecretProviderClass;
 import io.sscsi.k8s.model.SecretProviderClassPodStatus;
-import io.sscsi.spc.PodStatus;
+import io.sscsi.status.PodStatus;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

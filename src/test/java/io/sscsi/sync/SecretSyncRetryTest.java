@@ -24,7 +24,7 @@ import io.sscsi.k8s.model.SecretProviderClassPodStatus;
 import io.sscsi.spc.ProviderClass;
 import io.sscsi.spc.ProviderClass.DataItem;
 import io.sscsi.spc.ProviderClass.SecretObject;
-import io.sscsi.spc.SecretSync.PodRef;
+import io.sscsi.sync.SecretSync.PodRef;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

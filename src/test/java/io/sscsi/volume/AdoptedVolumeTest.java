@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.sscsi.fs.AtomicWriter;
 import io.sscsi.fs.PayloadFile;
-import io.sscsi.spc.PodStatus;
+import io.sscsi.status.PodStatus;
 import io.sscsi.spc.ProviderClass;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package io.sscsi.volume;
 import static io.sscsi.volume.RecoveryPlan.Action.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.sscsi.spc.PodStatus;
+import io.sscsi.status.PodStatus;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -9,7 +9,7 @@ import io.sscsi.fs.JnrMounter;
 import io.sscsi.fs.MountEntry;
 import io.sscsi.k8s.KubePodStatusStore;
 import io.sscsi.k8s.KubeTestConnections;
-import io.sscsi.spc.PodStatus;
+import io.sscsi.status.PodStatus;
 import io.sscsi.testkit.*;
 import java.net.URI;
 import java.net.http.HttpClient;

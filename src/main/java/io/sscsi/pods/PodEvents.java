@@ -1,4 +1,6 @@
-package io.sscsi.spc;
+package io.sscsi.pods;
+
+import io.sscsi.sync.SecretSync;
 
 /** Kubernetes Events on a pod, where operators look first. Implementations block. */
 public interface PodEvents {

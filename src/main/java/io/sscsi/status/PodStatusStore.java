@@ -1,4 +1,4 @@
-package io.sscsi.spc;
+package io.sscsi.status;
 
 import io.sscsi.errors.DriverException;
 

@@ -1,4 +1,4 @@
-package io.sscsi.spc;
+package io.sscsi.pods;
 
 import java.util.Map;
 import java.util.Optional;

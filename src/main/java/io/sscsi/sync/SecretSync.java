@@ -1,4 +1,7 @@
-package io.sscsi.spc;
+package io.sscsi.sync;
+
+import io.sscsi.spc.ProviderClass;
+import io.sscsi.status.PodStatus;
 
 import java.nio.file.Path;
 
