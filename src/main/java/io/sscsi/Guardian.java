@@ -83,10 +83,9 @@ public final class Guardian {
       ActorRef<ProviderRegistry.Command> providers = ctx.spawn(
           ProviderRegistry.create(settings.providers(), providerHealth, Clock.systemUTC(),
               DispatcherSelector.fromConfig(CORE_DISPATCHER)), "provider-registry", blockingSelector);
-      SecretSync secretSync = edges.secretSync()
-          .<SecretSync>map(api -> new ActorSecretSync(ctx.spawn(
-              SecretSyncActor.create(api.connection(), api.statuses(), blocking, settings.nodeId()), "secret-sync")))
-          .orElse(SecretSync.DISABLED);
+      Optional<ActorRef<SecretSyncActor.Command>> syncActor = edges.secretSync().map(api -> ctx.spawn(
+          SecretSyncActor.create(api.connection(), api.statuses(), blocking, settings.nodeId()), "secret-sync"));
+      SecretSync secretSync = syncActor.<SecretSync>map(ActorSecretSync::new).orElse(SecretSync.DISABLED);
       VolumeDeps deps = new VolumeDeps(edges.classes(), edges.statuses(), edges.mounter(), new AtomicWriter(),
           new ProviderPools(providers, ctx.getSystem().scheduler(), Clock.systemUTC()), blocking, settings.volumes(),
           secretSync, edges.events(), edges.publishSecrets(), VolumeTime.system());
@@ -101,7 +100,7 @@ public final class Guardian {
       if (settings.providers().healthCheckInterval() != null) {
         readiness.add("providers", providerHealth::problem);
       }
-      AdminRoutes routes = new AdminRoutes(router, ctx.getSystem().scheduler(), readiness, blocking);
+      AdminRoutes routes = new AdminRoutes(router, ctx.getSystem().scheduler(), readiness, blocking, syncActor);
       CompletableFuture<InetSocketAddress> admin = bindIfSet(ctx.getSystem(), "admin", settings.adminAddress(), routes.admin());
       CompletableFuture<InetSocketAddress> metrics =
           bindIfSet(ctx.getSystem(), "metrics", settings.metricsAddress(), routes.metrics());

@@ -1,6 +1,7 @@
 package io.sscsi.admin;
 
 import io.sscsi.metrics.DriverMetrics;
+import io.sscsi.sync.SecretSyncActor;
 import io.sscsi.volume.VolumeActor;
 import io.sscsi.volume.VolumeRouter;
 import io.sscsi.volume.VolumeView;
@@ -8,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -24,8 +27,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The HTTP routes: the admin endpoint ({@code /healthz}, {@code /readyz}, {@code /volumes},
- * {@code /volumes/{podUid}/{volumeName}}) answered straight from the volume actors, and the
- * Prometheus scrape ({@code /metrics}). No route ever shows a secret value.
+ * {@code /volumes/{podUid}/{volumeName}}) answered straight from the volume actors, {@code /secrets}
+ * (the state of Secret sync, from its actor), and the Prometheus scrape ({@code /metrics}). No
+ * route ever shows a secret value.
  */
 public final class AdminRoutes extends AllDirectives {
   private static final Duration ASK = Duration.ofSeconds(2);
@@ -36,11 +40,16 @@ public final class AdminRoutes extends AllDirectives {
   private final Scheduler scheduler;
   private final Readiness readiness;
   private final java.util.concurrent.Executor blocking;
+  private final Optional<ActorRef<SecretSyncActor.Command>> secretSync;
 
-  /** @param blocking where readiness checks run (they may stat files), never the route's own thread */
+  /**
+   * @param blocking where readiness checks run (they may stat files), never the route's own thread
+   * @param secretSync the Secret sync actor; empty when sync is off
+   */
   public AdminRoutes(ActorRef<VolumeRouter.Command> router, Scheduler scheduler, Readiness readiness,
-      java.util.concurrent.Executor blocking) {
+      java.util.concurrent.Executor blocking, Optional<ActorRef<SecretSyncActor.Command>> secretSync) {
     this.router = router;
+    this.secretSync = secretSync;
     this.scheduler = scheduler;
     this.readiness = readiness;
     this.blocking = blocking;
@@ -58,7 +67,8 @@ public final class AdminRoutes extends AllDirectives {
                 .findFirst()
                 .map(this::json)
                 .orElseGet(() -> complete(StatusCodes.NOT_FOUND,
-                    "no volume " + volume + " of pod " + podUid + " on this node\n"))))))));
+                    "no volume " + volume + " of pod " + podUid + " on this node\n"))))))),
+        path("secrets", () -> get(() -> onSuccess(secrets(), this::json))));
   }
 
   public Route metrics() {
@@ -80,6 +90,17 @@ public final class AdminRoutes extends AllDirectives {
               .map(CompletableFuture::join).filter(v -> v != null && !v.state().equals("idle"))
               .sorted(Comparator.comparing(VolumeView::targetPath)).toList());
         });
+  }
+
+  /** What {@code /secrets} shows: whether sync is on, and each synced Secret's state by {@code namespace/name}. */
+  public record SecretsView(boolean syncEnabled, Map<String, SecretSyncActor.SecretStatus> secrets) {}
+
+  CompletionStage<SecretsView> secrets() {
+    return secretSync
+        .map(actor -> AskPattern.<SecretSyncActor.Command, Map<String, SecretSyncActor.SecretStatus>>ask(
+                actor, SecretSyncActor.GetStatus::new, ASK, scheduler)
+            .thenApply(all -> new SecretsView(true, new java.util.TreeMap<>(all))))
+        .orElseGet(() -> CompletableFuture.completedFuture(new SecretsView(false, Map.of())));
   }
 
   private Route json(Object value) {

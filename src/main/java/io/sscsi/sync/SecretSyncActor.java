@@ -64,7 +64,7 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
   /** {@code pod}'s volume of {@code spc} is gone. */
   public record Unpublished(ProviderClass spc, PodRef pod) implements Command {}
 
-  /** Asks for the state of every Secret known, keyed {@code namespace/name} (tests, admin). */
+  /** Asks for the state of every Secret known, keyed {@code namespace/name} (the admin endpoint's {@code /secrets}). */
   public record GetStatus(ActorRef<Map<String, SecretStatus>> replyTo) implements Command {}
 
   /**

@@ -54,6 +54,15 @@ class SecretSyncEndToEndTest {
       assertEquals("SecretProviderClassPodStatus", owner.getKind());
       assertEquals("web-1-ns-with-sync", owner.getName());
 
+      eventually(driver::secretSyncIdle, idle -> idle, "Secret sync settled");
+      var view = driver.adminJson("/secrets");
+      assertTrue(view.get("syncEnabled").asBoolean());
+      var db = view.get("secrets").get("ns/db");
+      assertNotNull(db, "/secrets lists the synced Secret: " + view);
+      assertEquals(1, db.get("pods").asInt(), "one pod mounts it");
+      assertEquals(0, db.get("failures").asInt());
+      assertFalse(view.toString().contains("s3cr3t"), "/secrets never shows a secret value");
+
       assertEquals(Status.Code.OK, csi.unpublish("v", driver.target("u1", "v")).getCode());
       eventually(() -> client.secrets().inNamespace("ns").withName("db").get(), s -> s == null,
           "the last pod's unpublish removed the managed Secret");

@@ -143,15 +143,36 @@ public final class DriverHarness implements AutoCloseable {
    * publish or refresh has told sync before it answers, so this also covers what it asked for.
    */
   public boolean secretSyncIdle() {
-    org.apache.pekko.actor.ActorRef classic = system.classicSystem().actorSelection("/user/secret-sync")
-        .resolveOne(Duration.ofSeconds(5)).toCompletableFuture().join();
-    org.apache.pekko.actor.typed.ActorRef<io.sscsi.sync.SecretSyncActor.Command> sync =
-        org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(classic);
-    java.util.Map<String, io.sscsi.sync.SecretSyncActor.SecretStatus> status =
-        AskPattern.<io.sscsi.sync.SecretSyncActor.Command, java.util.Map<String, io.sscsi.sync.SecretSyncActor.SecretStatus>>ask(
-            sync, io.sscsi.sync.SecretSyncActor.GetStatus::new, Duration.ofSeconds(5), system.scheduler())
-            .toCompletableFuture().join();
-    return status.values().stream().noneMatch(io.sscsi.sync.SecretSyncActor.SecretStatus::busy);
+    tools.jackson.databind.JsonNode secrets = adminJson("/secrets");
+    if (!secrets.get("syncEnabled").asBoolean()) {
+      throw new IllegalStateException("/secrets says Secret sync is off");
+    }
+    for (tools.jackson.databind.JsonNode secret : secrets.get("secrets")) {
+      if (secret.get("busy").asBoolean()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static final java.net.http.HttpClient ADMIN_HTTP = java.net.http.HttpClient.newHttpClient();
+
+  /** GETs {@code path} from this driver's admin endpoint and parses the JSON it answers. */
+  public tools.jackson.databind.JsonNode adminJson(String path) {
+    try {
+      java.net.http.HttpResponse<String> response = ADMIN_HTTP.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + started.admin().getPort() + path)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException(path + " answered " + response.statusCode() + ": " + response.body());
+      }
+      return tools.jackson.databind.json.JsonMapper.builder().build().readTree(response.body());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   @Override
