@@ -268,6 +268,10 @@ public final class DriverCommand implements Callable<Integer> {
     Guardian.Edges edges = new Guardian.Edges(classes, statuses, mounter,
         Optional.of(new SecretSyncApi(kube, statuses)), classes,
         new Readiness().add("api-server", reachability::problem), recorder::warnPod, publishSecrets);
-    return new DriverProcess.Core(edges, kube::close);
+    return new DriverProcess.Core(edges, () -> {
+      classes.close(); // stop the watches before their connection goes
+      publishSecrets.close();
+      kube.close();
+    });
   }
 }
