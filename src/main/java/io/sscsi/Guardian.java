@@ -106,7 +106,12 @@ public final class Guardian {
           bindIfSet(ctx.getSystem(), "metrics", settings.metricsAddress(), routes.metrics());
       admin.thenCombine(metrics, (a, m) -> new Started(router, a, m)).whenComplete((ok, failure) -> {
         if (failure != null) {
-          ctx.getSystem().log().error("{}", failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage());
+          String why = failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage();
+          if (org.apache.pekko.actor.CoordinatedShutdown.get(ctx.getSystem()).getShutdownReason().isPresent()) {
+            ctx.getSystem().log().info("stopped while the core was starting ({})", why); // not a fault
+          } else {
+            ctx.getSystem().log().error("{}", why);
+          }
           started.completeExceptionally(failure);
           ctx.getSystem().terminate();
         } else {
