@@ -169,18 +169,14 @@ final class PublishWorkflow {
       boolean createdDir = TargetDirectory.create(target);
       // a directory this call just created has nothing mounted on it: no mount table read
       TargetOwnership state = createdDir ? new TargetOwnership.Absent() : deps.mounter().inspect(target);
-      boolean cut = false;
-      boolean mountNow = createdDir;
-      if (!createdDir && !deps.mounter().isVolume(state)) {
-        if (!(state instanceof TargetOwnership.Absent)) {
-          throw new DriverException(FailureKind.TARGET_NOT_OURS, "refusing to publish into "
-              + request.targetPath() + ": it holds " + state.describe() + "; nothing was written");
-        }
-        mountNow = true;
-      } else if (!createdDir && previous.isEmpty() && state instanceof TargetOwnership.OurTmpfs
-          && deps.writer().currentDataDir(target).isEmpty()) {
-        cut = true; // a publish cut short (driver killed before the write): this publish owns it now
+      TargetStep step = createdDir ? TargetStep.MOUNT : TargetStep.decide(state, deps.mounter().isVolume(state),
+          previous.isEmpty(), () -> deps.writer().currentDataDir(target).isPresent());
+      if (step == TargetStep.REFUSE) {
+        throw new DriverException(FailureKind.TARGET_NOT_OURS, "refusing to publish into "
+            + request.targetPath() + ": it holds " + state.describe() + "; nothing was written");
       }
+      boolean mountNow = step == TargetStep.MOUNT;
+      boolean cut = step == TargetStep.TAKE_OVER_CUT;
       try {
         if (mountNow) {
           deps.mounter().mountTmpfs(target, deps.settings().tmpfsSizeBytes());
