@@ -35,6 +35,12 @@ public enum FailureKind {
   PROVIDER_TIMEOUT(Status.Code.DEADLINE_EXCEEDED, "GRPCProviderError"),
   /** The target directory could not be created or inspected. */
   TARGET_PATH_FAILED(Status.Code.INTERNAL, "FailedToEnsureMountPoint"),
+  /**
+   * The target is not the driver's to fill or empty: a foreign mount sits there (see
+   * {@code fs.TargetOwnership}), mounts are nested inside it, or its path goes through a symbolic link.
+   * Nothing was written or deleted.
+   */
+  TARGET_NOT_OURS(Status.Code.FAILED_PRECONDITION, "FailedToEnsureMountPoint"),
   /** mount(2) or umount2(2) failed. */
   MOUNT_FAILED(Status.Code.INTERNAL, "FailedToMount"),
   /** Writing the payload into the tmpfs failed. */

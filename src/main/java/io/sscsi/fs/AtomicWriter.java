@@ -44,7 +44,9 @@ import java.util.regex.Pattern;
  * a mix. A payload identical to what is published (bytes, modes, no stale names) leaves the disk
  * untouched, so the target's mtime keeps meaning "last change". Entries planted by someone else at
  * a top-level name are removed without being followed; every deletion walks with NOFOLLOW_LINKS.
- * Blocking; calls for one target must be serialized by the caller.
+ * It does not read the mount table: the caller first checks that the target is its volume with no
+ * mount nested inside ({@link Mounter#inspect}), as a nested mount at a top-level name would
+ * otherwise be emptied. Blocking; calls for one target must be serialized by the caller.
  */
 public final class AtomicWriter {
   static final String DATA_LINK = "..data";

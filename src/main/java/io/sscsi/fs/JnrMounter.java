@@ -2,6 +2,8 @@ package io.sscsi.fs;
 
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.types.u_int64_t;
@@ -9,14 +11,21 @@ import jnr.ffi.types.u_int64_t;
 /**
  * {@link Mounter} calling libc's {@code mount(2)} and {@code umount2(2)} through jnr-ffi. The tmpfs
  * is mounted with the {@link TmpfsOptions} given (none by default, as upstream) and an optional
- * {@code size=}.
+ * {@code size=}. It is mounted through a file descriptor: the target's parent is opened and must
+ * still be at its own path ({@code /proc/self/fd/N} names it), the target is opened from it with
+ * {@code O_PATH|O_NOFOLLOW|O_DIRECTORY} (a link swapped in is refused, never followed), and the
+ * tmpfs is mounted on {@code /proc/self/fd/N}; then the descriptor's path says where the mount
+ * landed, and a mount that landed anywhere but the target (the directory was moved meanwhile) is
+ * unmounted there and reported.
  * Unmounting repeats {@code umount2} until the kernel answers EINVAL (not a mount point) or ENOENT
  * (no such path), so mounts stacked at one path are all removed; more than 16 is an error. libc is
  * bound once per JVM, on first use.
  */
 public final class JnrMounter implements Mounter {
   static final int ENOENT = 2;
+  static final int ENOTDIR = 20;
   static final int EINVAL = 22;
+  static final int ELOOP = 40;
   static final int MAX_STACKED_MOUNTS = 16;
 
   /** The libc functions we bind; public because jnr-ffi generates an implementation of it. */
@@ -24,6 +33,12 @@ public final class JnrMounter implements Mounter {
     int mount(String source, String target, String fstype, @u_int64_t long flags, String data);
 
     int umount2(String target, int flags);
+
+    int open(String path, int flags, int mode);
+
+    int openat(int dirfd, String path, int flags, int mode);
+
+    int close(int fd);
 
     String strerror(int errnum);
   }
@@ -34,6 +49,7 @@ public final class JnrMounter implements Mounter {
   }
 
   private final TmpfsOptions options;
+  private final Runnable beforeMount;
 
   /** Mounts tmpfs without options, as upstream does. */
   public JnrMounter() {
@@ -41,7 +57,13 @@ public final class JnrMounter implements Mounter {
   }
 
   public JnrMounter(TmpfsOptions options) {
+    this(options, () -> {});
+  }
+
+  /** For tests: {@code beforeMount} runs after the target was opened and before mount(2), as a racer would. */
+  JnrMounter(TmpfsOptions options, Runnable beforeMount) {
     this.options = options;
+    this.beforeMount = beforeMount;
   }
 
   @Override
@@ -49,15 +71,77 @@ public final class JnrMounter implements Mounter {
     if (sizeLimitBytes < 0) {
       throw new IllegalArgumentException("negative tmpfs size limit " + sizeLimitBytes);
     }
-    String data = options.mountData(sizeLimitBytes);
-    String path = target.toAbsolutePath().toString();
+    Path abs = target.toAbsolutePath().normalize();
     LibC libc = libc();
-    if (libc.mount("tmpfs", path, "tmpfs", options.flags(), data) != 0) {
+    int parentFd = openDirectory(libc, -1, abs.getParent(), abs, sizeLimitBytes);
+    try {
+      if (!landedAt(parentFd, abs).equals(abs.getParent())) {
+        throw notOurs(abs, "its parent directory is reached through a symbolic link");
+      }
+      int fd = openDirectory(libc, parentFd, abs.getFileName(), abs, sizeLimitBytes);
+      try {
+        mountAt(libc, fd, abs, sizeLimitBytes);
+      } finally {
+        libc.close(fd);
+      }
+    } finally {
+      libc.close(parentFd);
+    }
+  }
+
+  private void mountAt(LibC libc, int fd, Path target, long sizeLimitBytes) {
+    beforeMount.run();
+    String data = options.mountData(sizeLimitBytes);
+    if (libc.mount("tmpfs", fdPath(fd), "tmpfs", options.flags(), data) != 0) {
       int errno = Native.RUNTIME.getLastError();
       throw new DriverException(
           FailureKind.MOUNT_FAILED,
-          "mounting tmpfs (" + options.describe(sizeLimitBytes) + ") at " + PathText.quote(path) + " failed: " + error(errno));
+          "mounting tmpfs (" + options.describe(sizeLimitBytes) + ") at " + PathText.quote(target) + " failed: " + error(errno));
     }
+    Path landed = landedAt(fd, target);
+    if (!landed.equals(target)) {
+      DriverException moved = notOurs(target, "the directory was moved to " + PathText.quote(landed)
+          + " while mounting; the tmpfs mounted there was unmounted");
+      if (libc.umount2(landed.toString(), UMOUNT_NOFOLLOW) != 0) {
+        moved.addSuppressed(new DriverException(FailureKind.MOUNT_FAILED,
+            "unmounting " + PathText.quote(landed) + " failed: " + error(Native.RUNTIME.getLastError())));
+      }
+      throw moved;
+    }
+  }
+
+  /** Opens directory {@code name} (relative to {@code dirFd}, or absolute) as an O_PATH descriptor, never through a link. */
+  private int openDirectory(LibC libc, int dirFd, Path name, Path target, long sizeLimitBytes) {
+    int flags = OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW | OpenFlags.O_DIRECTORY | OpenFlags.O_CLOEXEC;
+    int fd = dirFd < 0 ? libc.open(name.toString(), flags, 0) : libc.openat(dirFd, name.toString(), flags, 0);
+    if (fd < 0) {
+      int errno = Native.RUNTIME.getLastError();
+      if (errno == ENOTDIR || errno == ELOOP) {
+        throw notOurs(target, PathText.quote(name) + " is a symbolic link or not a directory");
+      }
+      throw new DriverException(FailureKind.MOUNT_FAILED, "mounting tmpfs (" + options.describe(sizeLimitBytes)
+          + ") at " + PathText.quote(target) + " failed: cannot open " + PathText.quote(name) + ": " + error(errno));
+    }
+    return fd;
+  }
+
+  /** Where the directory behind {@code fd} is now: the kernel's own path of it. */
+  private static Path landedAt(int fd, Path target) {
+    try {
+      return Files.readSymbolicLink(Path.of(fdPath(fd)));
+    } catch (IOException e) {
+      throw new DriverException(FailureKind.TARGET_PATH_FAILED,
+          "cannot read where " + PathText.quote(target) + " is: " + PathText.describe(e), e);
+    }
+  }
+
+  private static String fdPath(int fd) {
+    return "/proc/self/fd/" + fd;
+  }
+
+  private static DriverException notOurs(Path target, String why) {
+    return new DriverException(FailureKind.TARGET_NOT_OURS,
+        "refusing to mount at " + PathText.quote(target) + ": " + why);
   }
 
   /** Do not follow a symlink at the target: a target swapped for a link must not unmount its destination. */

@@ -13,8 +13,9 @@ import java.util.List;
 /**
  * Reads the kernel's mount table from {@code /proc/self/mountinfo} (or another file in the same
  * format) into {@link MountEntry} records, in mount order, with the kernel's octal escapes such as
- * {@code \040} for a space decoded. Used by tests and by restart recovery to find our tmpfs mounts
- * under the kubelet pods directory.
+ * {@code \040} for a space decoded. The authority on what is mounted where: {@link Mounter#inspect}
+ * decides a target's {@link TargetOwnership} from one read, restart recovery finds our tmpfs mounts
+ * under the kubelet pods directory, tests check what is left mounted.
  */
 public final class MountTable {
   public static final Path SELF_MOUNTINFO = Path.of("/proc/self/mountinfo");

@@ -3,16 +3,15 @@ package io.sscsi.volume;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
 import io.sscsi.fs.TargetDirCleaner;
+import io.sscsi.fs.TargetDirectory;
+import io.sscsi.fs.TargetOwnership;
 import io.sscsi.provider.ProviderAttributes;
 import io.sscsi.provider.ProviderMountRequest;
 import io.sscsi.provider.ProviderMountResult;
 import io.sscsi.provider.ProviderName;
 import io.sscsi.status.PodStatus;
 import io.sscsi.spc.ProviderClass;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -26,8 +25,13 @@ import java.util.concurrent.CompletionStage;
  * It holds no state: the VolumeActor that runs it owns the result and serialises calls for its
  * target. Failures come back as {@link Result.Failed}, naming the class's provider once it is known.
  *
- * <p>A failed publish leaves nothing behind that it created: the tmpfs it mounted is unmounted and
- * the directory it created is removed, so no half-written volume is ever visible.
+ * <p>Every step works on the target's real path ({@link TargetDirectory}: no symbolic link below
+ * kubelet's pods directory) and checks what the mount table says is there ({@link TargetOwnership},
+ * one read per step) before it writes or deletes anything: a foreign mount or mounts nested inside
+ * are refused (TARGET_NOT_OURS) and left as they are. A failed publish leaves nothing behind that it
+ * created: the tmpfs it mounted is unmounted and the directory it created is removed, so no
+ * half-written volume is ever visible. A first publish that finds our tmpfs without a payload (a
+ * publish cut by a crash) takes it over, and undoes it on failure as if it had mounted it itself.
  */
 final class PublishWorkflow {
   private static final TargetDirCleaner CLEANER = new TargetDirCleaner();
@@ -51,9 +55,12 @@ final class PublishWorkflow {
     record Failed(DriverException error, String provider) implements Result {}
   }
 
-  /** What the first step did to the target, so that a failure can undo exactly that. */
-  private record Prepared(ProviderClass spc, ProviderName provider, boolean createdDir, boolean mountedNow,
-      Optional<String> secretRef, ProviderMountRequest call) {}
+  /**
+   * What the first step did to the target (its real path), so that a failure can undo exactly that:
+   * the directory it created, the tmpfs it mounted, or a cut publish's empty tmpfs it took over.
+   */
+  private record Prepared(ProviderClass spc, ProviderName provider, Path target, boolean createdDir,
+      boolean mountedNow, boolean tookOverCut, Optional<String> secretRef, ProviderMountRequest call) {}
 
   /** A failure of the first step, with the provider label when the class was read. */
   private static final class PrepareFailed extends RuntimeException {
@@ -87,7 +94,7 @@ final class PublishWorkflow {
       }
       deps.providers().mount(prepared.provider(), prepared.call(), providerDeadline)
           .whenCompleteAsync((fetched, failure) -> result.complete(
-              failure == null ? write(request, prepared, previous, fetched) : undo(request.targetPath(), prepared, failure)),
+              failure == null ? write(request, prepared, previous, fetched) : undo(prepared, failure)),
               deps.blocking());
     });
     return result;
@@ -110,7 +117,7 @@ final class PublishWorkflow {
    */
   CompletionStage<Optional<ProviderClass>> unpublish(Path target, VolumeState before) {
     return CompletableFuture.supplyAsync(() -> {
-      CLEANER.cleanup(target, deps.mounter());
+      CLEANER.cleanup(realTarget(target), deps.mounter());
       if (before instanceof VolumeState.Mounted mounted) {
         PublishRequest r = mounted.volume().request();
         deleteStatus(r.podNamespace(), PodStatus.podStatusName(r.podName(), r.podNamespace(), r.className()));
@@ -158,42 +165,35 @@ final class PublishWorkflow {
       Optional<String> secretRef = previous.isPresent() ? previous.get().secretRef() : secretRefOf(request);
       Map<String, String> currentVersions = previous.map(MountedVolume::versions).orElse(Map.of());
       ProviderMountRequest call = ProviderAttributes.build(spc, request, currentVersions);
-      Path target = request.targetPath();
-      boolean createdDir = createDirectory(target);
-      boolean mountedNow = false;
+      Path target = realTarget(request.targetPath());
+      boolean createdDir = TargetDirectory.create(target);
+      // a directory this call just created has nothing mounted on it: no mount table read
+      TargetOwnership state = createdDir ? new TargetOwnership.Absent() : deps.mounter().inspect(target);
+      TargetStep step = createdDir ? TargetStep.MOUNT : TargetStep.decide(state, deps.mounter().isVolume(state),
+          previous.isEmpty(), () -> deps.writer().currentDataDir(target).isPresent());
+      if (step == TargetStep.REFUSE) {
+        throw new DriverException(FailureKind.TARGET_NOT_OURS, "refusing to publish into "
+            + request.targetPath() + ": it holds " + state.describe() + "; nothing was written");
+      }
+      boolean mountNow = step == TargetStep.MOUNT;
+      boolean cut = step == TargetStep.TAKE_OVER_CUT;
       try {
-        if (!deps.mounter().isMountPoint(target)) {
+        if (mountNow) {
           deps.mounter().mountTmpfs(target, deps.settings().tmpfsSizeBytes());
-          mountedNow = true;
         }
       } catch (RuntimeException e) {
-        undo(target, new Prepared(spc, provider, createdDir, false, secretRef, call), e);
+        undo(new Prepared(spc, provider, target, createdDir, false, cut, secretRef, call), e);
         throw e;
       }
-      return new Prepared(spc, provider, createdDir, mountedNow, secretRef, call);
+      return new Prepared(spc, provider, target, createdDir, mountNow, cut, secretRef, call);
     } catch (RuntimeException e) {
       throw new PrepareFailed(DriverException.of(e), provider.value());
     }
   }
 
-  /** Creates the target directory (0750) when absent; true when it did. */
-  private static boolean createDirectory(Path target) {
-    if (Files.isSymbolicLink(target)) {
-      // mount(2) would follow it and put the tmpfs on the link's destination, which unmount
-      // (UMOUNT_NOFOLLOW) and cleanup (never following links) would then leave behind.
-      throw new DriverException(FailureKind.TARGET_PATH_FAILED,
-          "target path " + target + " is a symbolic link: refusing to mount through it");
-    }
-    try {
-      if (Files.exists(target)) {
-        return false;
-      }
-      Files.createDirectories(target.getParent());
-      Files.createDirectory(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---")));
-      return true;
-    } catch (IOException e) {
-      throw new DriverException(FailureKind.TARGET_PATH_FAILED, "cannot create target path " + target + ": " + e, e);
-    }
+  /** The target's real path, refused when a symbolic link lies on its way below kubelet's pods directory. */
+  private Path realTarget(Path target) {
+    return TargetDirectory.resolve(target, Optional.ofNullable(deps.settings().podsDir()));
   }
 
   /** Writes the payload and, when versions changed, the status object. Blocking. */
@@ -201,9 +201,15 @@ final class PublishWorkflow {
       ProviderMountResult fetched) {
     boolean changed;
     try {
-      changed = !fetched.payload().isEmpty() && deps.writer().write(request.targetPath(), fetched.payload());
+      Path target = prepared.target();
+      TargetOwnership state = deps.mounter().inspect(target); // checked before anything is rewritten
+      if (!deps.mounter().isVolume(state)) {
+        throw new DriverException(FailureKind.TARGET_NOT_OURS, "refusing to write into " + request.targetPath()
+            + ": it holds " + state.describe() + "; nothing was written");
+      }
+      changed = !fetched.payload().isEmpty() && deps.writer().write(target, fetched.payload());
     } catch (RuntimeException e) {
-      return undo(request.targetPath(), prepared, e);
+      return undo(prepared, e);
     }
     Optional<PodStatus> pending = Optional.empty();
     if (previous.isEmpty() || !previous.get().versions().equals(fetched.versions())) {
@@ -225,14 +231,18 @@ final class PublishWorkflow {
     }
   }
 
-  /** Removes what {@code prepare} created; the failure, labelled with the class's provider. */
-  private Result.Failed undo(Path target, Prepared prepared, Throwable failure) {
+  /**
+   * Removes what {@code prepare} created or took over (a cut publish's tmpfs is undone as if this
+   * publish had mounted it); checks what is mounted there first, so a foreign or nested mount is
+   * never emptied. The failure, labelled with the class's provider.
+   */
+  private Result.Failed undo(Prepared prepared, Throwable failure) {
     DriverException error = DriverException.of(failure);
     try {
-      if (prepared.createdDir()) {
-        CLEANER.cleanup(target, deps.mounter());
+      if (prepared.createdDir() || prepared.tookOverCut()) {
+        CLEANER.cleanup(prepared.target(), deps.mounter());
       } else if (prepared.mountedNow()) {
-        deps.mounter().unmount(target);
+        CLEANER.unmountOnly(prepared.target(), deps.mounter());
       }
     } catch (RuntimeException cleanupFailure) {
       error.addSuppressed(cleanupFailure);

@@ -15,7 +15,7 @@ import java.util.function.Predicate;
  * elsewhere is ignored: CVE-2020-8568); anything else belongs to someone else and is left alone.
  * Ours with its pod gone: cleaned up. Ours with a complete payload ({@code ..data}): adopted as
  * mounted. Ours without one (a publish cut between mount and write): adopted as not mounted, so the
- * next publish fetches and writes before answering (upstream #1051).
+ * next publish fetches and writes before answering (upstream #1051), and unmounts it if that fails.
  */
 public final class RecoveryPlan {
   private RecoveryPlan() {}

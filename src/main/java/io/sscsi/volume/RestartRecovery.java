@@ -3,6 +3,7 @@ package io.sscsi.volume;
 import io.sscsi.fs.MountEntry;
 import io.sscsi.fs.MountTable;
 import io.sscsi.fs.TargetDirCleaner;
+import io.sscsi.fs.TargetOwnership;
 import io.sscsi.status.PodStatus;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,8 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Blocking, run once at start on the blocking dispatcher: reads the mount table and this node's
  * SecretProviderClassPodStatus objects, lets {@link RecoveryPlan} decide, cleans up the volumes of
- * pods that are gone, and returns those to adopt as mounted. Cut publishes (mounted, no payload) are
- * left to kubelet's next publish, which fetches and writes before it answers.
+ * pods that are gone, and returns those to adopt as mounted. Only tmpfs mounts as the driver makes
+ * them count ({@link TargetOwnership#isOurTmpfs}); the cleanup checks the mount table again and
+ * refuses a volume with mounts nested inside. Cut publishes (mounted, no payload) are left to
+ * kubelet's next publish, which fetches and writes before it answers, and undoes the mount if it fails.
  */
 final class RestartRecovery {
   private static final Logger LOG = LoggerFactory.getLogger(RestartRecovery.class);
@@ -31,7 +34,7 @@ final class RestartRecovery {
   List<AdoptedVolume> run() {
     Path podsDir = deps.settings().podsDir();
     List<Path> tmpfs = new MountTable().under(podsDir).stream()
-        .filter(m -> m.fsType().equals("tmpfs")).map(MountEntry::mountPoint).distinct().toList();
+        .filter(TargetOwnership::isOurTmpfs).map(MountEntry::mountPoint).distinct().toList();
     if (tmpfs.isEmpty()) {
       return List.of();
     }

@@ -421,8 +421,13 @@ public final class VolumeActor {
   private Behavior<Command> onUnpublished(Unpublished done) {
     VolumeState before = done.attempt().before();
     if (done.failure() != null) {
+      DriverException error = DriverException.of(done.failure());
       DriverMetrics.unpublishError();
-      done.attempt().replyTo().tell(StatusReply.error(DriverException.of(done.failure())));
+      context.getLog().warn("volume {}: unpublish failed, the volume is kept as it was: {}", target, error.getMessage());
+      done.attempt().replyTo().tell(StatusReply.error(error));
+      if (before instanceof VolumeState.Mounted mounted) { // refused before anything was deleted: shown in /volumes
+        return stash.unstashAll(mounted(mounted.volume().withFailure(now(), error.getMessage())));
+      }
       return before instanceof VolumeState.Idle ? becomeIdle() : stash.unstashAll(behaviorFor(before));
     }
     DriverMetrics.unpublishOk();

@@ -187,7 +187,7 @@ class BadInputCorpusTest {
         request("a 5 MiB request (over the CSI server's 4 MiB)", b -> b.putVolumeContext("example.com/huge",
             "h".repeat(5 << 20)), Status.Code.RESOURCE_EXHAUSTED, "4194304"),
         atTarget("target path is a regular file", target -> Files.writeString(target, "kubelet's file"),
-            Status.Code.INTERNAL, "mounting tmpfs", "/mount\"", "(errno 20)"),
+            Status.Code.FAILED_PRECONDITION, "is not a directory", "/mount\""),
         // Valid requests with odd secret keys: forwarded to the provider as JSON, byte for byte;
         // no file is ever named after a secret key.
         request("secret with an empty key", b -> b.putSecrets("", "v"), Status.Code.OK),

@@ -239,7 +239,7 @@ class SecurityTest {
 
     Status status = publish(target, "uid-d");
 
-    assertEquals(Status.Code.INTERNAL, status.getCode(), status.toString());
+    assertEquals(Status.Code.FAILED_PRECONDITION, status.getCode(), status.toString());
     assertTrue(status.getDescription().contains(target.toString()), status.getDescription());
     assertTrue(status.getDescription().contains("symbolic link"), status.getDescription());
     assertEquals(calls, provider.requests.size(), "the provider was not called");

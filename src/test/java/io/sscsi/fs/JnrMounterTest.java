@@ -138,4 +138,56 @@ class JnrMounterTest {
     Path link = Files.createSymbolicLink(tmp.resolve("link"), mnt);
     assertFalse(mounter.isMountPoint(link), "a symlink to a mount point is not one itself");
   }
+
+  /** Issue 12 item 5: a target swapped for a symbolic link before the mount is refused, never followed. */
+  @Test
+  void aTargetThatIsALinkIsNotFollowed() throws IOException {
+    Path elsewhere = Files.createDirectory(tmp.resolve("elsewhere"));
+    Path link = Files.createSymbolicLink(tmp.resolve("link"), elsewhere);
+
+    DriverException e = assertThrows(DriverException.class, () -> mounter.mountTmpfs(link, 0));
+
+    assertEquals(FailureKind.TARGET_NOT_OURS, e.kind());
+    assertTrue(table.under(tmp).isEmpty(), "nothing mounted on the link's destination");
+  }
+
+  /** Issue 12 item 5: a parent reached through a link is refused: the tmpfs would land outside. */
+  @Test
+  void aTargetWhoseParentIsALinkIsRefused() throws IOException {
+    Path real = Files.createDirectories(tmp.resolve("real/mount"));
+    Path linkedParent = Files.createSymbolicLink(tmp.resolve("linked"), real.getParent());
+
+    DriverException e = assertThrows(DriverException.class,
+        () -> mounter.mountTmpfs(linkedParent.resolve("mount"), 0));
+
+    assertEquals(FailureKind.TARGET_NOT_OURS, e.kind());
+    assertTrue(table.under(tmp).isEmpty(), "nothing mounted through the linked parent");
+  }
+
+  /**
+   * Issue 12 item 5, the race, deterministically: after the target was opened and before mount(2),
+   * a racer moves the directory away and puts a link to it in its place. The tmpfs lands on the moved
+   * directory (the descriptor's), is found there and unmounted, and the mount is refused; nothing is
+   * left mounted anywhere and nothing was mounted through the link.
+   */
+  @Test
+  void aTargetMovedAndReplacedByALinkWhileMountingIsUnmountedWhereItLanded() throws IOException {
+    Path moved = tmp.resolve("moved");
+    JnrMounter raced = new JnrMounter(TmpfsOptions.NONE, () -> {
+      try {
+        Files.move(mnt, moved);
+        Files.createSymbolicLink(mnt, moved);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+
+    DriverException e = assertThrows(DriverException.class, () -> raced.mountTmpfs(mnt, 0));
+
+    assertEquals(FailureKind.TARGET_NOT_OURS, e.kind());
+    assertTrue(e.getMessage().contains("moved"), e.getMessage());
+    assertTrue(table.under(tmp).isEmpty(), "the tmpfs that landed on the moved directory is unmounted");
+    Files.delete(mnt);
+    Files.move(moved, mnt);
+  }
 }

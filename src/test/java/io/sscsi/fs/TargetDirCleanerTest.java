@@ -113,12 +113,72 @@ class TargetDirCleanerTest {
     try {
       DriverException e =
           assertThrows(DriverException.class, () -> cleaner.cleanup(target, mounter));
-      assertEquals(FailureKind.TARGET_PATH_FAILED, e.kind());
+      assertEquals(FailureKind.TARGET_NOT_OURS, e.kind());
       assertTrue(e.getMessage().contains("nested"), e.getMessage());
       assertTrue(Files.exists(nested.resolve("f")));
     } finally {
       mounter.unmount(nested);
     }
+  }
+
+  /**
+   * Issue 12 item 4: check, then destroy. A volume with a mount nested inside is refused before
+   * anything is deleted: the payload, {@code ..data} and the nested mount's files all stay.
+   */
+  @Test
+  void aVolumeWithANestedMountIsRefusedBeforeAnythingIsDeleted() throws IOException {
+    mounter.mountTmpfs(target, 0);
+    new AtomicWriter().write(target, List.of(new PayloadFile("a", 0644, bytes("A"))));
+    Path nested = Files.createDirectory(target.resolve("zz-nested"));
+    mounter.mountTmpfs(nested, 0);
+    Files.writeString(nested.resolve("f"), "v");
+    try {
+      DriverException e = assertThrows(DriverException.class, () -> cleaner.cleanup(target, mounter));
+
+      assertEquals(FailureKind.TARGET_NOT_OURS, e.kind());
+      assertEquals("A", Files.readString(target.resolve("a")), "the payload is kept");
+      assertTrue(Files.isSymbolicLink(target.resolve("..data")), "..data is kept");
+      assertEquals("v", Files.readString(nested.resolve("f")), "the nested mount is not emptied");
+      assertEquals(2, table.under(target).size(), "nothing unmounted");
+    } finally {
+      mounter.unmount(nested);
+    }
+  }
+
+  /**
+   * Issue 12 item 3: a bind mount of another directory of the same filesystem at the target (which
+   * a device comparison cannot see) is foreign: cleanup detaches it and deletes nothing in it.
+   */
+  @Test
+  void aForeignBindMountIsDetachedNotEmptied() throws Exception {
+    bind(outside, target);
+    assertEquals("precious", Files.readString(target.resolve("keep")), "the bind shows the outside directory");
+
+    cleaner.cleanup(target, mounter);
+
+    assertEquals("precious", Files.readString(outside.resolve("keep")), "nothing deleted through the bind");
+    assertTrue(table.under(tmp).isEmpty(), "the foreign mount is detached");
+    assertFalse(Files.exists(target), "the empty directory under it is removed");
+  }
+
+  /** Issue 12 item 3: a foreign mount is not emptied by the undo of a failed publish either. */
+  @Test
+  void unmountOnlyRefusesAForeignMount() throws Exception {
+    bind(outside, target);
+
+    DriverException e = assertThrows(DriverException.class, () -> cleaner.unmountOnly(target, mounter));
+
+    assertEquals(FailureKind.TARGET_NOT_OURS, e.kind());
+    assertEquals("precious", Files.readString(outside.resolve("keep")));
+    assertEquals(1, table.under(target).size(), "left mounted for its owner");
+  }
+
+  /** {@code mount --bind source target}, as an administrator (or an attacker) would. */
+  static void bind(Path source, Path target) throws Exception {
+    Process p = new ProcessBuilder("mount", "--bind", source.toString(), target.toString())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
   }
 
   private static byte[] bytes(String s) {

@@ -46,6 +46,11 @@ public final class DriverHarness implements AutoCloseable {
   private io.sscsi.admin.Readiness readiness;
 
   private DriverHarness(KubernetesClient client, Map<String, Object> overrides, Path existingRoot) throws IOException {
+    this(client, overrides, existingRoot, java.util.function.UnaryOperator.identity());
+  }
+
+  private DriverHarness(KubernetesClient client, Map<String, Object> overrides, Path existingRoot,
+      java.util.function.UnaryOperator<io.sscsi.fs.Mounter> mounterSeam) throws IOException {
     root = existingRoot != null ? existingRoot : Files.createTempDirectory("sscsi-test-");
     socket = root.resolve("csi/csi.sock");
     providerDir = Files.createDirectories(root.resolve("providers"));
@@ -66,7 +71,7 @@ public final class DriverHarness implements AutoCloseable {
     readiness = new io.sscsi.admin.Readiness()
         .add("api-server", new io.sscsi.k8s.KubeReachability(classCache, publishSecrets)::problem);
     KubePodStatusStore statuses = new KubePodStatusStore(kube);
-    Guardian.Edges edges = new Guardian.Edges(classCache, statuses, mounter,
+    Guardian.Edges edges = new Guardian.Edges(classCache, statuses, mounterSeam.apply(mounter),
         java.util.Optional.of(new io.sscsi.sync.SecretSyncApi(kube, statuses)), classCache, readiness,
         new io.sscsi.k8s.KubeEventRecorder(kube, "node-1")::warnPod, publishSecrets);
     process = DriverProcess.serve(DriverSettings.from(config), config, () -> new DriverProcess.Core(edges, () -> {}));
@@ -80,6 +85,15 @@ public final class DriverHarness implements AutoCloseable {
 
   public static DriverHarness start(KubernetesClient client, Map<String, Object> overrides) throws IOException {
     return new DriverHarness(client, overrides, null);
+  }
+
+  /**
+   * A driver whose real mounter is wrapped by {@code seam}, for tests that act between the driver's
+   * checks and its mount(2) (a racer on the node), deterministically.
+   */
+  public static DriverHarness startWithMounter(KubernetesClient client,
+      java.util.function.UnaryOperator<io.sscsi.fs.Mounter> seam) throws IOException {
+    return new DriverHarness(client, Map.of(), null, seam);
   }
 
   /** A new driver on the directory a {@link #crash()}ed one left, mounts and all. */

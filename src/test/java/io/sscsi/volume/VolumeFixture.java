@@ -130,6 +130,12 @@ final class VolumeFixture {
     @Override public boolean isMountPoint(Path target) {
       return mounted.contains(target);
     }
+
+    @Override public io.sscsi.fs.TargetOwnership inspect(Path target) {
+      return mounted.contains(target) ? new io.sscsi.fs.TargetOwnership.OurTmpfs(
+          new io.sscsi.fs.MountEntry(1, 0, "0:1", "/", target, "rw", "tmpfs", "tmpfs", "rw"))
+          : new io.sscsi.fs.TargetOwnership.Absent();
+    }
   }
 
   /** Records status writes; fails the next {@code failuresLeft} upserts as an API server outage would. */
