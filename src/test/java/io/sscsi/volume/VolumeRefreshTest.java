@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
+import ch.qos.logback.classic.Level;
 import io.sscsi.spc.ProviderClass;
+import io.sscsi.testkit.LogCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -130,6 +132,31 @@ class VolumeRefreshTest {
     assertEquals("mounted", after.state(), "the timer fired and started no refresh");
     assertEquals(VolumeFixture.T0.plus(INTERVAL.multipliedBy(2)), after.nextRefresh(), "and was re-armed");
     assertTrue(world.providers.calls.isEmpty());
+  }
+
+  @Test
+  void unreadableTokensAreReportedOnceAtWarnAndNeverAsExpired() throws Exception {
+    String tokens = "{\"vault\":{\"token\":\"sentinel-token-value\",\"expirationTimestamp\":\"someday\"}}";
+    try (LogCapture logs = LogCapture.open()) {
+      ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(INTERVAL, true),
+          Map.of(ServiceAccountTokens.KEY, tokens));
+      for (int tick = 1; tick <= 3; tick++) {
+        world.advance(INTERVAL);
+        assertEquals(VolumeFixture.T0.plus(INTERVAL.multipliedBy(tick + 1)), describe(volume).nextRefresh(),
+            "tick " + tick + " fired, started no refresh and re-armed");
+      }
+      assertTrue(world.providers.calls.isEmpty(), "tokens it cannot judge are not sent on the driver's initiative");
+      List<String> warnings = logs.lines(Level.WARN).stream().filter(l -> l.contains("cannot be read")).toList();
+      assertEquals(1, warnings.size(), "once per volume, at WARN: " + logs.all());
+      assertTrue(warnings.get(0).contains(target.toString()));
+      assertFalse(logs.all().contains("have expired"), "not reported as expired");
+      assertFalse(logs.all().contains("sentinel-token-value"), "never the token text");
+
+      volume.tell(new VolumeActor.Publish(request(target, Map.of(ServiceAccountTokens.KEY, tokens)), world.deadline(),
+          replies.getRef()));
+      world.providers.next().answer(content("v2"));
+      assertTrue(replies.receiveMessage().isSuccess(), "kubelet's republish passes the value on as given, as upstream");
+    }
   }
 
   @Test
