@@ -215,6 +215,27 @@ class VolumeRefreshTest {
   }
 
   @Test
+  void aHugeProviderErrorCodeIsCutInTheEventTheLogAndVolumes() throws Exception {
+    ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(INTERVAL, false), Map.of());
+    world.advance(INTERVAL);
+    try (LogCapture logs = LogCapture.open()) {
+      volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+      world.providers.next().fail(DriverException.providerReported("vault", "E".repeat(100_000)));
+      assertTrue(replies.receiveMessage().isSuccess());
+      String cut = "...[" + (100_000 - 1024) + " more characters cut]";
+      assertTrue(describe(volume).lastError().endsWith(cut), "/volumes");
+      testKit.createTestProbe().awaitAssert(() -> {
+        assertEquals(1, world.events.size());
+        assertTrue(world.events.get(0).endsWith(cut) && world.events.get(0).length() < 1300, "the event is bounded");
+        return null;
+      });
+      List<String> warnings = logs.lines(Level.WARN);
+      assertEquals(1, warnings.size(), logs.all());
+      assertTrue(warnings.get(0).contains(cut) && warnings.get(0).length() < 2000, "the log line is bounded");
+    }
+  }
+
+  @Test
   void aStatusObjectTheApiServerRefusesIsRetriedWithBackoff() throws Exception {
     world.statuses.failuresLeft.set(3);
     ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOff(), Map.of());
