@@ -40,7 +40,10 @@ public final class DriverException extends RuntimeException {
       return new DriverException(
           FailureKind.PROVIDER_TIMEOUT, "provider " + provider + " did not answer in time", e);
     }
-    String detail = status.getDescription() == null ? "" : ": " + status.getDescription();
+    if (status.getCode() == Status.Code.CANCELLED && status.getCause() != null) {
+      return unreadableAnswer(provider, status.getCause());
+    }
+    String detail = status.getDescription() == null ? "" : ": " + ForeignText.bounded(status.getDescription());
     // Go providers' channel says "received message larger than max", grpc-java's (ours) says
     // "gRPC message exceeds maximum size N: M"; both mean our max receive size was hit.
     if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED
@@ -56,11 +59,29 @@ public final class DriverException extends RuntimeException {
         e);
   }
 
+  /**
+   * grpc-java could not read the provider's answer (bytes that are not valid protobuf): it cancels
+   * the call itself and reports CANCELLED with the parse failure as the cause. The provider never
+   * sent CANCELLED (a status from the wire has no cause), and kubelet would take CANCELLED for a
+   * non-final outcome: it is a broken response, PROVIDER_BAD_RESPONSE (INTERNAL).
+   */
+  private static DriverException unreadableAnswer(String provider, Throwable cause) {
+    boolean notProtobuf = false;
+    for (Throwable t = cause; t != null && !notProtobuf; t = t.getCause() == t ? null : t.getCause()) {
+      notProtobuf = t instanceof com.google.protobuf.InvalidProtocolBufferException;
+    }
+    String why = notProtobuf ? "is not a valid MountResponse (protobuf parse failure)"
+        : "could not be read (" + cause.getClass().getSimpleName() + ")";
+    return new DriverException(
+        FailureKind.PROVIDER_BAD_RESPONSE, "provider " + provider + " answered the Mount call with a response that " + why,
+        null, null, cause);
+  }
+
   /** A failure the provider reported in its response, labelled with the provider's code. */
   public static DriverException providerReported(String provider, String providerCode) {
     return new DriverException(
         FailureKind.PROVIDER_REPORTED_ERROR,
-        "provider " + provider + " reported error code " + providerCode,
+        "provider " + provider + " reported error code " + ForeignText.bounded(providerCode),
         null,
         providerCode,
         null);

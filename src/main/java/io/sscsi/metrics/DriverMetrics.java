@@ -24,7 +24,9 @@ import kamon.tag.TagSet;
  * start (unpublish, and publish errors before a provider is known) or from a provider's first use
  * (its publish, rotation and error counters, one per {@code error_type} of {@link FailureKind}), so
  * {@code rate()} and {@code increase()} see the first event. {@link #scrape()} renders the text
- * through {@link Exposition} and appends {@link ProcessMetrics}. Kamon is process-global, so this
+ * through {@link Exposition} and appends {@link ProcessMetrics}. Label values that come from outside
+ * the driver (a provider's error code, a provider name only seen failing) are bounded by {@link
+ * LabelValues}, so no caller can grow {@code /metrics} without end. Kamon is process-global, so this
  * class is too; {@link #init} is idempotent.
  */
 public final class DriverMetrics {
@@ -57,6 +59,18 @@ public final class DriverMetrics {
   /** Every {@code error_type} the driver itself reports; a provider's own codes come on top. */
   static final Set<String> ERROR_TYPES = Arrays.stream(FailureKind.values()).map(FailureKind::errorType)
       .collect(Collectors.toCollection(TreeSet::new));
+  /**
+   * {@code provider} values: the provider of a call that succeeded or reached its pool is always kept
+   * (there are as many as provider sockets on the node); a name only seen failing (a class naming a
+   * provider that is not installed or breaks the name rule, a pod's {@code providerName} attribute)
+   * takes one of 32 admissions, then counts as {@code other}.
+   */
+  static final LabelValues PROVIDER_LABEL = new LabelValues(Set.of(""), 32);
+  /**
+   * {@code error_type} values: the failure table's always; a provider's own error code (upstream's
+   * label) when well-formed and among the first 32 such codes, else {@code other}.
+   */
+  static final LabelValues ERROR_TYPE_LABEL = new LabelValues(ERROR_TYPES, 32);
   /** Upstream's value of {@code rotated} on a successful rotation: always true since v1.6. */
   static final String ROTATED = "true";
   /** On a failed rotation nothing rotated. */
@@ -146,13 +160,15 @@ public final class DriverMetrics {
   }
 
   public static void publishOk(String provider) {
-    seen(provider);
+    provider = known(provider);
     counter(NODE_PUBLISH).withTags(tags("provider", provider)).increment();
   }
 
+  /** A failed publish; {@code provider} and {@code errorType} may come from outside the driver (bounded). */
   public static void publishError(String provider, String errorType) {
-    seen(provider);
-    counter(NODE_PUBLISH_ERROR).withTags(tags("provider", provider, "error_type", errorType)).increment();
+    provider = unvouched(provider);
+    counter(NODE_PUBLISH_ERROR).withTags(tags("provider", provider, "error_type", ERROR_TYPE_LABEL.of(errorType)))
+        .increment();
   }
 
   public static void unpublishOk() {
@@ -165,7 +181,7 @@ public final class DriverMetrics {
 
   /** A kubelet republish that called the provider succeeded (upstream's rotation). */
   public static void rotation(String provider, Duration took) {
-    seen(provider);
+    provider = known(provider);
     counter(ROTATION).withTags(tags("provider", provider, "rotated", ROTATED)).increment();
     Kamon.histogram(ROTATION_DURATION, HELP.get(ROTATION_DURATION), MeasurementUnit.time().nanoseconds())
         .withTags(tags()).record(took.toNanos());
@@ -173,9 +189,9 @@ public final class DriverMetrics {
 
   /** A kubelet republish that called the provider failed. */
   public static void rotationError(String provider, String errorType) {
-    seen(provider);
+    provider = unvouched(provider);
     counter(ROTATION_ERROR)
-        .withTags(tags("provider", provider, "error_type", errorType, "rotated", NOT_ROTATED))
+        .withTags(tags("provider", provider, "error_type", ERROR_TYPE_LABEL.of(errorType), "rotated", NOT_ROTATED))
         .increment();
   }
 
@@ -186,7 +202,7 @@ public final class DriverMetrics {
    * @param result {@code changed}, {@code unchanged} or {@code error}
    */
   public static void refresh(String provider, String trigger, String result) {
-    seen(provider);
+    provider = "error".equals(result) ? unvouched(provider) : known(provider);
     refreshes(provider, trigger, result).increment();
   }
 
@@ -201,27 +217,28 @@ public final class DriverMetrics {
   }
 
   public static void secretSynced(String provider, Duration took) {
-    seen(provider);
+    provider = known(provider);
     counter(SECRET_SYNC).withTags(tags("provider", provider)).increment();
     counter(SECRET_SYNC_ALIAS).withTags(tags("provider", provider)).increment();
     Kamon.histogram(SECRET_SYNC_DURATION, HELP.get(SECRET_SYNC_DURATION), MeasurementUnit.time().nanoseconds())
         .withTags(tags()).record(took.toNanos());
   }
 
+  /** A call that reached the provider's pool (its socket was found): the provider is known. */
   public static void providerCall(String provider, Duration took) {
+    provider = known(provider);
     Kamon.timer(PROVIDER_CALL_DURATION, HELP.get(PROVIDER_CALL_DURATION)).withTags(TagSet.of("provider", provider))
         .record(took.toNanos());
   }
 
   public static void providerRejected(String provider) {
+    provider = known(provider);
     counter(PROVIDER_REJECTED).withTags(TagSet.of("provider", provider)).increment();
   }
 
   /** Adds {@code delta} to the provider's calls in flight. */
   public static void providerInFlight(String provider, int delta) {
-    if (delta > 0) {
-      seen(provider);
-    }
+    provider = delta > 0 ? known(provider) : PROVIDER_LABEL.trusted(provider);
     long now = IN_FLIGHT.computeIfAbsent(provider, p -> new AtomicLong()).addAndGet(delta);
     Kamon.gauge(PROVIDER_IN_FLIGHT, HELP.get(PROVIDER_IN_FLIGHT)).withTags(TagSet.of("provider", provider)).update(now);
   }
@@ -229,6 +246,20 @@ public final class DriverMetrics {
   /** Adds {@code delta} to the number of mounted volumes. */
   public static void volumesMounted(int delta) {
     Kamon.gauge(VOLUMES_MOUNTED, HELP.get(VOLUMES_MOUNTED)).withoutTags().update(MOUNTED.addAndGet(delta));
+  }
+
+  /** The label of a provider the driver reached (a pool exists for it, or it answered): always kept. */
+  private static String known(String provider) {
+    String label = PROVIDER_LABEL.trusted(provider);
+    seen(label);
+    return label;
+  }
+
+  /** The label of a provider name only seen failing: bounded. */
+  private static String unvouched(String provider) {
+    String label = PROVIDER_LABEL.of(provider);
+    seen(label);
+    return label;
   }
 
   /** On a provider's first use, its counters with known labels start at 0. */

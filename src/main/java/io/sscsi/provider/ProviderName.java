@@ -2,6 +2,7 @@ package io.sscsi.provider;
 
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
+import io.sscsi.errors.ForeignText;
 import io.sscsi.spc.ProviderClass;
 import java.util.regex.Pattern;
 
@@ -31,7 +32,7 @@ public record ProviderName(String value) {
    */
   public static ProviderName of(ProviderClass spc) {
     if (!valid(spc.provider())) {
-      throw new DriverException(FailureKind.SPC_INVALID, "invalid provider \"" + spc.provider()
+      throw new DriverException(FailureKind.SPC_INVALID, "invalid provider \"" + ForeignText.bounded(spc.provider())
           + "\" in SecretProviderClass " + spc.namespace() + "/" + spc.name() + ": it must match " + RULE.pattern());
     }
     return new ProviderName(spc.provider());

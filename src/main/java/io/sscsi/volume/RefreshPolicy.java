@@ -2,7 +2,6 @@ package io.sscsi.volume;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 
 /**
  * Pure: whether a mounted volume asks its provider again. Three triggers reach a mounted volume:
@@ -25,20 +24,31 @@ public final class RefreshPolicy {
     /** The last successful call is more recent than the interval. */
     SKIP_TOO_SOON,
     /** A timer refresh would need the pod's tokens, and the last ones have expired. */
-    SKIP_TOKENS_EXPIRED
+    SKIP_TOKENS_EXPIRED,
+    /**
+     * A timer refresh would need the pod's tokens, and their value cannot be read, so whether they
+     * still hold cannot be told: not sent on the driver's own initiative (kubelet's republish still
+     * passes them on as given, as upstream).
+     */
+    SKIP_TOKENS_UNREADABLE
   }
 
   /**
    * @param lastSuccess when the provider last answered successfully for this volume
-   * @param tokensExpireAt the earliest expiry of the service-account tokens kubelet last gave, if any
+   * @param tokens what is known of the expiry of the service-account tokens kubelet last gave
    */
   public static Decision decide(Trigger trigger, boolean rotationEnabled, Duration interval, Instant now,
-      Instant lastSuccess, Optional<Instant> tokensExpireAt) {
+      Instant lastSuccess, TokenExpiry tokens) {
     if (!rotationEnabled) {
       return Decision.SKIP_ROTATION_OFF;
     }
-    if (trigger != Trigger.REPUBLISH && tokensExpireAt.isPresent() && !now.isBefore(tokensExpireAt.get())) {
-      return Decision.SKIP_TOKENS_EXPIRED;
+    if (trigger != Trigger.REPUBLISH) {
+      if (tokens instanceof TokenExpiry.Unreadable) {
+        return Decision.SKIP_TOKENS_UNREADABLE;
+      }
+      if (tokens instanceof TokenExpiry.At at && !now.isBefore(at.instant())) {
+        return Decision.SKIP_TOKENS_EXPIRED;
+      }
     }
     if (trigger == Trigger.CLASS_CHANGED || trigger == Trigger.SECRET_CHANGED) {
       return Decision.REFRESH;

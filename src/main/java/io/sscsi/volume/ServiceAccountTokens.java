@@ -11,7 +11,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Pure: when the service-account tokens kubelet passed ({@code csi.storage.k8s.io/serviceAccount.tokens},
  * JSON audience -> {token, expirationTimestamp}) expire: the earliest JWT {@code exp} claim, else the
- * earliest {@code expirationTimestamp}. Tokens are only read here, never logged or kept elsewhere.
+ * earliest {@code expirationTimestamp}; or that the value cannot be read ({@link TokenExpiry}). Tokens
+ * are only read here, never logged or kept elsewhere.
  */
 public final class ServiceAccountTokens {
   public static final String KEY = "csi.storage.k8s.io/serviceAccount.tokens";
@@ -19,36 +20,50 @@ public final class ServiceAccountTokens {
 
   private ServiceAccountTokens() {}
 
-  /** The earliest expiry among the tokens of a publish request; empty when it carries none. */
-  public static Optional<Instant> earliestExpiry(PublishRequest request) {
+  /** When the tokens of a publish request expire; {@link TokenExpiry#NONE} when it carries none. */
+  public static TokenExpiry expiry(PublishRequest request) {
     String json = request.secrets().getOrDefault(KEY, request.volumeContext().get(KEY));
-    return json == null ? Optional.empty() : earliestExpiry(json);
+    return json == null ? TokenExpiry.NONE : expiry(json);
   }
 
-  /** An unreadable value counts as expired now: the timer must not use tokens it cannot judge. */
-  public static Optional<Instant> earliestExpiry(String tokensJson) {
+  /**
+   * The earliest expiry among the tokens; {@link TokenExpiry#UNREADABLE} for a value that is not a JSON
+   * object of audiences, or with an audience whose expiry cannot be read (neither a JWT {@code exp}
+   * nor an RFC 3339 {@code expirationTimestamp}). The value is never put into an exception message.
+   */
+  public static TokenExpiry expiry(String tokensJson) {
     try {
       JsonNode root = JSON.readTree(tokensJson);
+      if (root == null || !root.isObject()) {
+        return TokenExpiry.UNREADABLE;
+      }
       Instant earliest = null;
       for (Map.Entry<String, JsonNode> audience : root.properties()) {
-        Instant exp = expiry(audience.getValue());
-        if (exp != null && (earliest == null || exp.isBefore(earliest))) {
-          earliest = exp;
+        Optional<Instant> exp = expiry(audience.getValue());
+        if (exp.isEmpty()) {
+          return TokenExpiry.UNREADABLE;
+        }
+        if (earliest == null || exp.get().isBefore(earliest)) {
+          earliest = exp.get();
         }
       }
-      return Optional.ofNullable(earliest);
+      return earliest == null ? TokenExpiry.NONE : new TokenExpiry.At(earliest);
     } catch (RuntimeException e) {
-      return Optional.of(Instant.EPOCH);
+      return TokenExpiry.UNREADABLE;
     }
   }
 
-  private static Instant expiry(JsonNode entry) {
+  private static Optional<Instant> expiry(JsonNode entry) {
     Instant fromJwt = jwtExp(entry.path("token").asString(""));
     if (fromJwt != null) {
-      return fromJwt;
+      return Optional.of(fromJwt);
     }
     String ts = entry.path("expirationTimestamp").asString("");
-    return ts.isEmpty() ? Instant.EPOCH : Instant.parse(ts);
+    try {
+      return ts.isEmpty() ? Optional.empty() : Optional.of(Instant.parse(ts));
+    } catch (java.time.format.DateTimeParseException e) {
+      return Optional.empty();
+    }
   }
 
   private static Instant jwtExp(String jwt) {

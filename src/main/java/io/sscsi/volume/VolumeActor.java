@@ -91,6 +91,8 @@ public final class VolumeActor {
   private final PublishWorkflow workflow;
   private final ActorRef<VolumeRouter.Command> router;
   private Optional<Instant> nextRefresh = Optional.empty();
+  /** The unreadable service-account tokens of this volume were reported (logged once per volume). */
+  private boolean tokensUnreadableLogged;
 
   private VolumeActor(ActorContext<Command> context, StashBuffer<Command> stash, TimerScheduler<Command> timers,
       Path target, VolumeDeps deps, ActorRef<VolumeRouter.Command> router) {
@@ -283,6 +285,16 @@ public final class VolumeActor {
       context.getLog().info("volume {}: {} refresh skipped, the pod's service-account tokens have expired;"
           + " kubelet's next republish brings fresh ones", target, trigger);
     }
+    if (decision == Decision.SKIP_TOKENS_UNREADABLE) {
+      DriverMetrics.rotationSkipped("tokens_unreadable");
+      if (!tokensUnreadableLogged) { // once per volume: the value stays as it is until kubelet's next republish
+        tokensUnreadableLogged = true;
+        context.getLog().warn("volume {}: {} refresh skipped, the pod's service-account tokens ({}) cannot be read"
+            + " (not a JSON object of audience to token and expiry), so whether they expired cannot be told; the"
+            + " driver refreshes this volume only on kubelet's republish until they can", target, trigger,
+            ServiceAccountTokens.KEY);
+      }
+    }
     armTimer();
     return Behaviors.same();
   }
@@ -312,7 +324,7 @@ public final class VolumeActor {
     boolean reusesTokens = trigger != Trigger.REPUBLISH && deps.settings().rotationEnabled();
     return RefreshPolicy.decide(trigger, deps.settings().rotationEnabled(), deps.settings().rotationInterval(),
         now(), volume.lastSuccess(),
-        reusesTokens ? ServiceAccountTokens.earliestExpiry(volume.request()) : Optional.empty());
+        reusesTokens ? ServiceAccountTokens.expiry(volume.request()) : TokenExpiry.NONE);
   }
 
   // ------------------------------------------------------------------ attempts finished

@@ -35,6 +35,20 @@ class FailureKindTest {
   }
 
   @Test
+  void anAnswerGrpcJavaCouldNotParseIsABadResponseNotTheProvidersCancel() {
+    // what grpc-java's ClientCallImpl reports when the response marshaller throws
+    var parse = Status.INTERNAL.withDescription("Invalid protobuf byte sequence")
+        .withCause(new com.google.protobuf.InvalidProtocolBufferException("truncated")).asRuntimeException();
+    var unreadable = DriverException.fromProvider("vault",
+        Status.CANCELLED.withDescription("Failed to read message.").withCause(parse).asRuntimeException());
+    assertEquals(FailureKind.PROVIDER_BAD_RESPONSE, unreadable.kind());
+    assertEquals(Status.Code.INTERNAL, unreadable.code());
+    assertTrue(unreadable.getMessage().contains("not a valid MountResponse"), unreadable.getMessage());
+    var cancelledByProvider = DriverException.fromProvider("vault", Status.CANCELLED.asRuntimeException());
+    assertEquals(Status.Code.CANCELLED, cancelledByProvider.code(), "a status from the wire passes through");
+  }
+
+  @Test
   void providerReportedCodeBecomesTheMetricLabel() {
     assertEquals("AuthFailed", DriverException.providerReported("vault", "AuthFailed").errorType());
   }

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 /** Captures every log event (message, arguments and stack traces) at TRACE while open. */
 public final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
   private final List<String> lines = new CopyOnWriteArrayList<>();
+  private final List<Level> levels = new CopyOnWriteArrayList<>();
   private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   private final Level previous = root.getLevel();
 
@@ -31,11 +32,25 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
       b.append('\n').append(ThrowableProxyUtil.asString(event.getThrowableProxy()));
     }
     event.getMDCPropertyMap().forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
-    lines.add(b.toString());
+    synchronized (this) {
+      lines.add(b.toString());
+      levels.add(event.getLevel());
+    }
   }
 
   public List<String> lines() {
     return List.copyOf(lines);
+  }
+
+  /** The lines logged at {@code level} exactly. */
+  public synchronized List<String> lines(Level level) {
+    List<String> at = new java.util.ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      if (levels.get(i).equals(level)) {
+        at.add(lines.get(i));
+      }
+    }
+    return at;
   }
 
   public String all() {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,9 +17,10 @@ class RefreshPolicyTest {
   static final Duration TWO_MIN = Duration.ofMinutes(2);
 
   static Stream<Arguments> table() {
-    Optional<Instant> none = Optional.empty();
-    Optional<Instant> valid = Optional.of(NOW.plusSeconds(600));
-    Optional<Instant> expired = Optional.of(NOW.minusSeconds(1));
+    TokenExpiry none = TokenExpiry.NONE;
+    TokenExpiry valid = new TokenExpiry.At(NOW.plusSeconds(600));
+    TokenExpiry expired = new TokenExpiry.At(NOW.minusSeconds(1));
+    TokenExpiry unreadable = TokenExpiry.UNREADABLE;
     return Stream.of(
         //          trigger        rotation  last success            tokens   decision
         Arguments.of(REPUBLISH,     false,   NOW.minusSeconds(600),   none,    SKIP_ROTATION_OFF),
@@ -32,6 +32,10 @@ class RefreshPolicyTest {
         Arguments.of(TIMER,         true,    NOW.minusSeconds(600),   valid,   REFRESH),
         Arguments.of(TIMER,         true,    NOW.minusSeconds(600),   none,    REFRESH),
         Arguments.of(TIMER,         true,    NOW.minusSeconds(600),   expired, SKIP_TOKENS_EXPIRED),
+        Arguments.of(TIMER,         true,    NOW.minusSeconds(600),   unreadable, SKIP_TOKENS_UNREADABLE),
+        Arguments.of(TIMER,         true,    NOW.minusSeconds(30),    unreadable, SKIP_TOKENS_UNREADABLE),
+        Arguments.of(REPUBLISH,     true,    NOW.minusSeconds(600),   unreadable, REFRESH), // passed on as given
+        Arguments.of(CLASS_CHANGED, true,    NOW.minusSeconds(1),     unreadable, SKIP_TOKENS_UNREADABLE),
         Arguments.of(CLASS_CHANGED, true,    NOW.minusSeconds(1),     none,    REFRESH),
         Arguments.of(CLASS_CHANGED, true,    NOW.minusSeconds(1),     expired, SKIP_TOKENS_EXPIRED),
         Arguments.of(CLASS_CHANGED, false,   NOW.minusSeconds(1),     none,    SKIP_ROTATION_OFF),
@@ -42,7 +46,7 @@ class RefreshPolicyTest {
 
   @ParameterizedTest
   @MethodSource("table")
-  void decides(RefreshPolicy.Trigger trigger, boolean rotation, Instant lastSuccess, Optional<Instant> tokens,
+  void decides(RefreshPolicy.Trigger trigger, boolean rotation, Instant lastSuccess, TokenExpiry tokens,
       RefreshPolicy.Decision expected) {
     assertEquals(expected, RefreshPolicy.decide(trigger, rotation, TWO_MIN, NOW, lastSuccess, tokens));
   }

@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ServiceAccountTokensTest {
   static String jwt(long exp) {
@@ -19,18 +20,24 @@ class ServiceAccountTokensTest {
   void earliestJwtExpAcrossAudiences() {
     String json = "{\"vault\":{\"token\":\"" + jwt(2_000_000_000L) + "\",\"expirationTimestamp\":\"2099-01-01T00:00:00Z\"},"
         + "\"aws\":{\"token\":\"" + jwt(1_900_000_000L) + "\",\"expirationTimestamp\":\"2099-01-01T00:00:00Z\"}}";
-    assertEquals(Optional.of(Instant.ofEpochSecond(1_900_000_000L)), ServiceAccountTokens.earliestExpiry(json));
+    assertEquals(new TokenExpiry.At(Instant.ofEpochSecond(1_900_000_000L)), ServiceAccountTokens.expiry(json));
   }
 
   @Test
   void expirationTimestampWhenTheTokenIsNotAJwt() {
     String json = "{\"vault\":{\"token\":\"opaque\",\"expirationTimestamp\":\"2030-01-01T00:00:00Z\"}}";
-    assertEquals(Optional.of(Instant.parse("2030-01-01T00:00:00Z")), ServiceAccountTokens.earliestExpiry(json));
+    assertEquals(new TokenExpiry.At(Instant.parse("2030-01-01T00:00:00Z")), ServiceAccountTokens.expiry(json));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"not json", "[]", "42", "\"text\"", "{\"vault\":{\"token\":\"opaque\"}}",
+      "{\"vault\":{\"token\":\"opaque\",\"expirationTimestamp\":\"tomorrow\"}}", "{\"vault\":\"x\"}"})
+  void aValueWhoseExpiryCannotBeReadIsUnreadableNotExpired(String json) {
+    assertEquals(TokenExpiry.UNREADABLE, ServiceAccountTokens.expiry(json));
   }
 
   @Test
-  void unreadableTokensCountAsExpired() {
-    assertEquals(Optional.of(Instant.EPOCH), ServiceAccountTokens.earliestExpiry("not json"));
-    assertEquals(Optional.empty(), ServiceAccountTokens.earliestExpiry("{}"));
+  void noAudiencesMeansNoTokens() {
+    assertEquals(TokenExpiry.NONE, ServiceAccountTokens.expiry("{}"));
   }
 }

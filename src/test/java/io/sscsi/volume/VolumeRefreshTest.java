@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
+import ch.qos.logback.classic.Level;
 import io.sscsi.spc.ProviderClass;
+import io.sscsi.testkit.LogCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -133,6 +135,31 @@ class VolumeRefreshTest {
   }
 
   @Test
+  void unreadableTokensAreReportedOnceAtWarnAndNeverAsExpired() throws Exception {
+    String tokens = "{\"vault\":{\"token\":\"sentinel-token-value\",\"expirationTimestamp\":\"someday\"}}";
+    try (LogCapture logs = LogCapture.open()) {
+      ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(INTERVAL, true),
+          Map.of(ServiceAccountTokens.KEY, tokens));
+      for (int tick = 1; tick <= 3; tick++) {
+        world.advance(INTERVAL);
+        assertEquals(VolumeFixture.T0.plus(INTERVAL.multipliedBy(tick + 1)), describe(volume).nextRefresh(),
+            "tick " + tick + " fired, started no refresh and re-armed");
+      }
+      assertTrue(world.providers.calls.isEmpty(), "tokens it cannot judge are not sent on the driver's initiative");
+      List<String> warnings = logs.lines(Level.WARN).stream().filter(l -> l.contains("cannot be read")).toList();
+      assertEquals(1, warnings.size(), "once per volume, at WARN: " + logs.all());
+      assertTrue(warnings.get(0).contains(target.toString()));
+      assertFalse(logs.all().contains("have expired"), "not reported as expired");
+      assertFalse(logs.all().contains("sentinel-token-value"), "never the token text");
+
+      volume.tell(new VolumeActor.Publish(request(target, Map.of(ServiceAccountTokens.KEY, tokens)), world.deadline(),
+          replies.getRef()));
+      world.providers.next().answer(content("v2"));
+      assertTrue(replies.receiveMessage().isSuccess(), "kubelet's republish passes the value on as given, as upstream");
+    }
+  }
+
+  @Test
   void aClassEditRefreshesAtOnceWithTheEditedClass() throws Exception {
     ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(Duration.ofHours(1), false), Map.of());
     world.classes.put("ns/spc", new ProviderClass("ns", "spc", "vault", Map.of("role", "r2"), List.of()));
@@ -185,6 +212,27 @@ class VolumeRefreshTest {
           + " content is kept: vault sealed"), world.events);
       return null;
     });
+  }
+
+  @Test
+  void aHugeProviderErrorCodeIsCutInTheEventTheLogAndVolumes() throws Exception {
+    ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(INTERVAL, false), Map.of());
+    world.advance(INTERVAL);
+    try (LogCapture logs = LogCapture.open()) {
+      volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+      world.providers.next().fail(DriverException.providerReported("vault", "E".repeat(100_000)));
+      assertTrue(replies.receiveMessage().isSuccess());
+      String cut = "...[" + (100_000 - 1024) + " more characters cut]";
+      assertTrue(describe(volume).lastError().endsWith(cut), "/volumes");
+      testKit.createTestProbe().awaitAssert(() -> {
+        assertEquals(1, world.events.size());
+        assertTrue(world.events.get(0).endsWith(cut) && world.events.get(0).length() < 1300, "the event is bounded");
+        return null;
+      });
+      List<String> warnings = logs.lines(Level.WARN);
+      assertEquals(1, warnings.size(), logs.all());
+      assertTrue(warnings.get(0).contains(cut) && warnings.get(0).length() < 2000, "the log line is bounded");
+    }
   }
 
   @Test
