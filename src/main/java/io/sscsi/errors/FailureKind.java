@@ -35,6 +35,11 @@ public enum FailureKind {
   PROVIDER_TIMEOUT(Status.Code.DEADLINE_EXCEEDED, "GRPCProviderError"),
   /** The target directory could not be created or inspected. */
   TARGET_PATH_FAILED(Status.Code.INTERNAL, "FailedToEnsureMountPoint"),
+  /**
+   * The target already holds a volume published for another pod or SecretProviderClass (the CSI
+   * spec's "volume published but is incompatible"); the caller must fix the request.
+   */
+  TARGET_IN_USE(Status.Code.ALREADY_EXISTS, "TargetInUse"),
   /** mount(2) or umount2(2) failed. */
   MOUNT_FAILED(Status.Code.INTERNAL, "FailedToMount"),
   /** Writing the payload into the tmpfs failed. */

@@ -39,7 +39,8 @@ import org.apache.pekko.pattern.StatusReply;
  * of its class or of its nodePublishSecretRef Secret); a failed refresh keeps the old content and
  * still answers OK (kubernetes#121271), logs, records the error and raises a pod event. Any failed
  * attempt that keeps the volume (a refresh, an adoption, an unpublish) returns it to the state it
- * started from with that state's timers. An adopted volume reads its class and nodePublishSecretRef
+ * started from with that state's timers. A publish for another pod or class than the one the target
+ * holds is refused ({@link TargetOwner}) and changes nothing. An adopted volume reads its class and nodePublishSecretRef
  * on kubelet's first publish and is a mounted volume from then on. Idle, it asks the router to passivate it; a restart after an unexpected failure
  * unmounts nothing and relearns the state on the next publish. Time comes from {@link VolumeTime}.
  */
@@ -140,7 +141,9 @@ public final class VolumeActor {
 
   private Behavior<Command> adopted(AdoptedVolume volume) {
     VolumeState state = new VolumeState.Adopted(volume);
+    TargetOwner owner = TargetOwner.of(volume.status());
     return Behaviors.receive(Command.class)
+        .onMessage(Publish.class, call -> !owner.owns(call.request()), call -> refuseForeign(call, owner, ""))
         .onMessage(Publish.class, call -> startAdoption(volume, call))
         .onMessage(Unpublish.class, call -> startUnpublish(state, call))
         .onMessage(Describe.class, d -> describe(d, state, false))
@@ -152,7 +155,10 @@ public final class VolumeActor {
 
   private Behavior<Command> mounted(MountedVolume volume) {
     VolumeState state = new VolumeState.Mounted(volume);
+    TargetOwner owner = TargetOwner.of(volume.request());
     return Behaviors.receive(Command.class)
+        .onMessage(Publish.class, call -> !owner.owns(call.request()),
+            call -> refuseForeign(call, owner, volume.provider().value()))
         .onMessage(Publish.class, call -> onRepublish(volume, call))
         .onMessage(TimerRefresh.class, tick -> maybeRefresh(volume, Trigger.TIMER))
         .onMessage(ClassChanged.class, changed -> changed.namespace().equals(volume.spc().namespace())
@@ -264,6 +270,18 @@ public final class VolumeActor {
     DriverMetrics.publishOk(volume.provider().value()); // upstream counts a skipped republish as a success
     call.replyTo().tell(StatusReply.success(Done.getInstance()));
     return mounted(volume.withRequest(call.request())); // keep kubelet's freshest tokens for the timer
+  }
+
+  /**
+   * A publish to this target for another pod or class (kubelet never sends one): refused with
+   * ALREADY_EXISTS, counted as a failed publish; the volume, its content and its timers are untouched.
+   */
+  private Behavior<Command> refuseForeign(Publish call, TargetOwner owner, String provider) {
+    DriverException refusal = owner.refusal(target, call.request());
+    DriverMetrics.publishError(provider, refusal.errorType());
+    context.getLog().warn("{}", refusal.getMessage());
+    call.replyTo().tell(StatusReply.error(refusal));
+    return Behaviors.same();
   }
 
   private Behavior<Command> refresh(MountedVolume volume, Trigger trigger, PublishRequest request, Instant deadline,
