@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Blocking, run once at start on the blocking dispatcher: reads the mount table and this node's
- * SecretProviderClassPodStatus objects, lets {@link RecoveryPlan} decide, cleans up the volumes of
+ * SecretProviderClassPodStatus objects (from the status store: the API server's, or local mode's
+ * status files), lets {@link RecoveryPlan} decide, cleans up the volumes of
  * pods that are gone, and returns those to adopt as mounted. Cut publishes (mounted, no payload) are
  * left to kubelet's next publish, which fetches and writes before it answers.
  */
