@@ -41,6 +41,11 @@ public enum FailureKind {
    * Nothing was written or deleted.
    */
   TARGET_NOT_OURS(Status.Code.FAILED_PRECONDITION, "FailedToEnsureMountPoint"),
+  /**
+   * The target already holds a volume published for another pod or SecretProviderClass (the CSI
+   * spec's "volume published but is incompatible"); the caller must fix the request.
+   */
+  TARGET_IN_USE(Status.Code.ALREADY_EXISTS, "TargetInUse"),
   /** mount(2) or umount2(2) failed. */
   MOUNT_FAILED(Status.Code.INTERNAL, "FailedToMount"),
   /** Writing the payload into the tmpfs failed. */

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * from manifests in a directory ({@link LocalProviderClassSource}) and pod statuses go to JSON
  * files in a state directory ({@link LocalPodStatusStore}, {@code --local-state}, default a fresh
  * temporary directory). Nothing talks to an API server, so SecretProviderClassPodStatus objects and
- * Secret sync are off; {@link #announce} says so in one log line. Also chooses the mounter: tmpfs
+ * Secret sync are off; {@link #announce} says so in one log line. Restart recovery is the cluster's,
+ * with the status files as this node's list of volumes (so it needs the same {@code --local-state}). Also chooses the mounter: tmpfs
  * through jnr, or with {@code --no-tmpfs} (local mode only) plain directories on disk.
  */
 public final class LocalMode {

@@ -10,9 +10,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.SerializationFeature;
@@ -23,11 +28,13 @@ import tools.jackson.databind.json.JsonMapper;
  * per volume at {@code <state>/<namespace>/<pod>-<namespace>-<class>.json} with the fields the
  * object would have (apiVersion, kind, metadata with the node label and the pod owner reference,
  * status with podName, secretProviderClassName, mounted, targetPath and the sorted object
- * versions). Operators and {@code sscsi demo} read versions from it. It holds no secret content.
+ * versions). Operators and {@code sscsi demo} read versions from it, and restart recovery lists
+ * this node's files ({@link #listForNode}) as it lists a cluster's objects. It holds no secret content.
  * Files are replaced atomically (write, then rename); names outside {@code [A-Za-z0-9._-]} are
  * percent-encoded so a request can never write outside the state directory. Blocking.
  */
 public final class LocalPodStatusStore implements PodStatusStore {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalPodStatusStore.class);
   /** Built at the first status read or write, not when local mode is set up before the CSI socket is served. */
   private static final class Json {
     static final JsonMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
@@ -101,6 +108,55 @@ public final class LocalPodStatusStore implements PodStatusStore {
     } catch (IOException e) {
       throw new DriverException(FailureKind.WRITE_FAILED,
           "cannot delete the local pod status " + target + ": " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  /**
+   * Every status file labelled for {@code nodeId}, read back into the fields it was written from,
+   * for restart recovery (the same recovery as in a cluster). A file that does not parse, or whose
+   * content names another file than its own, is skipped with a warning: recovery never acts on it.
+   */
+  @Override
+  public List<PodStatus> listForNode(String nodeId) {
+    List<PodStatus> out = new ArrayList<>();
+    if (!Files.isDirectory(stateDir)) {
+      return out;
+    }
+    try (Stream<Path> files = Files.walk(stateDir, 2)) {
+      for (Path file : (Iterable<Path>) files.filter(f -> f.getNameCount() == stateDir.getNameCount() + 2)
+          .filter(f -> f.getFileName().toString().endsWith(".json")).sorted()::iterator) {
+        read(file).filter(status -> status.nodeId().equals(nodeId)).ifPresent(out::add);
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      throw new DriverException(FailureKind.WRITE_FAILED,
+          "cannot list the local pod status files in " + stateDir + ": " + e.getClass().getSimpleName(), e);
+    }
+    return out;
+  }
+
+  private Optional<PodStatus> read(Path file) {
+    try {
+      JsonNode doc = Json.MAPPER.readTree(Files.readString(file));
+      JsonNode meta = doc.path("metadata");
+      JsonNode status = doc.path("status");
+      Map<String, String> versions = new LinkedHashMap<>();
+      for (JsonNode o : status.path("objects")) {
+        versions.put(o.path("id").asString(), o.path("version").asString());
+      }
+      PodStatus read = new PodStatus(status.path("podName").asString(""), meta.path("namespace").asString(""),
+          meta.path("ownerReferences").path(0).path("uid").asString(""),
+          status.path("secretProviderClassName").asString(""),
+          meta.path("labels").path(SecretProviderClassPodStatus.NODE_LABEL).asString(""),
+          status.path("targetPath").asString(""), versions);
+      if (!file(stateDir, read.podNamespace(), read.objectName()).equals(file)) {
+        LOG.warn("local pod status file {} names pod {}/{} and class {}, whose file it is not: ignored", file,
+            read.podNamespace(), read.podName(), read.className());
+        return Optional.empty();
+      }
+      return Optional.of(read);
+    } catch (IOException | JacksonException e) {
+      LOG.warn("local pod status file {} cannot be read, ignored: {}", file, e.getClass().getSimpleName());
+      return Optional.empty();
     }
   }
 

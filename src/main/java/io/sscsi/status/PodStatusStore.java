@@ -20,8 +20,9 @@ public interface PodStatusStore {
   void delete(String podNamespace, String objectName);
 
   /**
-   * Every status object labelled for {@code nodeId}, for restart recovery. A store that cannot list
-   * (local mode) returns none, and then nothing is recovered.
+   * Every status object labelled for {@code nodeId}, for restart recovery (in a cluster the
+   * SecretProviderClassPodStatus objects, in local mode the status files). A store that cannot list
+   * returns none, and then nothing is recovered.
    */
   default java.util.List<PodStatus> listForNode(String nodeId) {
     return java.util.List.of();

@@ -17,11 +17,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Blocking, run once at start on the blocking dispatcher: reads the mount table and this node's
- * SecretProviderClassPodStatus objects, lets {@link RecoveryPlan} decide, cleans up the volumes of
- * pods that are gone, and returns those to adopt as mounted. Only tmpfs mounts as the driver makes
- * them count ({@link TargetOwnership#isOurTmpfs}); the cleanup checks the mount table again and
- * refuses a volume with mounts nested inside. Cut publishes (mounted, no payload) are left to
- * kubelet's next publish, which fetches and writes before it answers, and undoes the mount if it fails.
+ * SecretProviderClassPodStatus objects (from the status store: the API server's, or local mode's
+ * status files), lets {@link RecoveryPlan} decide, cleans up the volumes of pods that are gone, and
+ * returns those to adopt as mounted. Only tmpfs mounts as the driver makes them count
+ * ({@link TargetOwnership#isOurTmpfs}); the cleanup checks the mount table again and refuses a
+ * volume with mounts nested inside. Cut publishes (mounted, no payload) are left to kubelet's next
+ * publish, which fetches and writes before it answers, and undoes the mount if it fails.
  */
 final class RestartRecovery {
   private static final Logger LOG = LoggerFactory.getLogger(RestartRecovery.class);

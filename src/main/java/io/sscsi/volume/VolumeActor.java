@@ -37,9 +37,11 @@ import org.apache.pekko.pattern.StatusReply;
  * <p>A first publish undoes what it did on failure and returns the error. A mounted volume
  * refreshes when {@link RefreshPolicy} says so (kubelet's republish, its own jittered timer, a change
  * of its class or of its nodePublishSecretRef Secret); a failed refresh keeps the old content and
- * still answers OK (kubernetes#121271), logs, records the error and raises a pod event. An adopted
- * volume reads its class and nodePublishSecretRef on kubelet's first publish and is a mounted volume
- * from then on. Idle, it asks the router to passivate it; a restart after an unexpected failure
+ * still answers OK (kubernetes#121271), logs, records the error and raises a pod event. Any failed
+ * attempt that keeps the volume (a refresh, an adoption, an unpublish) returns it to the state it
+ * started from with that state's timers. A publish for another pod or class than the one the target
+ * holds is refused ({@link TargetOwner}) and changes nothing. An adopted volume reads its class and nodePublishSecretRef
+ * on kubelet's first publish and is a mounted volume from then on. Idle, it asks the router to passivate it; a restart after an unexpected failure
  * unmounts nothing and relearns the state on the next publish. Time comes from {@link VolumeTime}.
  */
 public final class VolumeActor {
@@ -141,7 +143,9 @@ public final class VolumeActor {
 
   private Behavior<Command> adopted(AdoptedVolume volume) {
     VolumeState state = new VolumeState.Adopted(volume);
+    TargetOwner owner = TargetOwner.of(volume.status());
     return Behaviors.receive(Command.class)
+        .onMessage(Publish.class, call -> !owner.owns(call.request()), call -> refuseForeign(call, owner, ""))
         .onMessage(Publish.class, call -> startAdoption(volume, call))
         .onMessage(Unpublish.class, call -> startUnpublish(state, call))
         .onMessage(Describe.class, d -> describe(d, state, false))
@@ -153,7 +157,10 @@ public final class VolumeActor {
 
   private Behavior<Command> mounted(MountedVolume volume) {
     VolumeState state = new VolumeState.Mounted(volume);
+    TargetOwner owner = TargetOwner.of(volume.request());
     return Behaviors.receive(Command.class)
+        .onMessage(Publish.class, call -> !owner.owns(call.request()),
+            call -> refuseForeign(call, owner, volume.provider().value()))
         .onMessage(Publish.class, call -> onRepublish(volume, call))
         .onMessage(TimerRefresh.class, tick -> maybeRefresh(volume, Trigger.TIMER))
         .onMessage(ClassChanged.class, changed -> changed.namespace().equals(volume.spc().namespace())
@@ -251,8 +258,7 @@ public final class VolumeActor {
   }
 
   private Behavior<Command> startUnpublish(VolumeState before, Unpublish call) {
-    timers.cancel(TIMER);
-    timers.cancel(STATUS_TIMER);
+    timers.cancel(TIMER); // no refresh queued behind the unpublish; a pending status retry keeps its timer
     nextRefresh = Optional.empty();
     Attempt.Unpublish attempt = new Attempt.Unpublish(before, call.replyTo());
     context.pipeToSelf(workflow.unpublish(target, before), (spc, failure) -> new Unpublished(attempt, spc, failure));
@@ -266,6 +272,18 @@ public final class VolumeActor {
     DriverMetrics.publishOk(volume.provider().value()); // upstream counts a skipped republish as a success
     call.replyTo().tell(StatusReply.success(Done.getInstance()));
     return mounted(volume.withRequest(call.request())); // keep kubelet's freshest tokens for the timer
+  }
+
+  /**
+   * A publish to this target for another pod or class (kubelet never sends one): refused with
+   * ALREADY_EXISTS, counted as a failed publish; the volume, its content and its timers are untouched.
+   */
+  private Behavior<Command> refuseForeign(Publish call, TargetOwner owner, String provider) {
+    DriverException refusal = owner.refusal(target, call.request());
+    DriverMetrics.publishError(provider, refusal.errorType());
+    context.getLog().warn("{}", refusal.getMessage());
+    call.replyTo().tell(StatusReply.error(refusal));
+    return Behaviors.same();
   }
 
   private Behavior<Command> refresh(MountedVolume volume, Trigger trigger, PublishRequest request, Instant deadline,
@@ -385,9 +403,8 @@ public final class VolumeActor {
     CompletableFuture.runAsync(() -> deps.events().warning(previous.pod(), "MountRotationFailed",
         "refreshing secrets from provider " + provider + " failed, the mounted content is kept: " + error.getMessage()),
         deps.blocking());
-    armTimer();
     refresh.replyTo().ifPresent(r -> r.tell(StatusReply.success(Done.getInstance()))); // kubernetes#121271
-    return stash.unstashAll(mounted(previous.withFailure(now(), error.getMessage())));
+    return returnTo(new VolumeState.Mounted(previous.withFailure(now(), error.getMessage())));
   }
 
   /** New content is in place: SecretSync is told when it changed; timers are armed before kubelet hears. */
@@ -415,7 +432,7 @@ public final class VolumeActor {
       context.getLog().warn("volume {} (adopted at start): its SecretProviderClass could not be read, the mounted"
           + " content is kept and the next publish tries again: {}", target, error.getMessage());
       attempt.replyTo().tell(StatusReply.success(Done.getInstance()));
-      return stash.unstashAll(adopted(attempt.adopted()));
+      return returnTo(new VolumeState.Adopted(attempt.adopted()));
     }
     MountedVolume volume = learned.volume();
     deps.secretSync().published(volume.spc(), volume.pod(), target);
@@ -438,9 +455,9 @@ public final class VolumeActor {
       context.getLog().warn("volume {}: unpublish failed, the volume is kept as it was: {}", target, error.getMessage());
       done.attempt().replyTo().tell(StatusReply.error(error));
       if (before instanceof VolumeState.Mounted mounted) { // refused before anything was deleted: shown in /volumes
-        return stash.unstashAll(mounted(mounted.volume().withFailure(now(), error.getMessage())));
+        return returnTo(new VolumeState.Mounted(mounted.volume().withFailure(now(), error.getMessage())));
       }
-      return before instanceof VolumeState.Idle ? becomeIdle() : stash.unstashAll(behaviorFor(before));
+      return returnTo(before);
     }
     DriverMetrics.unpublishOk();
     if (before instanceof VolumeState.Mounted mounted) {
@@ -496,8 +513,24 @@ public final class VolumeActor {
     return Behaviors.same();
   }
 
+  /**
+   * Where every failed attempt that keeps the volume ends: back in {@code state}, with that state's
+   * timers (a mounted volume's rotation timer is armed again; a status retry was never cancelled),
+   * so no failure can leave a volume that never refreshes again.
+   */
+  private Behavior<Command> returnTo(VolumeState state) {
+    if (state instanceof VolumeState.Idle) {
+      return becomeIdle();
+    }
+    if (state instanceof VolumeState.Mounted) {
+      armTimer();
+    }
+    return stash.unstashAll(behaviorFor(state));
+  }
+
   private Behavior<Command> becomeIdle() {
     timers.cancel(TIMER);
+    timers.cancel(STATUS_TIMER);
     nextRefresh = Optional.empty();
     router.tell(new VolumeRouter.Passivate(target, context.getSelf()));
     return stash.unstashAll(idle());

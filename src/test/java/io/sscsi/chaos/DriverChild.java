@@ -19,8 +19,8 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * The driver as its own OS process (cluster mode, against the mock API server through a kubeconfig),
- * with its admin and metrics endpoints on ports the kernel picks (port 0), found again in /proc.
+ * The driver as its own OS process (cluster mode, against the mock API server through a kubeconfig,
+ * or local mode, from manifests and status files), with its admin and metrics endpoints on ports the kernel picks (port 0), found again in /proc.
  * {@link #kill()} is SIGKILL.
  */
 final class DriverChild implements AutoCloseable {
@@ -55,10 +55,26 @@ final class DriverChild implements AutoCloseable {
    */
   static DriverChild start(Path root, Path providers, Path kubeconfig, String logName, String... extraArgs)
       throws Exception {
+    return launch(root, providers, List.of("--kubeconfig=" + kubeconfig), logName, extraArgs);
+  }
+
+  /**
+   * As {@link #start}, in local mode: SecretProviderClass manifests from {@code classes}, pod status
+   * files in {@code state} (kept across restarts), no API server.
+   */
+  static DriverChild startLocal(Path root, Path providers, Path classes, Path state, String logName,
+      String... extraArgs) throws Exception {
+    return launch(root, providers, List.of("--local-classes=" + classes, "--local-state=" + state), logName,
+        extraArgs);
+  }
+
+  private static DriverChild launch(Path root, Path providers, List<String> modeArgs, String logName,
+      String... extraArgs) throws Exception {
     Path socket = root.resolve("csi/csi.sock");
     List<String> args = new ArrayList<>(List.of("driver", "--endpoint=unix://" + socket, "--nodeid=node-1",
-        "--provider-volume=" + providers, "--additional-provider-volume-paths=", "--kubeconfig=" + kubeconfig,
+        "--provider-volume=" + providers, "--additional-provider-volume-paths=",
         "--kubelet-dir=" + root, "--admin-addr=127.0.0.1:0", "--metrics-addr=127.0.0.1:0"));
+    args.addAll(modeArgs);
     args.addAll(List.of(extraArgs));
     Path log = root.resolve(logName);
     DriverChild driver = new DriverChild(socket, log, Jvm.start(log, "io.sscsi.Main", args.toArray(String[]::new)));

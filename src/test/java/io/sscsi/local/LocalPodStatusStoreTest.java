@@ -51,6 +51,24 @@ class LocalPodStatusStoreTest {
     store.delete("team-a", "web-1-team-a-db");
   }
 
+  @Test
+  void listsThisNodesStatusFilesForRestartRecovery() throws Exception {
+    LocalPodStatusStore store = new LocalPodStatusStore(state);
+    PodStatus mine = new PodStatus("web-1", "team-a", "uid-1", "db", "laptop", "/k/pods/uid-1/volumes/kubernetes.io~csi/v/mount",
+        Map.of("file/a", "1", "file/b", "2"));
+    PodStatus noVersions = new PodStatus("web-2", "team-b", "uid-2", "db", "laptop", "/t2", Map.of());
+    store.upsert(mine);
+    store.upsert(noVersions);
+    store.upsert(new PodStatus("web-3", "team-a", "uid-3", "db", "other-node", "/t3", Map.of()));
+    Files.writeString(state.resolve("team-a/broken.json"), "{not json");
+    Files.copy(state.resolve("team-a/web-1-team-a-db.json"), state.resolve("team-a/copied-elsewhere.json"));
+    Files.writeString(state.resolve("team-a/.status-1.tmp"), "{}");
+
+    assertEquals(List.of(mine, noVersions), store.listForNode("laptop"),
+        "this node's files as written; another node's, unreadable and misnamed files are not");
+    assertEquals(List.of(), new LocalPodStatusStore(state.resolve("absent")).listForNode("laptop"));
+  }
+
   @ParameterizedTest(name = "{0} -> {1}")
   @CsvSource({
       "team-a,      team-a",

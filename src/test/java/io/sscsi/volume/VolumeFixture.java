@@ -112,10 +112,11 @@ final class VolumeFixture {
         io.sscsi.fs.PayloadRules.Policy.UPSTREAM);
   }
 
-  /** Records mounts instead of calling mount(2). */
+  /** Records mounts instead of calling mount(2); unmounts fail (EBUSY) while {@link #unmountFails} is set. */
   static final class RecordingMounter implements Mounter {
     final Set<Path> mounted = ConcurrentHashMap.newKeySet();
     final List<String> log = new CopyOnWriteArrayList<>();
+    final java.util.concurrent.atomic.AtomicBoolean unmountFails = new java.util.concurrent.atomic.AtomicBoolean();
 
     @Override public void mountTmpfs(Path target, long sizeLimitBytes) {
       mounted.add(target);
@@ -123,6 +124,10 @@ final class VolumeFixture {
     }
 
     @Override public void unmount(Path target) {
+      if (unmountFails.get()) {
+        log.add("unmount failed");
+        throw new DriverException(FailureKind.MOUNT_FAILED, "umount2 " + target + ": Device or resource busy");
+      }
       mounted.remove(target);
       log.add("unmount");
     }

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A mounted volume's refreshes on the test's time (ManualTime plus a test clock; no sleeps): the
  * rotation gate on kubelet's republish, the jittered timer, token expiry, a class edit, a change of
- * the nodePublishSecretRef Secret, a failed refresh, and the status object retry's backoff.
+ * the nodePublishSecretRef Secret, a failed refresh, the status object retry's backoff, and the
+ * timers of a volume whose unpublish failed.
  */
 @ExtendWith(TestKitJUnit5Extension.class)
 class VolumeRefreshTest {
@@ -251,6 +252,34 @@ class VolumeRefreshTest {
     awaitAttempt(Duration.ofSeconds(2), "failed");
     awaitAttempt(Duration.ofSeconds(4), "written");
     assertEquals(1, world.statuses.upserts.size());
+  }
+
+  /**
+   * A failed unpublish returns the volume to Mounted with its timers: the status retry still runs
+   * and the rotation timer refreshes it (issue 12: it used to stay mounted and never refresh again).
+   */
+  @Test
+  void aVolumeWhoseUnpublishFailedKeepsItsTimers() throws Exception {
+    world.statuses.failuresLeft.set(1);
+    ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(INTERVAL, true), Map.of());
+    assertEquals("failed", world.statuses.attempts.poll(10, TimeUnit.SECONDS), "a status retry is pending");
+
+    world.mounter.unmountFails.set(true);
+    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    assertTrue(replies.receiveMessage().isError(), "kubelet hears that the unpublish failed");
+    VolumeView view = describe(volume);
+    assertEquals("mounted", view.state());
+    assertEquals(VolumeFixture.T0.plus(INTERVAL), view.nextRefresh(), "the rotation timer is armed again");
+
+    world.advance(Duration.ofSeconds(1));
+    assertEquals("written", world.statuses.attempts.poll(10, TimeUnit.SECONDS), "the status retry still ran");
+    world.advance(INTERVAL.minusSeconds(1));
+    world.providers.next().answer(content("v2"));
+    testKit.createTestProbe().awaitAssert(() -> {
+      assertEquals("v2", Files.readString(target.resolve("key")), "the timer refreshed the volume");
+      assertEquals(VolumeFixture.T0.plus(INTERVAL.multipliedBy(2)), describe(volume).nextRefresh(), "and re-armed");
+      return null;
+    });
   }
 
   /** Moves time by {@code delay} (again, until the retry timer was armed) and expects one attempt. */
