@@ -572,6 +572,17 @@ public final class PublishBench {
       perCycle.forEach((k, v) -> medians.put(k, median(v)));
       r.put("medianDriverCpuMsPerCycle", medians);
       System.out.println("cpu median driver CPU ms per cycle " + medians);
+      if (perCycle.size() == 2) { // each B round against the A round just before it: load drifts less within a pair
+        List<Double> a = perCycle.get("A");
+        List<Double> b = perCycle.get("B");
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+          ratios.add(round2(b.get(i) / a.get(i)));
+        }
+        r.put("pairedRatiosBOverA", ratios);
+        r.put("medianRatioBOverA", median(ratios));
+        System.out.println("cpu B/A per pair " + ratios + ", median " + median(ratios));
+      }
     } finally {
       for (Driver d : drivers.values()) {
         d.close();
