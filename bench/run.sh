@@ -3,6 +3,7 @@
 #   bench/run.sh                      # everything (about 6-8 minutes on 2 CPUs)
 #   bench/run.sh --quick              # fewer cycles, no 10,000-volume step
 #   bench/run.sh --phases=floor,latency --main-jvm=serial-c1-64m
+#   bench/run.sh --quick --phases=cpu --jar=OLD.jar --jar-b=NEW.jar   # A/B of driver CPU per cycle, by thread group
 #   bench/run.sh --pod [--quick]      # pod mode: the driver inside the DaemonSet's cgroup limits (PodBench)
 # Builds what is missing (the jar and test classes with Maven, the syscall floor with gcc), starts the
 # driver (java -jar target/sscsi.jar driver, local mode) and a zero-latency provider as separate

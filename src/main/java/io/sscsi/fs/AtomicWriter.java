@@ -100,8 +100,7 @@ public final class AtomicWriter {
       }
       linkTopLevelNames(target, topNames);
       switchDataLink(target, newDir);
-      removeStaleLinks(target, topNames);
-      removeOldDirs(target, newDir);
+      removeStaleEntries(target, topNames, newDir);
       return true;
     } catch (IOException e) {
       throw new DriverException(
@@ -339,23 +338,19 @@ public final class AtomicWriter {
     Files.move(tmp, data, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  private static void removeStaleLinks(Path target, Set<String> topNames) throws IOException {
+  /**
+   * One listing of target after the switch: removes our links to names the payload no longer has,
+   * and every timestamped directory but the new one (the previous one and crash leftovers).
+   */
+  private static void removeStaleEntries(Path target, Set<String> topNames, String keep) throws IOException {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
       for (Path entry : entries) {
         String name = entry.getFileName().toString();
-        if (!name.startsWith("..") && !topNames.contains(name) && isOurLink(entry, name)) {
-          Files.deleteIfExists(entry);
-        }
-      }
-    }
-  }
-
-  /** Removes every timestamped directory but the new one: the previous one and crash leftovers. */
-  private static void removeOldDirs(Path target, String keep) throws IOException {
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
-      for (Path entry : entries) {
-        String name = entry.getFileName().toString();
-        if (!name.equals(keep) && TIMESTAMP_DIR.matcher(name).matches()) {
+        if (!name.startsWith("..")) {
+          if (!topNames.contains(name) && isOurLink(entry, name)) {
+            Files.deleteIfExists(entry);
+          }
+        } else if (!name.equals(keep) && TIMESTAMP_DIR.matcher(name).matches()) {
           TreeDeleter.deleteTree(entry);
         }
       }

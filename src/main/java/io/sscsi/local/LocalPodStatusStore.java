@@ -9,12 +9,17 @@ import io.sscsi.status.PodStatusStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +44,10 @@ public final class LocalPodStatusStore implements PodStatusStore {
   private static final class Json {
     static final JsonMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
   }
+
+  /** Temporary names: unique in this process by the counter, and between processes by the prefix. */
+  private static final String TMP_PREFIX = Long.toHexString(System.nanoTime() ^ ProcessHandle.current().pid() << 40) + "-";
+  private static final AtomicLong TMP_SEQ = new AtomicLong();
 
   private final Path stateDir;
 
@@ -85,18 +94,46 @@ public final class LocalPodStatusStore implements PodStatusStore {
     doc.put("status", new SecretProviderClassPodStatusStatus(status.podName(), status.className(), true,
         status.targetPath(), status.sortedVersions().entrySet().stream()
             .map(e -> new SecretProviderClassPodStatusStatus.ObjectVersion(e.getKey(), e.getValue())).toList()));
+    byte[] json = Json.MAPPER.writeValueAsBytes(doc);
+    byte[] text = Arrays.copyOf(json, json.length + 1);
+    text[json.length] = '\n';
     try {
-      Files.createDirectories(target.getParent());
-      Path tmp = Files.createTempFile(target.getParent(), ".status-", ".tmp");
-      try {
-        Files.writeString(tmp, Json.MAPPER.writeValueAsString(doc) + "\n");
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      replace(target, text);
     } catch (IOException e) {
       throw new DriverException(FailureKind.WRITE_FAILED,
           "cannot write the local pod status " + target + ": " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  /**
+   * Writes {@code text} to a fresh temporary file beside {@code target} and renames it over it: one
+   * open (the name is unique without a random source: this process's prefix and a counter), one
+   * write, one rename; the namespace directory is created only when the write finds it missing.
+   */
+  private static void replace(Path target, byte[] text) throws IOException {
+    Path tmp = target.resolveSibling(".status-" + TMP_PREFIX + TMP_SEQ.incrementAndGet() + ".tmp");
+    try {
+      writeNew(tmp, text);
+    } catch (NoSuchFileException e) {
+      Files.createDirectories(target.getParent());
+      writeNew(tmp, text);
+    }
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+  }
+
+  private static void writeNew(Path tmp, byte[] text) throws IOException {
+    try {
+      Files.write(tmp, text, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    } catch (NoSuchFileException | FileAlreadyExistsException e) {
+      throw e; // nothing of ours to remove
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
     }
   }
 

@@ -78,12 +78,14 @@ public final class PublishBench {
   final String mainJvmName;
   final Map<String, Jvm> jvms = new LinkedHashMap<>();
   final Map<String, Object> results = new LinkedHashMap<>();
+  final Map<String, String> args;
   final List<Process> processes = Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger driverSeq = new AtomicInteger();
   final AtomicInteger volumeSeq = new AtomicInteger();
   volatile long providerPid;
 
   PublishBench(Map<String, String> a) {
+    args = a;
     jar = Path.of(a.getOrDefault("jar", "target/sscsi.jar")).toAbsolutePath();
     floorBinary = Path.of(a.getOrDefault("floor", "target/bench/floor")).toAbsolutePath();
     work = Path.of(a.get("work")).toAbsolutePath();
@@ -144,6 +146,9 @@ public final class PublishBench {
       }
       if (phases.contains("latency")) {
         results.put("latency", latency(provider));
+      }
+      if (phases.contains("cpu")) {
+        results.put("cpu", cpuPerCycle());
       }
       if (phases.contains("memory")) {
         results.put("memory", memory(provider));
@@ -285,13 +290,17 @@ public final class PublishBench {
     ManagedChannel channel;
 
     Driver(Jvm jvm, List<String> extraFlags) throws Exception {
+      this(jar, jvm, extraFlags);
+    }
+
+    Driver(Path driverJar, Jvm jvm, List<String> extraFlags) throws Exception {
       List<String> cmd = new ArrayList<>();
       cmd.add(java());
       cmd.addAll(jvm.flags());
       cmd.add("-Dsscsi.driver.metrics-addr=127.0.0.1:0");
       cmd.add("-Dsscsi.driver.admin-addr=127.0.0.1:0");
       cmd.addAll(extraFlags);
-      cmd.addAll(List.of("-jar", jar.toString(), "driver", "--endpoint", "unix://" + socket, "--nodeid", "bench-node",
+      cmd.addAll(List.of("-jar", driverJar.toString(), "driver", "--endpoint", "unix://" + socket, "--nodeid", "bench-node",
           "--local-classes", work.resolve("classes").toString(), "--local-state", work.resolve("state-" + n).toString(),
           "--provider-volume", work.resolve("providers").toString(), "--additional-provider-volume-paths", ""));
       long t0 = System.nanoTime();
@@ -499,6 +508,95 @@ public final class PublishBench {
       r.put("driverStatusAfter", procStatus(d.pid()));
     }
     return r;
+  }
+
+  /**
+   * Driver CPU per publish+unpublish cycle (2 small files, c=8) for this jar and, with {@code --jar-b},
+   * another one: both drivers run side by side (the idle one costs next to nothing) and rounds alternate
+   * A, B, A, B, so load from outside hits both alike. Per round: CPU per cycle by thread group and the
+   * machine's busy CPU outside the driver, the provider and this process (others' load).
+   */
+  Map<String, Object> cpuPerCycle() throws Exception {
+    int rounds = Integer.parseInt(args.getOrDefault("cpu-rounds", "6"));
+    int n = Integer.parseInt(args.getOrDefault("cpu-cycles", "1000"));
+    Map<String, Path> jars = new LinkedHashMap<>();
+    jars.put("A", jar);
+    if (args.containsKey("jar-b")) {
+      jars.put("B", Path.of(args.get("jar-b")).toAbsolutePath());
+    }
+    Map<String, Driver> drivers = new LinkedHashMap<>();
+    Map<String, Object> r = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, Path> j : jars.entrySet()) {
+        Driver d = new Driver(j.getValue(), jvms.get(mainJvmName), List.of());
+        drivers.put(j.getKey(), d);
+        cycles(d, "small", 8, quick ? 1000 : 3000); // warm-up: C1 has compiled the path
+        r.put(j.getKey() + "-jar", j.getValue().toString());
+      }
+      Map<String, List<Double>> perCycle = new LinkedHashMap<>();
+      List<Map<String, Object>> all = new ArrayList<>();
+      for (int i = 0; i < rounds; i++) {
+        for (Map.Entry<String, Driver> e : drivers.entrySet()) {
+          Driver d = e.getValue();
+          Map<String, Long> t0 = ThreadCpu.byGroup(d.pid());
+          long busy0 = ThreadCpu.machineBusyMs();
+          long self0 = cpuMs(ProcessHandle.current().pid());
+          long prov0 = cpuMs(providerPid);
+          long other0 = drivers.values().stream().filter(o -> o != d).mapToLong(o -> uncheckedCpuMs(o.pid())).sum();
+          Map<String, Object> one = cycles(d, "small", 8, n);
+          long busy = ThreadCpu.machineBusyMs() - busy0;
+          Map<String, Long> groups = ThreadCpu.minus(ThreadCpu.byGroup(d.pid()), t0);
+          long tree = groups.values().stream().mapToLong(Long::longValue).sum()
+              + cpuMs(ProcessHandle.current().pid()) - self0 + cpuMs(providerPid) - prov0
+              + drivers.values().stream().filter(o -> o != d).mapToLong(o -> uncheckedCpuMs(o.pid())).sum() - other0;
+          Map<String, Object> round = new LinkedHashMap<>();
+          round.put("jar", e.getKey());
+          round.put("driverCpuMsPerCycle", one.get("driverCpuMsPerCycle"));
+          round.put("cyclesPerSec", one.get("cyclesPerSec"));
+          round.put("publishP50Us", ((Map<?, ?>) one.get("publishUs")).get("p50"));
+          Map<String, Object> g = new LinkedHashMap<>();
+          groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+              .forEach(x -> g.put(x.getKey(), round2((double) x.getValue() / n)));
+          round.put("threadGroupsMsPerCycle", g);
+          double wallMs = n / (double) one.get("cyclesPerSec") * 1000;
+          // CPU busy outside the bench's processes (others' work, plus kernel threads the mounts wake), % of one CPU
+          round.put("othersCpuPercent", round(100.0 * Math.max(0, busy - tree) / wallMs));
+          round.put("loadAvg", Files.readString(Path.of("/proc/loadavg")).trim());
+          perCycle.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add((Double) one.get("driverCpuMsPerCycle"));
+          all.add(round);
+          System.out.println("cpu " + round);
+        }
+      }
+      r.put("rounds", all);
+      Map<String, Object> medians = new LinkedHashMap<>();
+      perCycle.forEach((k, v) -> medians.put(k, median(v)));
+      r.put("medianDriverCpuMsPerCycle", medians);
+      System.out.println("cpu median driver CPU ms per cycle " + medians);
+      if (perCycle.size() == 2) { // each B round against the A round just before it: load drifts less within a pair
+        List<Double> a = perCycle.get("A");
+        List<Double> b = perCycle.get("B");
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+          ratios.add(round2(b.get(i) / a.get(i)));
+        }
+        r.put("pairedRatiosBOverA", ratios);
+        r.put("medianRatioBOverA", median(ratios));
+        System.out.println("cpu B/A per pair " + ratios + ", median " + median(ratios));
+      }
+    } finally {
+      for (Driver d : drivers.values()) {
+        d.close();
+      }
+    }
+    return r;
+  }
+
+  static long uncheckedCpuMs(long pid) {
+    try {
+      return cpuMs(pid);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   Map<String, Object> memory(Provider provider) throws Exception {

@@ -9,6 +9,10 @@ import io.sscsi.errors.FailureKind;
 import io.sscsi.testkit.LogCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,5 +101,44 @@ class LocalProviderClassSourceTest {
         () -> new LocalProviderClassSource(dir.resolve("nope")).get("default", "app"));
     assertEquals(FailureKind.SPC_NOT_FOUND, e.kind());
     assertTrue(e.getMessage().startsWith("cannot read the SecretProviderClass directory"), e.getMessage());
+  }
+
+  @Test
+  void settledFilesAreStatedNotReadAndAnyChangeIsStillSeen() throws Exception {
+    // an hour from now every file here was last changed long before it was read
+    LocalProviderClassSource settled = new LocalProviderClassSource(dir, Clock.offset(Clock.systemUTC(), Duration.ofHours(1)));
+    assertEquals("- objectName: one", settled.get("default", "app").parameters().get("objects"));
+    long reads = settled.fileReads();
+    settled.get("default", "app");
+    settled.get("team", "other");
+    assertEquals(reads, settled.fileReads(), "nothing changed: no file is read again");
+
+    // replaced by a file of the same size and modification time (as a ConfigMap's swap or `cp -p` would)
+    Path a = dir.resolve("a.yaml");
+    Path swap = dir.resolve("a.swap");
+    Files.writeString(swap, Files.readString(a).replace("objectName: one", "objectName: 1ne"));
+    Files.setLastModifiedTime(swap, Files.getLastModifiedTime(a));
+    Files.move(swap, a, StandardCopyOption.REPLACE_EXISTING);
+    assertEquals("- objectName: 1ne", settled.get("default", "app").parameters().get("objects"));
+
+    Files.writeString(a, spc("app", null, "- objectName: longer than before"));
+    assertEquals("- objectName: longer than before", settled.get("default", "app").parameters().get("objects"));
+
+    Files.writeString(dir.resolve("c.yaml"), spc("new", null, "- objectName: n"));
+    assertEquals("- objectName: n", settled.get("default", "new").parameters().get("objects"));
+    Files.delete(dir.resolve("b.yml"));
+    assertThrows(DriverException.class, () -> settled.get("team", "other"));
+  }
+
+  @Test
+  void filesChangedJustBeforeTheirReadAreReadOnEveryLookup() throws Exception {
+    // read one second after a.yaml (and so b.yml, written after it) last changed
+    FileTime changed = (FileTime) Files.getAttribute(dir.resolve("a.yaml"), "unix:ctime");
+    LocalProviderClassSource fresh = new LocalProviderClassSource(dir,
+        Clock.fixed(changed.toInstant().plusSeconds(1), java.time.ZoneOffset.UTC));
+    fresh.get("default", "app");
+    long reads = fresh.fileReads();
+    fresh.get("default", "app");
+    assertEquals(reads + 2, fresh.fileReads(), "a.yaml and b.yml read again");
   }
 }
