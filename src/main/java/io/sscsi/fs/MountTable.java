@@ -36,16 +36,7 @@ public final class MountTable {
    * @throws DriverException MOUNT_FAILED when the table cannot be read or parsed
    */
   public List<MountEntry> read() {
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(mountinfo);
-    } catch (IOException e) {
-      throw new DriverException(
-          FailureKind.MOUNT_FAILED,
-          "reading mount table " + PathText.quote(mountinfo) + " failed: " + PathText.describe(e),
-          e);
-    }
-    return parse(new String(bytes, StandardCharsets.ISO_8859_1));
+    return parse(readText());
   }
 
   /** The mounts whose mount point is {@code prefix} or below it (compared element-wise). */
@@ -56,13 +47,83 @@ public final class MountTable {
     } catch (IOException e) {
       // a missing prefix is compared as written
     }
+    return atOrBelow(p);
+  }
+
+  /**
+   * The mounts at real path {@code path} or below it, in the kernel's order: the same entries as
+   * {@link #read()} filtered by mount point, but only their lines are parsed. A volume's every
+   * publish and unpublish asks this, so the other mounts of the node cost one comparison each.
+   *
+   * @throws DriverException MOUNT_FAILED when the table cannot be read or a matching line parsed
+   */
+  public List<MountEntry> atOrBelow(Path path) {
+    return parse(readText(), escaped(path.toAbsolutePath().normalize()));
+  }
+
+  private String readText() {
+    try {
+      return new String(Files.readAllBytes(mountinfo), StandardCharsets.ISO_8859_1);
+    } catch (IOException e) {
+      throw new DriverException(
+          FailureKind.MOUNT_FAILED,
+          "reading mount table " + PathText.quote(mountinfo) + " failed: " + PathText.describe(e),
+          e);
+    }
+  }
+
+  /** Parses the lines whose mount point field, as the kernel writes it, is {@code prefix} or below it. */
+  static List<MountEntry> parse(String text, String prefix) {
     List<MountEntry> out = new ArrayList<>();
-    for (MountEntry e : read()) {
-      if (e.mountPoint().startsWith(p)) {
-        out.add(e);
+    int lineNo = 0;
+    for (int start = 0; start < text.length(); ) {
+      int end = text.indexOf('\n', start);
+      if (end < 0) {
+        end = text.length();
       }
+      lineNo++;
+      if (mountPointField(text, start, end, prefix)) {
+        out.add(parseLine(text.substring(start, end), lineNo));
+      }
+      start = end + 1;
     }
     return out;
+  }
+
+  /** Whether the fifth field of the line in {@code text[start, end)} is {@code prefix} or a path below it. */
+  private static boolean mountPointField(String text, int start, int end, String prefix) {
+    int field = start;
+    for (int spaces = 0; spaces < 4; spaces++) {
+      field = text.indexOf(' ', field);
+      if (field < 0 || field >= end) {
+        return false;
+      }
+      field++;
+    }
+    if (!text.startsWith(prefix, field)) {
+      return false;
+    }
+    int after = field + prefix.length();
+    if (after >= end) {
+      return false;
+    }
+    char next = text.charAt(after);
+    return next == ' ' || (next == '/' && !prefix.endsWith("/")) || prefix.endsWith("/");
+  }
+
+  /** {@code path} as the kernel writes a mount point: UTF-8 bytes, one char each, with space, tab, newline and backslash octal-escaped. */
+  static String escaped(Path path) {
+    byte[] utf8 = path.toString().getBytes(StandardCharsets.UTF_8);
+    StringBuilder b = new StringBuilder(utf8.length + 8);
+    for (byte raw : utf8) {
+      int c = raw & 0xff;
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
+        b.append('\\').append((char) ('0' + (c >> 6))).append((char) ('0' + ((c >> 3) & 7))).append((char) ('0' + (c & 7)));
+      } else {
+        b.append((char) c);
+      }
+    }
+    return b.toString();
   }
 
   /** Parses mountinfo text given as ISO-8859-1 (one char per byte). */

@@ -77,4 +77,49 @@ class MountTableTest {
     assertTrue(table.read().stream().anyMatch(e -> e.mountPoint().equals(Path.of("/"))));
     assertTrue(table.under(Path.of("/proc")).stream().anyMatch(e -> e.fsType().equals("proc")));
   }
+  private static final String NODE =
+      SAMPLE
+          + "602 22 0:56 / /var/lib/kubelet/pods/u1/volumes/kubernetes.io~csi/my\\040volume/mount rw - tmpfs tmpfs rw\n"
+          + "603 601 0:57 / /var/lib/kubelet/pods/u1/volumes/kubernetes.io~csi/my\\040vol/mount/inner rw - ext4 /dev/x rw\n"
+          + "604 22 0:58 /sub /var/lib/kubelet/pods/u1/volumes/kubernetes.io~csi/my\\040vol/mounted rw - tmpfs tmpfs rw\n"
+          + "605 22 0:59 / /t\\134ab rw - tmpfs tmpfs rw\n"
+          + "\n";
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "/var/lib/kubelet/pods/u1/volumes/kubernetes.io~csi/my vol/mount | 601 603",
+        "/var/lib/kubelet/pods/u1/volumes/kubernetes.io~csi/my vol/mount/inner | 603",
+        "/var/lib/kubelet/pods/u1/volumes/kubernetes.io~csi/my volume/mount | 602",
+        "/var/lib/kubelet/pods/u1/volumes/kubernetes.io~csi/my vol | 601 603 604",
+        "/var/lib/kubelet/pods/u1/volumes/kubernetes.io~csi/my | ''",
+        "/t\\ab | 605",
+        "/mnt2 | 36",
+        "/mnt | ''",
+        "/ | 22 36 601 602 603 604 605",
+      })
+  void findsTheMountsAtOrBelowAPathParsingOnlyThose(String path, String ids) {
+    List<MountEntry> found = MountTable.parse(NODE, MountTable.escaped(Path.of(path)));
+    String got = String.join(" ", found.stream().map(e -> String.valueOf(e.mountId())).toList());
+    assertEquals(ids, got);
+    List<MountEntry> filtered =
+        MountTable.parse(NODE).stream().filter(e -> e.mountPoint().startsWith(Path.of(path))).toList();
+    assertEquals(filtered, found);
+  }
+
+  @Test
+  void aGarbageLineElsewhereDoesNotStopTheLookup() {
+    String text = SAMPLE + "this is not mountinfo\n" + "7 1 0:1 / /broken/mount no separator\n";
+    assertEquals(1, MountTable.parse(text, MountTable.escaped(Path.of("/mnt2"))).size());
+    assertThrows(DriverException.class, () -> MountTable.parse(text, MountTable.escaped(Path.of("/broken"))));
+  }
+
+  @Test
+  void readsTheRealTableAtOrBelowAPath() {
+    MountTable table = new MountTable();
+    List<MountEntry> proc = table.atOrBelow(Path.of("/proc"));
+    assertTrue(proc.stream().anyMatch(e -> e.fsType().equals("proc")));
+    assertTrue(proc.stream().allMatch(e -> e.mountPoint().startsWith(Path.of("/proc"))));
+  }
 }
