@@ -170,8 +170,7 @@ public final class VolumeActor {
             ? maybeRefresh(volume, Trigger.SECRET_CHANGED) : Behaviors.same())
         .onMessage(Unpublish.class, call -> startUnpublish(state, call))
         .onMessage(Describe.class, d -> describe(d, state, false))
-        .onMessage(RetryStatus.class, this::onRetryStatus)
-        .onMessage(StatusRetried.class, this::onStatusRetried)
+        .onMessage(RetryStatus.class, retry -> onRetryStatus(volume, retry))
         .onMessage(Stop.class, this::cancelPassivation)
         .onSignal(PreRestart.class, signal -> uncount())
         .build();
@@ -487,20 +486,41 @@ public final class VolumeActor {
     timers.startSingleTimer(STATUS_TIMER, new RetryStatus(status, attempt), delay);
   }
 
-  private Behavior<Command> onRetryStatus(RetryStatus retry) {
+  private Behavior<Command> onRetryStatus(MountedVolume volume, RetryStatus retry) {
     context.pipeToSelf(CompletableFuture.supplyAsync(() -> workflow.writeStatus(retry.status()).isEmpty(), deps.blocking()),
         (written, failure) -> new StatusRetried(retry.status(), retry.attempt(), failure == null && written));
-    return Behaviors.same();
+    return writingStatus(volume);
   }
 
-  private Behavior<Command> onStatusRetried(StatusRetried retried) {
+  /**
+   * Mounted, with a status retry's write at the API server: every other command waits behind it, so
+   * an unpublish's delete or a refresh's newer status always comes after this write, never beside it
+   * (a write landing after the delete would leave a status object for a volume that is gone).
+   */
+  private Behavior<Command> writingStatus(MountedVolume volume) {
+    VolumeState state = new VolumeState.Mounted(volume);
+    return Behaviors.receive(Command.class)
+        .onMessage(StatusRetried.class, retried -> onStatusRetried(volume, retried))
+        .onMessage(Describe.class, d -> describe(d, state, false))
+        .onMessage(Command.class, other -> {
+          stash.stash(other);
+          return Behaviors.same();
+        })
+        .onSignal(PreRestart.class, signal -> {
+          answerStashed();
+          return uncount();
+        })
+        .build();
+  }
+
+  private Behavior<Command> onStatusRetried(MountedVolume volume, StatusRetried retried) {
     if (retried.written()) {
       context.getLog().info("volume {}: status object {} written after {} retries", target,
           retried.status().objectName(), retried.attempt());
     } else {
       retryStatusLater(retried.status(), retried.attempt() + 1);
     }
-    return Behaviors.same();
+    return stash.unstashAll(mounted(volume));
   }
 
   private Behavior<Command> describe(Describe d, VolumeState state, boolean busy) {

@@ -1,6 +1,7 @@
 package io.sscsi.volume;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sscsi.config.Backoff;
 import io.sscsi.errors.DriverException;
@@ -30,6 +31,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -149,18 +151,35 @@ final class VolumeFixture {
     final BlockingQueue<String> attempts = new LinkedBlockingQueue<>();
     final List<String> deletes = new CopyOnWriteArrayList<>();
     final AtomicInteger failuresLeft = new AtomicInteger();
+    /** Writes and deletes in the order the API server saw them. */
+    final List<String> order = new CopyOnWriteArrayList<>();
+    /** When set, each upsert announces itself in {@link #held} and waits for the latch, as a slow API server would. */
+    volatile CountDownLatch hold;
+    final BlockingQueue<PodStatus> held = new LinkedBlockingQueue<>();
 
     @Override public void upsert(PodStatus status) {
+      CountDownLatch gate = hold;
+      if (gate != null) {
+        held.add(status);
+        try {
+          assertTrue(gate.await(10, TimeUnit.SECONDS), "the test releases the held write");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new DriverException(FailureKind.API_UNAVAILABLE, "interrupted");
+        }
+      }
       if (failuresLeft.getAndDecrement() > 0) {
         attempts.add("failed");
         throw new DriverException(FailureKind.API_UNAVAILABLE, "API server answered 500");
       }
       upserts.add(status);
+      order.add("upsert " + status.objectName());
       attempts.add("written");
     }
 
     @Override public void delete(String ns, String name) {
       deletes.add(ns + "/" + name);
+      order.add("delete " + name);
     }
   }
 

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
@@ -280,6 +281,33 @@ class VolumeRefreshTest {
       assertEquals(VolumeFixture.T0.plus(INTERVAL.multipliedBy(2)), describe(volume).nextRefresh(), "and re-armed");
       return null;
     });
+  }
+
+  /**
+   * An unpublish arriving while a status retry's write is with the API server waits for that write,
+   * so the delete comes last and no status object outlives its volume (a retry used to write in the
+   * background and could recreate the object the unpublish had just deleted).
+   */
+  @Test
+  void anUnpublishWaitsForAStatusRetryInFlight() throws Exception {
+    world.statuses.failuresLeft.set(1);
+    ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOff(), Map.of());
+    assertEquals("failed", world.statuses.attempts.poll(10, TimeUnit.SECONDS), "a status retry is pending");
+
+    CountDownLatch apiServer = new CountDownLatch(1);
+    world.statuses.hold = apiServer;
+    world.advance(Duration.ofSeconds(1));
+    assertNotNull(world.statuses.held.poll(10, TimeUnit.SECONDS), "the retry's write is with the API server");
+    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    assertEquals("mounted", describe(volume).state(), "the unpublish waits behind the write, not beside it");
+    assertTrue(world.statuses.deletes.isEmpty());
+
+    world.statuses.hold = null;
+    apiServer.countDown();
+    assertTrue(replies.receiveMessage().isSuccess());
+    assertEquals(List.of("upsert pod-ns-spc", "delete pod-ns-spc"), world.statuses.order,
+        "the delete comes after the write");
+    assertEquals("idle", describe(volume).state());
   }
 
   /** Moves time by {@code delay} (again, until the retry timer was armed) and expects one attempt. */
