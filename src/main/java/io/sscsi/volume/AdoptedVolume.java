@@ -5,6 +5,7 @@ import io.sscsi.sync.SecretSync;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A volume found mounted with a complete payload after a driver restart, known only from its
@@ -15,8 +16,21 @@ import java.util.Map;
  * @param target the mount point
  * @param status its status object
  * @param payloadTime when its payload was last swapped in (the target's mtime)
+ * @param lastAttempt when the driver last tried something on it (the payload time until then)
+ * @param lastError why the last attempt failed (learning its class, an unpublish refused), empty after a success
  */
-public record AdoptedVolume(Path target, PodStatus status, Instant payloadTime) {
+public record AdoptedVolume(Path target, PodStatus status, Instant payloadTime, Instant lastAttempt,
+    Optional<String> lastError) {
+
+  /** As restart recovery finds it: nothing tried yet. */
+  public AdoptedVolume(Path target, PodStatus status, Instant payloadTime) {
+    this(target, status, payloadTime, payloadTime, Optional.empty());
+  }
+
+  /** The same volume after a failed attempt at {@code when}; its content is untouched. */
+  AdoptedVolume withFailure(Instant when, String error) {
+    return new AdoptedVolume(target, status, payloadTime, when, Optional.of(error));
+  }
 
   Map<String, String> versions() {
     return status.objectVersions();

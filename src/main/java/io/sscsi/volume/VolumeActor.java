@@ -431,7 +431,7 @@ public final class VolumeActor {
       context.getLog().warn("volume {} (adopted at start): its SecretProviderClass could not be read, the mounted"
           + " content is kept and the next publish tries again: {}", target, error.getMessage());
       attempt.replyTo().tell(StatusReply.success(Done.getInstance()));
-      return returnTo(new VolumeState.Adopted(attempt.adopted()));
+      return returnTo(new VolumeState.Adopted(attempt.adopted().withFailure(now(), error.getMessage())));
     }
     MountedVolume volume = learned.volume();
     deps.secretSync().published(volume.spc(), volume.pod(), target);
@@ -455,6 +455,9 @@ public final class VolumeActor {
       done.attempt().replyTo().tell(StatusReply.error(error));
       if (before instanceof VolumeState.Mounted mounted) { // refused before anything was deleted: shown in /volumes
         return returnTo(new VolumeState.Mounted(mounted.volume().withFailure(now(), error.getMessage())));
+      }
+      if (before instanceof VolumeState.Adopted adopted) {
+        return returnTo(new VolumeState.Adopted(adopted.volume().withFailure(now(), error.getMessage())));
       }
       return returnTo(before);
     }

@@ -47,8 +47,8 @@ public record VolumeView(
     if (state instanceof VolumeState.Adopted adopted) {
       AdoptedVolume v = adopted.volume();
       return new VolumeView(target.toString(), ids[0], ids[1], v.status().podName(), v.status().podNamespace(),
-          v.status().className(), "", busy ? "busy" : "adopted", v.versions(), v.payloadTime(), v.payloadTime(),
-          "ok", "", null);
+          v.status().className(), "", busy ? "busy" : "adopted", v.versions(), v.payloadTime(), v.lastAttempt(),
+          v.lastError().isPresent() ? "failed" : "ok", v.lastError().orElse(""), null);
     }
     return new VolumeView(target.toString(), ids[0], ids[1], "", "", "", "", busy ? "busy" : "idle", Map.of(),
         null, null, "", "", null);

@@ -145,4 +145,25 @@ class AdoptedVolumeTest {
     assertEquals(List.of("ns/pod-ns-spc"), world.statuses.deletes);
     router.expectMessageClass(VolumeRouter.Passivate.class);
   }
+  /** A refused unpublish of an adopted volume shows in /volumes, as for any mounted volume, and a retry succeeds. */
+  @Test
+  void aFailedUnpublishOfAnAdoptedVolumeIsItsLastError() throws Exception {
+    ActorRef<VolumeActor.Command> volume = adopt(VolumeFixture.rotationOff());
+    assertEquals("ok", describe(volume).lastResult());
+
+    world.mounter.unmountFails.set(true);
+    world.advance(Duration.ofSeconds(5));
+    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    assertTrue(replies.receiveMessage().isError(), "kubelet hears that the unpublish failed");
+    VolumeView view = describe(volume);
+    assertEquals("adopted", view.state());
+    assertEquals("failed", view.lastResult());
+    assertTrue(view.lastError().contains("Device or resource busy"), view.lastError());
+    assertEquals(VolumeFixture.T0.plusSeconds(5), view.lastAttempt());
+
+    world.mounter.unmountFails.set(false);
+    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    assertTrue(replies.receiveMessage().isSuccess(), "kubelet's retry unpublishes it");
+    assertEquals(List.of("ns/pod-ns-spc"), world.statuses.deletes);
+  }
 }
