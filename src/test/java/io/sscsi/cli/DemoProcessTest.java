@@ -104,7 +104,13 @@ class DemoProcessTest {
   @Test
   void ctrlCWhileMountedLeavesNoMountAndNoChild() throws Exception {
     Path outFile = cwd.resolve("demo.out");
-    Process demo = new ProcessBuilder(Jvm.command("io.sscsi.Main", "demo", "--pause")).directory(cwd.toFile())
+    // A terminal's foreground job has SIGINT at its default; a job a shell started in the background
+    // (a CI script's `cmd &`, nohup) inherits it ignored, and a JVM started with SIGINT ignored never
+    // runs its shutdown hooks on it. The demo is started as a terminal would start it, whatever this
+    // test's own parent did (coreutils' env resets the disposition before the exec).
+    List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT"));
+    command.addAll(Jvm.command("io.sscsi.Main", "demo", "--pause"));
+    Process demo = new ProcessBuilder(command).directory(cwd.toFile())
         .redirectErrorStream(true).redirectOutput(outFile.toFile()).start();
     started.add(demo);
     String out = awaitOutput(demo, outFile, "press Enter", Duration.ofSeconds(30));
