@@ -190,4 +190,13 @@ final class DriverChild implements AutoCloseable {
   public void close() throws InterruptedException {
     Jvm.kill(process);
   }
+
+  /** After a test: unmounts whatever is still mounted under {@code root} and deletes it. */
+  static void removeRoot(Path root) throws java.io.IOException {
+    io.sscsi.fs.JnrMounter mounter = new io.sscsi.fs.JnrMounter();
+    new io.sscsi.fs.MountTable().under(root).forEach(m -> mounter.unmount(m.mountPoint()));
+    try (var walk = Files.walk(root)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
 }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.grpc.Status;
 import io.sscsi.fileprovider.FileProvider;
-import io.sscsi.fs.JnrMounter;
-import io.sscsi.fs.MountTable;
 import io.sscsi.testkit.CsiClient;
 import io.sscsi.testkit.Integration;
 import io.sscsi.testkit.Requests;
@@ -60,11 +58,7 @@ class ForgedLogLineTest {
       if (driver != null) {
         driver.close();
       }
-      JnrMounter mounter = new JnrMounter();
-      new MountTable().under(root).forEach(m -> mounter.unmount(m.mountPoint()));
-      try (var walk = Files.walk(root)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      DriverChild.removeRoot(root);
     }
   }
 }
