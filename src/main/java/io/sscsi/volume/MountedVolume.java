@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param lastAttempt when a refresh was last tried
  * @param lastError why the last refresh failed, if it did (no secret in it)
  * @param secretRef the name of the pod's nodePublishSecretRef Secret, when it has one
+ * @param contentRemoved a failed unpublish deleted its files: kubelet's next republish must fetch again
  */
 public record MountedVolume(
     PublishRequest request,
@@ -28,7 +29,8 @@ public record MountedVolume(
     Instant lastSuccess,
     Instant lastAttempt,
     Optional<String> lastError,
-    Optional<String> secretRef) {
+    Optional<String> secretRef,
+    boolean contentRemoved) {
 
   public MountedVolume {
     versions = Map.copyOf(versions);
@@ -36,22 +38,33 @@ public record MountedVolume(
 
   static MountedVolume fetched(PublishRequest request, ProviderClass spc, ProviderName provider,
       Map<String, String> versions, Instant at, Optional<String> secretRef) {
-    return new MountedVolume(request, spc, provider, versions, at, at, Optional.empty(), secretRef);
+    return new MountedVolume(request, spc, provider, versions, at, at, Optional.empty(), secretRef, false);
   }
 
   /** An adopted volume, now that kubelet's publish told what its status object could not. */
   static MountedVolume learned(AdoptedVolume adopted, PublishRequest request, ProviderClass spc,
       ProviderName provider, Optional<String> secretRef) {
     return new MountedVolume(request, spc, provider, adopted.versions(), adopted.payloadTime(),
-        adopted.payloadTime(), Optional.empty(), secretRef);
+        adopted.payloadTime(), Optional.empty(), secretRef, false);
   }
 
   MountedVolume withRequest(PublishRequest fresh) {
-    return new MountedVolume(fresh, spc, provider, versions, lastSuccess, lastAttempt, lastError, secretRef);
+    return new MountedVolume(fresh, spc, provider, versions, lastSuccess, lastAttempt, lastError, secretRef,
+        contentRemoved);
   }
 
   MountedVolume withFailure(Instant at, String error) {
-    return new MountedVolume(request, spc, provider, versions, lastSuccess, at, Optional.of(error), secretRef);
+    return new MountedVolume(request, spc, provider, versions, lastSuccess, at, Optional.of(error), secretRef,
+        contentRemoved);
+  }
+
+  /**
+   * The same volume after an unpublish that deleted its files and then failed: still mounted, empty.
+   * Its next republish fetches and writes again, and answers kubelet's error if that fails.
+   */
+  MountedVolume emptiedBy(Instant at, String error) {
+    return new MountedVolume(request, spc, provider, versions, lastSuccess, at,
+        Optional.of(error + "; the volume's files were already deleted"), secretRef, true);
   }
 
   SecretSync.PodRef pod() {

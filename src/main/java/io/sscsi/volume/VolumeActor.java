@@ -264,8 +264,17 @@ public final class VolumeActor {
     return busy(before, attempt);
   }
 
+  private static Optional<ContentRemoved> contentRemoved(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof ContentRemoved removed) {
+        return Optional.of(removed);
+      }
+    }
+    return Optional.empty();
+  }
+
   private Behavior<Command> onRepublish(MountedVolume volume, Publish call) {
-    if (decide(Trigger.REPUBLISH, volume) == Decision.REFRESH) {
+    if (volume.contentRemoved() || decide(Trigger.REPUBLISH, volume) == Decision.REFRESH) {
       return refresh(volume, Trigger.REPUBLISH, call.request(), call.deadline(), Optional.of(call.replyTo()));
     }
     DriverMetrics.publishOk(volume.provider().value()); // upstream counts a skipped republish as a success
@@ -397,11 +406,16 @@ public final class VolumeActor {
       DriverMetrics.publishError(provider, error.errorType());
       DriverMetrics.rotationError(provider, error.errorType());
     }
-    context.getLog().warn("volume {}: {} refresh from provider {} failed, keeping the mounted content: {}",
-        target, refresh.trigger(), provider, error.getMessage());
+    String outcome = previous.contentRemoved() ? "the volume stays empty" : "the mounted content is kept";
+    context.getLog().warn("volume {}: {} refresh from provider {} failed, {}: {}",
+        target, refresh.trigger(), provider, outcome, error.getMessage());
     CompletableFuture.runAsync(() -> deps.events().warning(previous.pod(), "MountRotationFailed",
-        "refreshing secrets from provider " + provider + " failed, the mounted content is kept: " + error.getMessage()),
+        "refreshing secrets from provider " + provider + " failed, " + outcome + ": " + error.getMessage()),
         deps.blocking());
+    if (previous.contentRemoved()) { // nothing old to keep: kubelet hears the failure, never OK on an empty volume
+      refresh.replyTo().ifPresent(r -> r.tell(StatusReply.error(error)));
+      return returnTo(new VolumeState.Mounted(previous.emptiedBy(now(), error.getMessage())));
+    }
     refresh.replyTo().ifPresent(r -> r.tell(StatusReply.success(Done.getInstance()))); // kubernetes#121271
     return returnTo(new VolumeState.Mounted(previous.withFailure(now(), error.getMessage())));
   }
@@ -449,10 +463,16 @@ public final class VolumeActor {
   private Behavior<Command> onUnpublished(Unpublished done) {
     VolumeState before = done.attempt().before();
     if (done.failure() != null) {
-      DriverException error = DriverException.of(done.failure());
+      Optional<ContentRemoved> emptied = contentRemoved(done.failure());
+      DriverException error = emptied.map(ContentRemoved::error).orElseGet(() -> DriverException.of(done.failure()));
       DriverMetrics.unpublishError();
-      context.getLog().warn("volume {}: unpublish failed, the volume is kept as it was: {}", target, error.getMessage());
       done.attempt().replyTo().tell(StatusReply.error(error));
+      if (emptied.isPresent() && before instanceof VolumeState.Mounted mounted) {
+        context.getLog().warn("volume {}: unpublish failed after deleting the volume's files; it stays mounted,"
+            + " and kubelet's next republish fetches them again: {}", target, error.getMessage());
+        return returnTo(new VolumeState.Mounted(mounted.volume().emptiedBy(now(), error.getMessage())));
+      }
+      context.getLog().warn("volume {}: unpublish failed, the volume is kept as it was: {}", target, error.getMessage());
       if (before instanceof VolumeState.Mounted mounted) { // refused before anything was deleted: shown in /volumes
         return returnTo(new VolumeState.Mounted(mounted.volume().withFailure(now(), error.getMessage())));
       }

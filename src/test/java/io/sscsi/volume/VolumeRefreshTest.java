@@ -310,6 +310,40 @@ class VolumeRefreshTest {
     assertEquals("idle", describe(volume).state());
   }
 
+  /**
+   * An unpublish that deleted the files and then could not unmount leaves an empty volume: kubelet's
+   * next republish fetches and writes again (rotation off, within no interval), and a failed fetch is
+   * kubelet's error, never OK on the empty volume (issue 12 item 4: no path ends with an empty volume
+   * reported as good).
+   */
+  @Test
+  void aVolumeEmptiedByAFailedUnpublishIsFetchedAgainOnRepublish() throws Exception {
+    ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOff(), Map.of());
+    world.mounter.unmountFails.set(true);
+    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    assertTrue(replies.receiveMessage().isError(), "kubelet hears that the unpublish failed");
+    assertFalse(Files.exists(target.resolve("key")), "the files were deleted before the unmount failed");
+    VolumeView view = describe(volume);
+    assertEquals("mounted", view.state());
+    assertTrue(view.lastError().contains("already deleted"), view.lastError());
+
+    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    world.providers.next().fail(new DriverException(FailureKind.PROVIDER_UNAVAILABLE, "provider down"));
+    assertTrue(replies.receiveMessage().isError(), "a failed fetch into the empty volume is an error to kubelet");
+    assertFalse(Files.exists(target.resolve("key")));
+
+    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    world.providers.next().answer(content("v2"));
+    assertTrue(replies.receiveMessage().isSuccess());
+    assertEquals("v2", Files.readString(target.resolve("key")), "fetched and written again");
+    VolumeView restored = describe(volume);
+    assertEquals("ok", restored.lastResult());
+
+    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    assertTrue(replies.receiveMessage().isSuccess());
+    assertTrue(world.providers.calls.isEmpty(), "a full volume again: rotation off answers without a fetch");
+  }
+
   /** Moves time by {@code delay} (again, until the retry timer was armed) and expects one attempt. */
   private void awaitAttempt(Duration delay, String outcome) {
     testKit.createTestProbe().awaitAssert(() -> {
