@@ -18,18 +18,25 @@ import java.util.Optional;
  * @param payloadTime when its payload was last swapped in (the target's mtime)
  * @param lastAttempt when the driver last tried something on it (the payload time until then)
  * @param lastError why the last attempt failed (learning its class, an unpublish refused), empty after a success
+ * @param contentRemoved a failed unpublish deleted its files: once learned, it is fetched again
  */
 public record AdoptedVolume(Path target, PodStatus status, Instant payloadTime, Instant lastAttempt,
-    Optional<String> lastError) {
+    Optional<String> lastError, boolean contentRemoved) {
 
   /** As restart recovery finds it: nothing tried yet. */
   public AdoptedVolume(Path target, PodStatus status, Instant payloadTime) {
-    this(target, status, payloadTime, payloadTime, Optional.empty());
+    this(target, status, payloadTime, payloadTime, Optional.empty(), false);
   }
 
   /** The same volume after a failed attempt at {@code when}; its content is untouched. */
   AdoptedVolume withFailure(Instant when, String error) {
-    return new AdoptedVolume(target, status, payloadTime, when, Optional.of(error));
+    return new AdoptedVolume(target, status, payloadTime, when, Optional.of(error), contentRemoved);
+  }
+
+  /** After an unpublish that deleted its files and then failed: learned on republish, then fetched again. */
+  AdoptedVolume emptiedBy(Instant when, String error) {
+    return new AdoptedVolume(target, status, payloadTime, when,
+        Optional.of(error + "; the volume's files were already deleted"), true);
   }
 
   Map<String, String> versions() {

@@ -451,7 +451,7 @@ public final class VolumeActor {
     deps.secretSync().published(volume.spc(), volume.pod(), target);
     context.getLog().info("volume {} (adopted at start) republished by kubelet: class {}/{}, provider {}", target,
         volume.spc().namespace(), volume.spc().name(), volume.provider());
-    if (decide(Trigger.REPUBLISH, volume) == Decision.REFRESH) {
+    if (volume.contentRemoved() || decide(Trigger.REPUBLISH, volume) == Decision.REFRESH) {
       return refresh(volume, Trigger.REPUBLISH, attempt.request(), attempt.deadline(), Optional.of(attempt.replyTo()));
     }
     DriverMetrics.publishOk(volume.provider().value());
@@ -467,10 +467,12 @@ public final class VolumeActor {
       DriverException error = emptied.map(ContentRemoved::error).orElseGet(() -> DriverException.of(done.failure()));
       DriverMetrics.unpublishError();
       done.attempt().replyTo().tell(StatusReply.error(error));
-      if (emptied.isPresent() && before instanceof VolumeState.Mounted mounted) {
+      if (emptied.isPresent() && !(before instanceof VolumeState.Idle)) {
         context.getLog().warn("volume {}: unpublish failed after deleting the volume's files; it stays mounted,"
             + " and kubelet's next republish fetches them again: {}", target, error.getMessage());
-        return returnTo(new VolumeState.Mounted(mounted.volume().emptiedBy(now(), error.getMessage())));
+        return returnTo(before instanceof VolumeState.Mounted mounted
+            ? new VolumeState.Mounted(mounted.volume().emptiedBy(now(), error.getMessage()))
+            : new VolumeState.Adopted(((VolumeState.Adopted) before).volume().emptiedBy(now(), error.getMessage())));
       }
       context.getLog().warn("volume {}: unpublish failed, the volume is kept as it was: {}", target, error.getMessage());
       if (before instanceof VolumeState.Mounted mounted) { // refused before anything was deleted: shown in /volumes

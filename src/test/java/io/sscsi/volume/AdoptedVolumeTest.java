@@ -166,4 +166,20 @@ class AdoptedVolumeTest {
     assertTrue(replies.receiveMessage().isSuccess(), "kubelet's retry unpublishes it");
     assertEquals(List.of("ns/pod-ns-spc"), world.statuses.deletes);
   }
+  /** An adopted volume emptied by a failed unpublish is fetched again when kubelet republishes it (rotation off). */
+  @Test
+  void anAdoptedVolumeEmptiedByAFailedUnpublishIsFetchedAgain() throws Exception {
+    ActorRef<VolumeActor.Command> volume = adopt(VolumeFixture.rotationOff());
+    world.mounter.unmountFails.set(true);
+    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    assertTrue(replies.receiveMessage().isError());
+    assertFalse(Files.exists(target.resolve("key")), "deleted before the unmount failed");
+    assertTrue(describe(volume).lastError().contains("already deleted"), describe(volume).toString());
+
+    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    world.providers.next().answer(content("v1"));
+    assertTrue(replies.receiveMessage().isSuccess());
+    assertEquals("v1", Files.readString(target.resolve("key")), "learned, then fetched and written again");
+    assertEquals("ok", describe(volume).lastResult());
+  }
 }
