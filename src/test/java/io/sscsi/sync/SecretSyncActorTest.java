@@ -114,15 +114,25 @@ class SecretSyncActorTest {
 
   /** Waits until the Secret's state has no round running and no retry pending (or is forgotten). */
   private SecretSyncActor.SecretStatus settled() {
+    return poll(s -> s == null || !s.busy());
+  }
+
+  /** Waits until this namespace's Secret's sync state matches {@code condition}. */
+  private SecretSyncActor.SecretStatus awaitStatus(java.util.function.Predicate<SecretSyncActor.SecretStatus> condition) {
+    return poll(s -> s != null && condition.test(s));
+  }
+
+  /** Asks for the Secret's sync state (null while it has none) until {@code done} holds for it. */
+  private SecretSyncActor.SecretStatus poll(java.util.function.Predicate<SecretSyncActor.SecretStatus> done) {
     TestProbe<Map<String, SecretSyncActor.SecretStatus>> probe = testKit.createTestProbe();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
       actor.tell(new SecretSyncActor.GetStatus(probe.ref()));
       SecretSyncActor.SecretStatus s = probe.receiveMessage().get(ns + "/db");
-      if (s == null || !s.busy()) {
+      if (done.test(s)) {
         return s;
       }
-      assertTrue(System.nanoTime() < deadline, "not settled: " + s);
+      assertTrue(System.nanoTime() < deadline, "never reached: " + s);
       probe.expectNoMessage(Duration.ofMillis(20));
     }
   }
@@ -251,11 +261,12 @@ class SecretSyncActorTest {
     PodRef fresh = pod("web-new");
     String uidOld = podStatus(old);
     sync.published(spc, old, mount(old, PASSWORD_V1));
-    settled();
+    long rounds = settled().rounds();
 
     sync.published(spc, fresh, mount(fresh, PASSWORD_V1)); // its status object is not there yet
     sync.unpublished(spc, old);
-    Thread.sleep(500); // a few retry rounds
+    SecretSyncActor.SecretStatus retrying = awaitStatus(st -> st.rounds() >= rounds + 3); // a few retry rounds
+    assertEquals(1, retrying.pendingRemovals(), retrying.toString());
     assertNotNull(secret());
     assertEquals(List.of(uidOld), ownerUids(secret()));
 
