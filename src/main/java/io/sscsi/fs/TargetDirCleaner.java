@@ -31,8 +31,10 @@ public final class TargetDirCleaner {
   /**
    * Cleans up real path {@code target} (see {@link TargetDirectory#resolve}).
    *
-   * @throws DriverException TARGET_NOT_OURS when mounts are nested inside (nothing was touched),
-   *     MOUNT_FAILED when unmounting fails, TARGET_PATH_FAILED when deleting
+   * @throws DriverException TARGET_NOT_OURS when mounts are nested inside (nothing was touched), or
+   *     when the target cannot be inspected
+   * @throws ContentDeleted when deleting, unmounting or removing the directory failed after the
+   *     deletion had started (its error: TARGET_PATH_FAILED or MOUNT_FAILED)
    */
   public void cleanup(Path target, Mounter mounter) {
     if (!isDirectory(target)) {
@@ -45,9 +47,13 @@ public final class TargetDirCleaner {
       return;
     }
     refuseUnlessVolume(target, state, mounter);
-    delete(target, true);
-    mounter.unmount(target);
-    delete(target, false);
+    try {
+      delete(target, true);
+      mounter.unmount(target);
+      delete(target, false);
+    } catch (RuntimeException e) {
+      throw new ContentDeleted(DriverException.of(e));
+    }
   }
 
   /**

@@ -45,7 +45,7 @@ public record MountedVolume(
   static MountedVolume learned(AdoptedVolume adopted, PublishRequest request, ProviderClass spc,
       ProviderName provider, Optional<String> secretRef) {
     return new MountedVolume(request, spc, provider, adopted.versions(), adopted.payloadTime(),
-        adopted.payloadTime(), adopted.contentRemoved() ? adopted.lastError() : Optional.empty(), secretRef,
+        adopted.lastAttempt(), adopted.contentRemoved() ? adopted.lastError() : Optional.empty(), secretRef,
         adopted.contentRemoved());
   }
 

@@ -11,8 +11,6 @@ import io.sscsi.provider.ProviderMountResult;
 import io.sscsi.provider.ProviderName;
 import io.sscsi.status.PodStatus;
 import io.sscsi.spc.ProviderClass;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -119,15 +117,7 @@ final class PublishWorkflow {
    */
   CompletionStage<Optional<ProviderClass>> unpublish(Path target, VolumeState before) {
     return CompletableFuture.supplyAsync(() -> {
-      Path real = realTarget(target);
-      try {
-        CLEANER.cleanup(real, deps.mounter());
-      } catch (RuntimeException e) {
-        if (!(before instanceof VolumeState.Idle) && contentGone(real)) {
-          throw new ContentRemoved(DriverException.of(e));
-        }
-        throw e;
-      }
+      CLEANER.cleanup(realTarget(target), deps.mounter());
       if (before instanceof VolumeState.Mounted mounted) {
         PublishRequest r = mounted.volume().request();
         deleteStatus(r.podNamespace(), PodStatus.podStatusName(r.podName(), r.podNamespace(), r.className()));
@@ -140,15 +130,6 @@ final class PublishWorkflow {
       }
       return Optional.<ProviderClass>empty();
     }, deps.blocking());
-  }
-
-  /** After a failed cleanup: whether the payload is gone from a target directory that is still there. */
-  private boolean contentGone(Path target) {
-    try {
-      return Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS) && deps.writer().currentDataDir(target).isEmpty();
-    } catch (RuntimeException unreadable) {
-      return false; // cannot tell: reported as the failure it was
-    }
   }
 
   private void deleteStatus(String namespace, String name) {

@@ -2,6 +2,7 @@ package io.sscsi.volume;
 
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
+import io.sscsi.fs.ContentDeleted;
 import io.sscsi.metrics.DriverMetrics;
 import io.sscsi.status.PodStatus;
 import io.sscsi.spc.ProviderClass;
@@ -264,10 +265,10 @@ public final class VolumeActor {
     return busy(before, attempt);
   }
 
-  private static Optional<ContentRemoved> contentRemoved(Throwable failure) {
+  private static Optional<ContentDeleted> contentDeleted(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof ContentRemoved removed) {
-        return Optional.of(removed);
+      if (t instanceof ContentDeleted deleted) {
+        return Optional.of(deleted);
       }
     }
     return Optional.empty();
@@ -442,6 +443,12 @@ public final class VolumeActor {
     if (learned.failure() != null) {
       DriverException error = DriverException.of(learned.failure());
       DriverMetrics.publishError("", error.errorType());
+      if (attempt.adopted().contentRemoved()) { // nothing mounted to keep: kubelet hears the failure
+        context.getLog().warn("volume {} (adopted at start, emptied by a failed unpublish): its SecretProviderClass"
+            + " could not be read, the volume stays empty: {}", target, error.getMessage());
+        attempt.replyTo().tell(StatusReply.error(error));
+        return returnTo(new VolumeState.Adopted(attempt.adopted().emptiedBy(now(), error.getMessage())));
+      }
       context.getLog().warn("volume {} (adopted at start): its SecretProviderClass could not be read, the mounted"
           + " content is kept and the next publish tries again: {}", target, error.getMessage());
       attempt.replyTo().tell(StatusReply.success(Done.getInstance()));
@@ -463,8 +470,8 @@ public final class VolumeActor {
   private Behavior<Command> onUnpublished(Unpublished done) {
     VolumeState before = done.attempt().before();
     if (done.failure() != null) {
-      Optional<ContentRemoved> emptied = contentRemoved(done.failure());
-      DriverException error = emptied.map(ContentRemoved::error).orElseGet(() -> DriverException.of(done.failure()));
+      Optional<ContentDeleted> emptied = contentDeleted(done.failure());
+      DriverException error = emptied.map(ContentDeleted::error).orElseGet(() -> DriverException.of(done.failure()));
       DriverMetrics.unpublishError();
       done.attempt().replyTo().tell(StatusReply.error(error));
       if (emptied.isPresent() && !(before instanceof VolumeState.Idle)) {
@@ -512,6 +519,9 @@ public final class VolumeActor {
   }
 
   private Behavior<Command> onRetryStatus(MountedVolume volume, RetryStatus retry) {
+    if (!retry.status().objectVersions().equals(volume.versions())) {
+      return Behaviors.same(); // a refresh since wrote (or retries) the newer versions: this one is stale
+    }
     context.pipeToSelf(CompletableFuture.supplyAsync(() -> workflow.writeStatus(retry.status()).isEmpty(), deps.blocking()),
         (written, failure) -> new StatusRetried(retry.status(), retry.attempt(), failure == null && written));
     return writingStatus(volume);

@@ -146,6 +146,28 @@ class TargetDirCleanerTest {
   }
 
   /**
+   * A failure after the deletion started (the unmount is busy: a process works inside) says the
+   * content is gone ({@link ContentDeleted}), so the volume is never reported good again until it is
+   * rewritten; a refusal before it (the nested-mount test above) is a plain DriverException.
+   */
+  @Test
+  void aBusyUnmountAfterDeletingSaysTheContentIsGone() throws Exception {
+    mounter.mountTmpfs(target, 0);
+    new AtomicWriter().write(target, List.of(new PayloadFile("a", 0644, bytes("A"))));
+    Process busy = new ProcessBuilder("sleep", "300").directory(target.toFile()).start();
+    try {
+      ContentDeleted e = assertThrows(ContentDeleted.class, () -> cleaner.cleanup(target, mounter));
+
+      assertEquals(FailureKind.MOUNT_FAILED, e.error().kind(), e.getMessage());
+      assertFalse(Files.exists(target.resolve("a")), "the payload was deleted before the unmount failed");
+      assertEquals(1, table.under(target).size(), "still mounted");
+    } finally {
+      busy.destroyForcibly();
+      assertTrue(busy.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+    }
+  }
+
+  /**
    * Issue 12 item 3: a bind mount of another directory of the same filesystem at the target (which
    * a device comparison cannot see) is foreign: cleanup detaches it and deletes nothing in it.
    */

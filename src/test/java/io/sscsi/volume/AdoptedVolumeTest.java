@@ -182,4 +182,19 @@ class AdoptedVolumeTest {
     assertEquals("v1", Files.readString(target.resolve("key")), "learned, then fetched and written again");
     assertEquals("ok", describe(volume).lastResult());
   }
+  /** An emptied adopted volume whose class cannot be read answers kubelet's republish with the error, never OK. */
+  @Test
+  void anEmptiedAdoptedVolumeWhoseClassIsMissingIsAnError() throws Exception {
+    ActorRef<VolumeActor.Command> volume = adopt(VolumeFixture.rotationOff());
+    world.mounter.unmountFails.set(true);
+    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    assertTrue(replies.receiveMessage().isError());
+
+    world.classes.clear();
+    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    assertTrue(replies.receiveMessage().isError(), "nothing mounted to keep: the class read's failure reaches kubelet");
+    VolumeView view = describe(volume);
+    assertEquals("adopted", view.state());
+    assertTrue(view.lastError().contains("already deleted"), view.toString());
+  }
 }

@@ -344,6 +344,27 @@ class VolumeRefreshTest {
     assertTrue(world.providers.calls.isEmpty(), "a full volume again: rotation off answers without a fetch");
   }
 
+  /**
+   * A status retry for versions a refresh has since replaced is dropped: the refresh wrote the newer
+   * object, and the old retry must not write the old versions over it.
+   */
+  @Test
+  void aStatusRetryForOlderVersionsNeverOverwritesANewerStatus() throws Exception {
+    world.statuses.failuresLeft.set(1);
+    ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(Duration.ofHours(1), false), Map.of());
+    assertEquals("failed", world.statuses.attempts.poll(10, TimeUnit.SECONDS), "v1's status is to be retried in 1 s");
+
+    volume.tell(new VolumeActor.ClassChanged("ns", "spc"));
+    world.providers.next().answer(content("v2"));
+    assertEquals("written", world.statuses.attempts.poll(10, TimeUnit.SECONDS), "the refresh wrote v2's status");
+
+    world.advance(Duration.ofSeconds(1)); // v1's retry comes due
+    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    assertTrue(replies.receiveMessage().isSuccess());
+    assertEquals(List.of("v2"), world.statuses.upserts.stream().map(st -> st.objectVersions().get("secret/key")).toList(),
+        "v1's retry was dropped");
+  }
+
   /** Moves time by {@code delay} (again, until the retry timer was armed) and expects one attempt. */
   private void awaitAttempt(Duration delay, String outcome) {
     testKit.createTestProbe().awaitAssert(() -> {
