@@ -182,6 +182,10 @@ image_env() { # NAME: its value in the image's configuration
 JTO=$(image_env JAVA_TOOL_OPTIONS) || fail "the image sets no JAVA_TOOL_OPTIONS"
 IMAGE_PATH=$(image_env PATH) || fail "the image sets no PATH"
 MALLOC=$(image_env MALLOC_ARENA_MAX) || MALLOC=""
+JDKO=$(image_env JDK_JAVA_OPTIONS) || JDKO=""
+IMAGE_ENV=(PATH="$IMAGE_PATH" JAVA_TOOL_OPTIONS="$JTO")
+[ -z "$MALLOC" ] || IMAGE_ENV+=(MALLOC_ARENA_MAX="$MALLOC")
+[ -z "$JDKO" ] || IMAGE_ENV+=(JDK_JAVA_OPTIONS="$JDKO")
 echo "  JAVA_TOOL_OPTIONS=$JTO"
 [[ " $JTO " == *" -XX:AOTCache=/app/sscsi.aot "* ]] || fail "JAVA_TOOL_OPTIONS does not load /app/sscsi.aot"
 ENTRYPOINT=$(podman image inspect --format '{{json .Config.Entrypoint}}' "$IMAGE")
@@ -208,7 +212,7 @@ IN_IMAGE=(unshare --mount -- /bin/sh -ec '
   done
   mount --bind "$tmp" "$rfs/tmp"
   exec chroot "$rfs" "$@"' in-image "$RFS" "$WORK/tmp"
-  env -i PATH="$IMAGE_PATH" JAVA_TOOL_OPTIONS="$JTO" ${MALLOC:+MALLOC_ARENA_MAX=$MALLOC})
+  env -i "${IMAGE_ENV[@]}")
 no_aot_warning() { # LOG: fails when the JVM complained about its AOT cache or CDS archive
   if grep -n -i -E '\[(warning|error) *\]\[(aot|cds)|AOT cache|shared archive|CDS (will be )?disabled' "$1" >&2; then
     show_log "$1" 20
@@ -256,6 +260,10 @@ kill -0 "$DRIVER_PID" 2>/dev/null && { show_log "$WORK/driver.log"; fail "the dr
 wait "$DRIVER_PID" || true
 DRIVER_PID=""
 no_aot_warning "$WORK/driver.log"
+# the image's environment (JDK_JAVA_OPTIONS, the jar's Enable-Native-Access) leaves the JDK nothing to warn about
+if grep -n -E '^WARNING: (A terminally deprecated method|A restricted method|sun\.misc\.Unsafe)' "$WORK/driver.log" >&2; then
+  fail "the image's JVM printed JDK warnings (above): is the image's JDK_JAVA_OPTIONS still applied?"
+fi
 grep -i -E 'warn|error' "$WORK/driver.log" | sed 's/^/  log: /' || true
 
 step "passed in $((SECONDS - START)) s"
