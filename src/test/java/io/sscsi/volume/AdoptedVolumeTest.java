@@ -166,14 +166,21 @@ class AdoptedVolumeTest {
     assertTrue(replies.receiveMessage().isSuccess(), "kubelet's retry unpublishes it");
     assertEquals(List.of("ns/pod-ns-spc"), world.statuses.deletes);
   }
-  /** An adopted volume emptied by a failed unpublish is fetched again when kubelet republishes it (rotation off). */
-  @Test
-  void anAdoptedVolumeEmptiedByAFailedUnpublishIsFetchedAgain() throws Exception {
+
+  /** An adopted volume (rotation off) whose unpublish deleted its files and then could not unmount. */
+  private ActorRef<VolumeActor.Command> adoptedThenEmptied() {
     ActorRef<VolumeActor.Command> volume = adopt(VolumeFixture.rotationOff());
     world.mounter.unmountFails.set(true);
     volume.tell(new VolumeActor.Unpublish(replies.getRef()));
     assertTrue(replies.receiveMessage().isError());
     assertFalse(Files.exists(target.resolve("key")), "deleted before the unmount failed");
+    return volume;
+  }
+
+  /** An adopted volume emptied by a failed unpublish is fetched again when kubelet republishes it (rotation off). */
+  @Test
+  void anAdoptedVolumeEmptiedByAFailedUnpublishIsFetchedAgain() throws Exception {
+    ActorRef<VolumeActor.Command> volume = adoptedThenEmptied();
     assertTrue(describe(volume).lastError().contains("already deleted"), describe(volume).toString());
 
     volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
@@ -182,13 +189,11 @@ class AdoptedVolumeTest {
     assertEquals("v1", Files.readString(target.resolve("key")), "learned, then fetched and written again");
     assertEquals("ok", describe(volume).lastResult());
   }
+
   /** An emptied adopted volume whose class cannot be read answers kubelet's republish with the error, never OK. */
   @Test
   void anEmptiedAdoptedVolumeWhoseClassIsMissingIsAnError() throws Exception {
-    ActorRef<VolumeActor.Command> volume = adopt(VolumeFixture.rotationOff());
-    world.mounter.unmountFails.set(true);
-    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
-    assertTrue(replies.receiveMessage().isError());
+    ActorRef<VolumeActor.Command> volume = adoptedThenEmptied();
 
     world.classes.clear();
     volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
