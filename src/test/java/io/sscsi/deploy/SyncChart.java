@@ -3,7 +3,6 @@ package io.sscsi.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * The sync controller's chart (deploy/charts/sscsi-sync-controller) and static manifests
@@ -69,24 +66,5 @@ final class SyncChart {
     try (var files = Files.list(STATIC)) {
       return files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
     }
-  }
-
-  /**
-   * Rules as "group/resource[@names]" -> verbs, one entry per resource (Role or ClusterRole), so that
-   * comparisons do not depend on how rules are grouped.
-   */
-  static Map<String, Set<String>> grants(List<PolicyRule> rules) {
-    Map<String, Set<String>> out = new TreeMap<>();
-    for (PolicyRule rule : rules) {
-      for (String group : rule.getApiGroups()) {
-        for (String resource : rule.getResources()) {
-          String key = group + "/" + resource
-              + (rule.getResourceNames() == null || rule.getResourceNames().isEmpty()
-                  ? "" : "@" + String.join(",", rule.getResourceNames()));
-          out.computeIfAbsent(key, k -> new TreeSet<>()).addAll(rule.getVerbs());
-        }
-      }
-    }
-    return out;
   }
 }

@@ -6,7 +6,7 @@ import static io.sscsi.deploy.Manifests.named;
 import static io.sscsi.deploy.Manifests.only;
 import static io.sscsi.deploy.SyncChart.NAMESPACE;
 import static io.sscsi.deploy.SyncChart.POLICIES;
-import static io.sscsi.deploy.SyncChart.grants;
+import static io.sscsi.deploy.Manifests.grants;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
