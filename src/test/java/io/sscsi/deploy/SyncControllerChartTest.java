@@ -260,7 +260,10 @@ class SyncControllerChartTest {
     assertEquals("false", delete.getSpec().getValidations().get(0).getExpression());
   }
 
-  /** SSC's roles, plus get/list/watch on Secrets (self-healing) and update on SecretSyncs and their finalizers. */
+  /**
+   * SSC's roles, plus get/list/watch on Secrets (self-healing) and update/patch on SecretSyncs and update on
+   * their finalizers (the retain-on-delete finalizer; fabric8's edit() patches).
+   */
   @Test
   void rolesAreSscsPlusWhatSscsiNeeds() throws Exception {
     List<HasMetadata> rendered = render("{}\n");
@@ -271,7 +274,7 @@ class SyncControllerChartTest {
         "/events", Set.of("create", "patch"),
         "events.k8s.io/events", Set.of("create", "patch"),
         "secrets-store.csi.x-k8s.io/secretproviderclasses", Set.of("get", "list", "watch"),
-        "secret-sync.x-k8s.io/secretsyncs", Set.of("get", "list", "watch", "update"),
+        "secret-sync.x-k8s.io/secretsyncs", Set.of("get", "list", "watch", "update", "patch"),
         "secret-sync.x-k8s.io/secretsyncs/status", Set.of("get", "patch", "update"),
         "secret-sync.x-k8s.io/secretsyncs/finalizers", Set.of("update"))), grants(role.getRules()));
     assertEquals(role.getMetadata().getName(), only(rendered, ClusterRoleBinding.class).getRoleRef().getName());
