@@ -60,9 +60,20 @@ false
 {{- end -}}
 {{- end -}}
 
+{{/*
+True when image.repository names secrets-store-sync-controller's own image: an SSC values file names it
+because it was SSC's default, not as a choice. The chart then runs sscsi's image at its appVersion (SSC's
+tag and digest name SSC's releases) and NOTES says so.
+*/}}
+{{- define "sscsi-sync.sscImage" -}}
+{{- if contains "secrets-store-sync/controller" .Values.image.repository -}}true{{- end -}}
+{{- end -}}
+
 {{/* An image reference from {repository, tag, digest}; the chart's appVersion when tag is empty. */}}
 {{- define "sscsi-sync.image" -}}
-{{- if .Values.image.digest -}}
+{{- if include "sscsi-sync.sscImage" . -}}
+{{- printf "sscsi/driver:%s" .Chart.AppVersion -}}
+{{- else if .Values.image.digest -}}
 {{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
 {{- else -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}

@@ -1,6 +1,7 @@
 package io.sscsi.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.IOException;
@@ -42,6 +43,17 @@ final class SyncChart {
         "--namespace", namespace, "--include-crds", "--kube-version", "1.34.0", "-f", values.toString()));
     set.forEach((k, v) -> command.addAll(List.of("--set", k + "=" + v)));
     return Helm.run(command);
+  }
+
+  /** NOTES.txt as {@code helm install --dry-run=client} prints it (helm template does not render NOTES). */
+  static String notes(Path tmp, String namespace, String valuesYaml) throws IOException, InterruptedException {
+    Path values = Files.writeString(Files.createTempFile(tmp, "values", ".yaml"), valuesYaml);
+    Helm.Result r = Helm.run(List.of(Helm.require(), "install", RELEASE, CHART.toString(), "--namespace", namespace,
+        "--dry-run=client", "-f", values.toString()));
+    assertEquals(0, r.exit(), "helm install --dry-run=client failed:\n" + r.stderr());
+    int at = r.stdout().indexOf("NOTES:");
+    assertTrue(at >= 0, "no NOTES in:\n" + r.stdout());
+    return r.stdout().substring(at);
   }
 
   /** The rendered objects, strictly typed ({@link Manifests#load}). */

@@ -9,7 +9,6 @@ import static io.sscsi.deploy.SyncChart.POLICIES;
 import static io.sscsi.deploy.Manifests.grants;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -97,16 +96,20 @@ class SyncControllerChartTest {
   }
 
   /**
-   * SSC's values file, unchanged but for the image: every key takes effect, with SSC's meaning. SSC's
-   * own image is refused with a message that says what to set, not rendered into a crash loop.
+   * SSC's values file, unchanged: every key takes effect, with SSC's meaning. Its image is SSC's default,
+   * named because it was the default: the chart runs sscsi's image at its appVersion and NOTES says so.
    */
   @Test
-  void sscValuesFileRendersUnchangedApartFromTheImage() throws Exception {
+  void sscValuesFileRendersUnchanged() throws Exception {
     String ssc = Manifests.read(SSC_VALUES);
-    Helm.Result refused = SyncChart.templateRaw(tmp, SyncChart.RELEASE, NAMESPACE, ssc, Map.of());
-    assertNotEquals(0, refused.exit());
-    assertTrue(refused.stderr().contains("image.repository is secrets-store-sync-controller's image"),
-        refused.stderr());
+    Helm.Result asIs = SyncChart.templateRaw(tmp, SyncChart.RELEASE, NAMESPACE, ssc, Map.of());
+    assertEquals(0, asIs.exit(), asIs.stderr());
+    Container sscImageSwapped = manager(only(SyncChart.render(tmp, NAMESPACE, ssc, Map.of()), Deployment.class));
+    assertTrue(sscImageSwapped.getImage().startsWith("sscsi/driver:"), sscImageSwapped.getImage());
+    String notes = SyncChart.notes(tmp, NAMESPACE, ssc);
+    assertTrue(notes.contains("runs sscsi's image instead: " + sscImageSwapped.getImage()), notes);
+    assertFalse(SyncChart.notes(tmp, NAMESPACE, ssc.replace("registry.k8s.io/secrets-store-sync/controller",
+        "example.org/mirror/sscsi")).contains("instead"), "an image that is not SSC's is used as given");
 
     List<HasMetadata> rendered = SyncChart.render(tmp, NAMESPACE, ssc, OUR_IMAGE);
     Deployment d = only(rendered, Deployment.class);
