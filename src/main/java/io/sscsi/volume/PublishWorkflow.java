@@ -10,6 +10,7 @@ import io.sscsi.provider.ProviderMountRequest;
 import io.sscsi.provider.ProviderMountResult;
 import io.sscsi.provider.ProviderName;
 import io.sscsi.status.PodStatus;
+import io.sscsi.status.PodStatusStore;
 import io.sscsi.spc.ProviderClass;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -47,11 +48,12 @@ final class PublishWorkflow {
   sealed interface Result {
     /**
      * The provider answered and the content is written: the volume now, how many files it has,
-     * whether they changed on disk, and the status object still to write when the API server failed
-     * (the files are correct, so the publish succeeds and the VolumeActor retries the status).
+     * whether they changed on disk, the status object still to write when the API server failed
+     * (the files are correct, so the publish succeeds and the VolumeActor retries the status), and
+     * whether this refresh found the pod gone (its status object was not written again).
      */
-    record Fetched(MountedVolume volume, int files, boolean contentChanged, Optional<PodStatus> pendingStatus)
-        implements Result {}
+    record Fetched(MountedVolume volume, int files, boolean contentChanged, Optional<PodStatus> pendingStatus,
+        boolean podFoundGone) implements Result {}
 
     /** It failed; {@code provider} is the class's provider once the class was read, else "". */
     record Failed(DriverException error, String provider) implements Result {}
@@ -274,14 +276,35 @@ final class PublishWorkflow {
     } catch (RuntimeException e) {
       return undo(prepared, e);
     }
+    PodStatus status = new PodStatus(request.podName(), request.podNamespace(), request.podUid(),
+        request.className(), deps.settings().nodeId(), request.targetPath().toString(), fetched.versions());
     Optional<PodStatus> pending = Optional.empty();
-    if (previous.isEmpty() || !previous.get().versions().equals(fetched.versions())) {
-      pending = writeStatus(new PodStatus(request.podName(), request.podNamespace(), request.podUid(),
-          request.className(), deps.settings().nodeId(), request.targetPath().toString(), fetched.versions()));
+    boolean podFoundGone = false;
+    if (previous.isEmpty()) {
+      pending = writeStatus(status);
+    } else if (!previous.get().podGone() && !previous.get().versions().equals(fetched.versions())) {
+      StatusOfRefresh written = writeRefreshStatus(status);
+      pending = written.pending();
+      podFoundGone = written.podGone();
     }
     MountedVolume volume = MountedVolume.fetched(request, prepared.spc(), prepared.provider(), fetched.versions(),
         deps.time().clock().instant(), prepared.secretRef());
-    return new Result.Fetched(volume, fetched.payload().size(), previous.isEmpty() || changed, pending);
+    boolean podGone = podFoundGone || previous.filter(MountedVolume::podGone).isPresent();
+    return new Result.Fetched(podGone ? volume.ofGonePod() : volume, fetched.payload().size(),
+        previous.isEmpty() || changed, pending, podFoundGone);
+  }
+
+  /** A refresh's status write: still to write (API failure), or not to write at all (the pod is gone). */
+  private record StatusOfRefresh(Optional<PodStatus> pending, boolean podGone) {}
+
+  /** Writes a refresh's status object, never creating one again for a pod that is gone. Blocking. */
+  private StatusOfRefresh writeRefreshStatus(PodStatus status) {
+    try {
+      return new StatusOfRefresh(Optional.empty(),
+          deps.statuses().upsertForRefresh(status) == PodStatusStore.RefreshWrite.POD_GONE);
+    } catch (DriverException e) {
+      return new StatusOfRefresh(Optional.of(status), false);
+    }
   }
 
   /** Writes the status object; on an API failure returns it as still to write. Blocking. */
