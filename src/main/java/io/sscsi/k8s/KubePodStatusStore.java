@@ -65,6 +65,20 @@ public final class KubePodStatusStore implements PodStatusStore {
 
   @Override
   public void upsert(PodStatus status) {
+    write(status, false);
+  }
+
+  @Override
+  public RefreshWrite upsertForRefresh(PodStatus status) {
+    return write(status, true);
+  }
+
+  /** A refresh creates no object for a pod that is gone: the pod is read just before a create, only then. */
+  private boolean mayCreate(PodStatus status, boolean refresh) {
+    return !refresh || podExists(status.podNamespace(), status.podName(), status.podUid());
+  }
+
+  private RefreshWrite write(PodStatus status, boolean refresh) {
     String ns = status.podNamespace();
     String name = status.objectName();
     String key = ns + "/" + name;
@@ -73,10 +87,13 @@ public final class KubePodStatusStore implements PodStatusStore {
 
     SecretProviderClassPodStatus existing = known.get(key);
     if (existing == null) {
+      if (!mayCreate(status, refresh)) {
+        return RefreshWrite.POD_GONE;
+      }
       SecretProviderClassPodStatus created = tryCreate(ops, desired(status), what);
       if (created != null) {
         remember(key, created);
-        return;
+        return RefreshWrite.WRITTEN;
       }
       log.debug("{} already exists, updating it", what);
       existing = read(ops, name, what);
@@ -84,11 +101,14 @@ public final class KubePodStatusStore implements PodStatusStore {
     RuntimeException conflict = null;
     for (int attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
       if (existing == null) {
-        // Deleted meanwhile: create it again.
+        // Deleted meanwhile: create it again, unless a refresh finds its pod gone.
+        if (!mayCreate(status, refresh)) {
+          return RefreshWrite.POD_GONE;
+        }
         SecretProviderClassPodStatus created = tryCreate(ops, desired(status), what);
         if (created != null) {
           remember(key, created);
-          return;
+          return RefreshWrite.WRITTEN;
         }
         existing = read(ops, name, what);
         continue;
@@ -96,7 +116,7 @@ public final class KubePodStatusStore implements PodStatusStore {
       SecretProviderClassPodStatus changed = withStatus(existing, status);
       try {
         remember(key, ops.resource(changed).update());
-        return;
+        return RefreshWrite.WRITTEN;
       } catch (RuntimeException e) {
         int code = KubeErrors.code(e);
         if (code == KubeErrors.NOT_FOUND) {
