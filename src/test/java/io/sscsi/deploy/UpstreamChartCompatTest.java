@@ -320,19 +320,19 @@ class UpstreamChartCompatTest {
   }
 
   /**
-   * An upstream values file often pins upstream's driver image. That image cannot run this chart's
-   * arguments, so the chart refuses to render it instead of rolling out a driver that cannot start.
+   * A mirror of upstream's driver image cannot run this chart's arguments, so the chart refuses to
+   * render it instead of rolling out a driver that cannot start. Upstream's default repository is
+   * replaced instead ({@link UpstreamValuesImageTest}).
    */
   @Test
-  void upstreamsDriverImageIsRefusedWithAClearMessage() throws Exception {
-    Helm.Result r = Helm.templateRaw(tmp, "csi-secrets-store",
-        "linux: {image: {repository: registry.k8s.io/csi-secrets-store/driver, tag: v1.6.0}}\n", "1.34.0", Map.of());
+  void aCopyOfUpstreamsDriverImageIsRefusedWithAClearMessage() throws Exception {
+    String values = "linux: {image: {repository: mirror.example/csi-secrets-store/driver, tag: v1.6.0}}\n";
+    Helm.Result r = Helm.templateRaw(tmp, "csi-secrets-store", values, "1.34.0", Map.of());
     assertNotEquals(0, r.exit());
     assertTrue(r.stderr().contains("upstream's Go driver image"), r.stderr());
     assertTrue(r.stderr().contains("linux.image.repository"), r.stderr());
     // the same values file with the image overridden on the command line renders
-    DaemonSet ds = only(Helm.template(tmp, "csi-secrets-store",
-        "linux: {image: {repository: registry.k8s.io/csi-secrets-store/driver, tag: v1.6.0}}\n", "1.34.0",
+    DaemonSet ds = only(Helm.template(tmp, "csi-secrets-store", values, "1.34.0",
         Map.of("linux.image.repository", "registry.example/sscsi/driver", "linux.image.tag", "0.1.0")), DaemonSet.class);
     assertEquals("registry.example/sscsi/driver:0.1.0", container(ds, "secrets-store").getImage());
   }
