@@ -204,15 +204,22 @@ class UpstreamChartCompatTest {
   @Test
   void hardeningIsOptInThroughNamedValues() throws Exception {
     List<String> plain = container(only(render("csi-secrets-store", "{}\n"), DaemonSet.class), "secrets-store").getArgs();
-    assertTrue(plain.stream().noneMatch(a -> a.startsWith("--tmpfs-mount-options") || a.startsWith("--strict-payload")),
-        plain.toString());
-    List<String> hardened = container(only(render("csi-secrets-store", """
+    assertTrue(plain.stream().noneMatch(a -> a.startsWith("--tmpfs-mount-options") || a.startsWith("--strict-payload")
+        || a.startsWith("--secret-owner")), plain.toString());
+    assertEquals(null, container(only(render("csi-secrets-store", "{}\n"), DaemonSet.class), "secrets-store")
+        .getReadinessProbe(), "no readiness probe, as upstream");
+    io.fabric8.kubernetes.api.model.Container hardenedDriver = container(only(render("csi-secrets-store", """
         hardening:
           tmpfsMountOptions: nosuid,nodev,noexec,mode=0755
           strictPayload: true
-        """), DaemonSet.class), "secrets-store").getArgs();
+          secretOwner: pod-status
+          readinessProbe: true
+        """), DaemonSet.class), "secrets-store");
+    List<String> hardened = hardenedDriver.getArgs();
     assertTrue(hardened.contains("--tmpfs-mount-options=nosuid,nodev,noexec,mode=0755"), hardened.toString());
     assertTrue(hardened.contains("--strict-payload=true"), hardened.toString());
+    assertTrue(hardened.contains("--secret-owner=pod-status"), hardened.toString());
+    assertEquals("healthz", hardenedDriver.getReadinessProbe().getHttpGet().getPort().getStrVal());
   }
 
   /**
