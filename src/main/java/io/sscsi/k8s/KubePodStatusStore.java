@@ -170,6 +170,25 @@ public final class KubePodStatusStore implements PodStatusStore {
     return Optional.ofNullable(read(statuses(namespace), name, what)).map(s -> s.getMetadata().getUid());
   }
 
+  /** A pod as its status object names it: {@code status.podName} and the uid of its Pod owner reference. */
+  public record OwningPod(String name, String uid) {}
+
+  /**
+   * The pod status object {@code namespace/name} belongs to, as this store last wrote or read it
+   * (no request); empty when the store does not know the object or it names no pod.
+   */
+  public Optional<OwningPod> pod(String namespace, String name) {
+    SecretProviderClassPodStatus mine = known.get(namespace + "/" + name);
+    if (mine == null || mine.getStatus() == null || mine.getStatus().podName() == null
+        || mine.getMetadata().getOwnerReferences() == null) {
+      return Optional.empty();
+    }
+    return mine.getMetadata().getOwnerReferences().stream()
+        .filter(o -> "Pod".equals(o.getKind()) && o.getUid() != null)
+        .findFirst()
+        .map(o -> new OwningPod(mine.getStatus().podName(), o.getUid()));
+  }
+
   /** Reads the object (and remembers it); null when it does not exist. */
   private SecretProviderClassPodStatus read(
       NonNamespaceOperation<SecretProviderClassPodStatus, ?, Resource<SecretProviderClassPodStatus>> ops,
