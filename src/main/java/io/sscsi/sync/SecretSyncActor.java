@@ -12,7 +12,8 @@ import io.sscsi.k8s.SecretProjection;
 import io.sscsi.metrics.DriverMetrics;
 import io.sscsi.spc.ProviderClass;
 import io.sscsi.spc.ProviderClass.SecretObject;
-import io.sscsi.sync.SecretSync.PodRef;
+import io.sscsi.pods.PodRef;
+import io.sscsi.retry.Backoff;
 import io.sscsi.sync.SyncWork.Mount;
 import io.sscsi.sync.SyncWork.MountKey;
 import io.sscsi.sync.SyncWork.SecretKey;
@@ -85,23 +86,8 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
 
   private record RetryDue(SecretKey key) implements Command {}
 
-  /** Retry backoff: the first delay, doubled per failed round up to {@code maxRetry}. */
-  public record Settings(Duration firstRetry, Duration maxRetry) {
-    public Settings {
-      Objects.requireNonNull(firstRetry, "firstRetry");
-      Objects.requireNonNull(maxRetry, "maxRetry");
-    }
-
-    /** 1 s, doubling, at most 30 s. */
-    public static Settings defaults() {
-      return new Settings(Duration.ofSeconds(1), Duration.ofSeconds(30));
-    }
-
-    Duration delay(int failures) {
-      long millis = firstRetry.toMillis() << Math.min(Math.max(failures - 1, 0), 20);
-      return Duration.ofMillis(Math.min(millis, maxRetry.toMillis()));
-    }
-  }
+  /** Retry backoff after a failed round: 1 s, doubling, at most 30 s. */
+  public static final Backoff RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 2);
 
   private static final class Entry {
     final LinkedHashMap<MountKey, Mount> mounts = new LinkedHashMap<>();
@@ -119,7 +105,7 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
 
   private final SyncWork work;
   private final Executor blocking;
-  private final Settings settings;
+  private final Backoff retry;
   private final TimerScheduler<Command> timers;
   private final Map<SecretKey, Entry> secrets = new HashMap<>();
   private final Map<MountKey, Set<SecretKey>> byMount = new HashMap<>();
@@ -134,22 +120,22 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
   public static Behavior<Command> create(KubeConnection connection, KubePodStatusStore statuses, Executor blocking,
       String nodeId) {
     return create(new SyncWork(new KubeSecretWriter(connection, statuses), new KubeEventRecorder(connection, nodeId),
-        new AtomicWriter()), blocking, Settings.defaults());
+        new AtomicWriter()), blocking, RETRY);
   }
 
-  static Behavior<Command> create(SyncWork work, Executor blocking, Settings settings) {
+  static Behavior<Command> create(SyncWork work, Executor blocking, Backoff retry) {
     Behavior<Command> behavior = Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new SecretSyncActor(ctx, timers, work, blocking, settings)));
+        timers -> new SecretSyncActor(ctx, timers, work, blocking, retry)));
     return Behaviors.supervise(behavior).onFailure(SupervisorStrategy.restart());
   }
 
   private SecretSyncActor(ActorContext<Command> context, TimerScheduler<Command> timers, SyncWork work,
-      Executor blocking, Settings settings) {
+      Executor blocking, Backoff retry) {
     super(context);
     this.timers = timers;
     this.work = work;
     this.blocking = blocking;
-    this.settings = settings;
+    this.retry = retry;
   }
 
   @Override
@@ -273,7 +259,7 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
     if (e.dirty) {
       startRound(key, e);
     } else if (e.failures > 0) {
-      Duration delay = settings.delay(e.failures);
+      Duration delay = retry.delay(e.failures);
       timers.startSingleTimer(key, new RetryDue(key), delay);
       e.retryPending = true;
     } else if (e.mounts.isEmpty() && e.gone.isEmpty()) {

@@ -1,8 +1,8 @@
 package io.sscsi.volume;
 
+import io.sscsi.pods.PodRef;
 import io.sscsi.provider.ProviderName;
 import io.sscsi.spc.ProviderClass;
-import io.sscsi.sync.SecretSync;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -68,7 +68,7 @@ public record MountedVolume(
         Optional.of(error + "; the volume's files were already deleted"), secretRef, true);
   }
 
-  SecretSync.PodRef pod() {
-    return new SecretSync.PodRef(request.podNamespace(), request.podName(), request.podUid());
+  PodRef pod() {
+    return new PodRef(request.podNamespace(), request.podName(), request.podUid());
   }
 }

@@ -25,7 +25,8 @@ import io.sscsi.spc.ProviderClass;
 import io.sscsi.spc.ProviderClass.DataItem;
 import io.sscsi.spc.ProviderClass.SecretObject;
 import io.sscsi.sync.SecretSync;
-import io.sscsi.sync.SecretSync.PodRef;
+import io.sscsi.pods.PodRef;
+import io.sscsi.retry.Backoff;
 import io.sscsi.testkit.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -82,7 +83,7 @@ class SecretSyncActorTest {
     SyncWork work = new SyncWork(new KubeSecretWriter(connection), new KubeEventRecorder(connection, "node-1"),
         new AtomicWriter());
     actor = testKit.spawn(SecretSyncActor.create(work, blocking,
-        new SecretSyncActor.Settings(Duration.ofMillis(100), Duration.ofMillis(400))));
+        new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2)));
     sync = new ActorSecretSync(actor);
     spc = new ProviderClass(ns, "db-spc", "vault", Map.of("k", "v"), List.of(new SecretObject("db", "Opaque",
         Map.of("team", "db"), Map.of(), List.of(new DataItem("db-password", "password"), new DataItem("db-user", "username")))));
@@ -342,7 +343,7 @@ class SecretSyncActorTest {
     KubeConnection connection = KubeTestConnections.of(client);
     actor = testKit.spawn(SecretSyncActor.create(new SyncWork(new KubeSecretWriter(connection),
         new KubeEventRecorder(connection, "node-1"), new AtomicWriter()), blocking,
-        new SecretSyncActor.Settings(Duration.ofMillis(100), Duration.ofMillis(400))));
+        new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2)));
     sync = new ActorSecretSync(actor);
 
     sync.unpublished(spc, a);

@@ -24,7 +24,8 @@ import io.sscsi.k8s.model.SecretProviderClassPodStatus;
 import io.sscsi.spc.ProviderClass;
 import io.sscsi.spc.ProviderClass.DataItem;
 import io.sscsi.spc.ProviderClass.SecretObject;
-import io.sscsi.sync.SecretSync.PodRef;
+import io.sscsi.pods.PodRef;
+import io.sscsi.retry.Backoff;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,7 +81,7 @@ class SecretSyncRetryTest {
     KubeConnection connection = KubeTestConnections.of(noRetries);
     actor = testKit.spawn(SecretSyncActor.create(new SyncWork(new KubeSecretWriter(connection),
         new KubeEventRecorder(connection, "node-1"), new AtomicWriter()), blocking,
-        new SecretSyncActor.Settings(Duration.ofMillis(100), Duration.ofMillis(400))));
+        new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2)));
     SecretProviderClassPodStatus status = new SecretProviderClassPodStatus();
     status.getMetadata().setName("web-a-app-db-spc");
     status.getMetadata().setNamespace("app");
