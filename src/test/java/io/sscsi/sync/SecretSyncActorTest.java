@@ -239,6 +239,27 @@ class SecretSyncActorTest {
   }
 
   @Test
+  void aForgottenSecretIsSyncedAfreshByItsNextPublish() throws Exception {
+    PodRef a = pod("web-a");
+    String uidA = podStatus(a);
+    Path target = mount(a, PASSWORD_V1);
+    sync.published(spc, a, target);
+    settled();
+    sync.unpublished(spc, a);
+    assertNull(settled(), "the Secret's child is stopped once nothing is pending");
+    assertNull(secret());
+    secretRequests();
+
+    sync.published(spc, a, target);
+    SecretSyncActor.SecretStatus status = settled();
+    assertEquals("CREATED", status.lastOutcome());
+    assertEquals(1, status.rounds(), "a fresh child: its own rounds only");
+    assertEquals(1, status.pods());
+    assertEquals(List.of(uidA), ownerUids(secret()));
+    assertEquals(List.of("POST /api/v1/namespaces/" + ns + "/secrets"), writes(secretRequests()));
+  }
+
+  @Test
   void rollingUpdateNewPodThenOldPodGoneNeverLosesTheSecret() throws Exception {
     PodRef old = pod("web-old");
     PodRef fresh = pod("web-new");
