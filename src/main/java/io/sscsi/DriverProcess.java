@@ -69,7 +69,7 @@ public final class DriverProcess implements AutoCloseable {
     if (wait.isZero()) {
       process.gate.startNow();
     } else {
-      CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS).execute(process.gate::startNow);
+      CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS, Runnable::run).execute(process.gate::startNow);
     }
     process.gate.wanted().thenRun(() -> {
       Thread starter = new Thread(() -> process.startCore(core), "sscsi-core-start");
