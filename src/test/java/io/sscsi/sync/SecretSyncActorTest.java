@@ -28,6 +28,7 @@ import io.sscsi.sync.SecretSync;
 import io.sscsi.pods.PodRef;
 import io.sscsi.retry.Backoff;
 import io.sscsi.testkit.LogCapture;
+import io.sscsi.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,17 +126,16 @@ class SecretSyncActorTest {
 
   /** Asks for the Secret's sync state (null while it has none) until {@code done} holds for it. */
   private SecretSyncActor.SecretStatus poll(java.util.function.Predicate<SecretSyncActor.SecretStatus> done) {
+    return status(ns + "/db", done);
+  }
+
+  /** Asks for the state of Secret {@code key} (null while it has none) until {@code done} holds for it. */
+  private SecretSyncActor.SecretStatus status(String key, java.util.function.Predicate<SecretSyncActor.SecretStatus> done) {
     TestProbe<Map<String, SecretSyncActor.SecretStatus>> probe = testKit.createTestProbe();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (true) {
+    return Await.value("Secret " + key + "'s sync state matches", () -> {
       actor.tell(new SecretSyncActor.GetStatus(probe.ref()));
-      SecretSyncActor.SecretStatus s = probe.receiveMessage().get(ns + "/db");
-      if (done.test(s)) {
-        return s;
-      }
-      assertTrue(System.nanoTime() < deadline, "never reached: " + s);
-      probe.expectNoMessage(Duration.ofMillis(20));
-    }
+      return probe.receiveMessage().get(key);
+    }, done);
   }
 
   /** Requests on this namespace's Secrets since the last call, as "METHOD path". */
@@ -335,14 +335,7 @@ class SecretSyncActorTest {
     ProviderClass unnamed = new ProviderClass(ns, "db-spc", "vault", Map.of("k", "v"), List.of(new SecretObject(" ",
         "Opaque", Map.of(), Map.of(), List.of(new DataItem("db-password", "password")))));
     sync.published(unnamed, a, mount(a, PASSWORD_V1));
-    TestProbe<Map<String, SecretSyncActor.SecretStatus>> probe = testKit.createTestProbe();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    SecretSyncActor.SecretStatus s;
-    do {
-      assertTrue(System.nanoTime() < deadline);
-      actor.tell(new SecretSyncActor.GetStatus(probe.ref()));
-      s = probe.receiveMessage().get(ns + "/");
-    } while (s == null || s.busy());
+    SecretSyncActor.SecretStatus s = status(ns + "/", st -> st != null && !st.busy());
     assertEquals(0, s.failures());
     List<Event> events = client.v1().events().inNamespace(ns).list().getItems();
     assertEquals(1, events.size());

@@ -26,6 +26,7 @@ import io.sscsi.spc.ProviderClass.DataItem;
 import io.sscsi.spc.ProviderClass.SecretObject;
 import io.sscsi.pods.PodRef;
 import io.sscsi.retry.Backoff;
+import io.sscsi.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,16 +107,10 @@ class SecretSyncRetryTest {
 
   private SecretSyncActor.SecretStatus await(java.util.function.Predicate<SecretSyncActor.SecretStatus> done) {
     TestProbe<Map<String, SecretSyncActor.SecretStatus>> probe = testKit.createTestProbe();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (true) {
+    return Await.value("the Secret's sync state matches", () -> {
       actor.tell(new SecretSyncActor.GetStatus(probe.ref()));
-      SecretSyncActor.SecretStatus s = probe.receiveMessage().get("app/db");
-      if (s != null && done.test(s)) {
-        return s;
-      }
-      assertTrue(System.nanoTime() < deadline, "not there: " + s);
-      probe.expectNoMessage(Duration.ofMillis(20));
-    }
+      return probe.receiveMessage().get("app/db");
+    }, s -> s != null && done.test(s));
   }
 
   private List<RecordedRequest> requests() throws InterruptedException {
