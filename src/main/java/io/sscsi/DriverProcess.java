@@ -59,7 +59,7 @@ public final class DriverProcess implements AutoCloseable {
   public static DriverProcess serve(DriverSettings settings, Config config, Supplier<Core> core) throws IOException {
     DriverProcess process = new DriverProcess(settings, config);
     process.server = CsiServer.start(settings.socket(),
-        new IdentityService(settings.driverName(), SscsiVersion.current(), () -> true, process.gate),
+        new IdentityService(settings.driverName(), SscsiVersion.current(), process.gate::healthy, process.gate),
         new NodeService(process.gate, settings.nodeId(), java.time.Clock.systemUTC()),
         Runnable::run);
     process.gate.socketPublished();
@@ -69,7 +69,7 @@ public final class DriverProcess implements AutoCloseable {
     if (wait.isZero()) {
       process.gate.startNow();
     } else {
-      CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS).execute(process.gate::startNow);
+      CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS, Runnable::run).execute(process.gate::startNow);
     }
     process.gate.wanted().thenRun(() -> {
       Thread starter = new Thread(() -> process.startCore(core), "sscsi-core-start");

@@ -19,7 +19,8 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  */
 public final class ProviderPools implements ProviderCalls {
   private static final Duration SAFETY_NET = Duration.ofSeconds(1);
-  private static final Executor SAME_THREAD = Runnable::run;
+  /** Runs a continuation on the thread that completed the stage (each continuation names its executor). */
+  public static final Executor SAME_THREAD = Runnable::run;
 
   private final ActorRef<ProviderRegistry.Command> registry;
   private final Scheduler scheduler;
