@@ -112,7 +112,7 @@ public final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
   }
 
   /** Whether the informer has stopped for good (closed, or an optional watch refused too often). */
-  boolean stopped() {
+  public boolean stopped() {
     return informer.stopped().toCompletableFuture().isDone();
   }
 

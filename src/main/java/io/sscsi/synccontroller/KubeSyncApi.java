@@ -32,21 +32,24 @@ public final class KubeSyncApi implements SyncApi {
   private static final int NOT_FOUND = 404;
 
   private final KubernetesClient client;
-  private final Function<String, Optional<SecretProviderClass>> classStore;
+  private final Function<String, Optional<Optional<SecretProviderClass>>> classStore;
 
   /**
-   * @param classStore SecretProviderClass by {@code namespace/name} from a watch, or null to GET each time
+   * @param classStore SecretProviderClass by {@code namespace/name} from a watch (the outer Optional
+   *     empty while the watch has not listed yet: then it is read by GET), or null to GET each time
    */
-  public KubeSyncApi(KubernetesClient client, Function<String, Optional<SecretProviderClass>> classStore) {
+  public KubeSyncApi(KubernetesClient client, Function<String, Optional<Optional<SecretProviderClass>>> classStore) {
     this.client = client;
     this.classStore = classStore;
   }
 
   @Override
   public Optional<ClassRef> providerClass(String namespace, String name) {
+    Optional<Optional<SecretProviderClass>> cached = classStore == null ? Optional.empty()
+        : classStore.apply(namespace + "/" + name);
     Optional<SecretProviderClass> spc;
-    if (classStore != null) {
-      spc = classStore.apply(namespace + "/" + name);
+    if (cached.isPresent()) {
+      spc = cached.get();
     } else {
       spc = Optional.ofNullable(call("get SecretProviderClass " + namespace + "/" + name, SyncFailure.SYNC_ERROR,
           () -> client.resources(SecretProviderClass.class).inNamespace(namespace).withName(name).get()));

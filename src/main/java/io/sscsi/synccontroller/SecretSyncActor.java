@@ -73,6 +73,8 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
   private long syncs;
   private long writes;
   private long restores;
+  /** The Secret's last state seen while a sync was waiting or running. */
+  private Optional<SecretObserved> observedDuringRun = Optional.empty();
 
   public static Behavior<Command> create(SecretSync sync, SyncDeps deps, ActorRef<SecretSyncGroup.Command> group) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new SecretSyncActor(ctx, timers, sync, deps, group)));
@@ -132,7 +134,9 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
       SecretSync current = sync;
       housekeeping(retain ? "add finalizer" : "remove finalizer", () -> deps.api().retainFinalizer(current, retain));
     }
-    if (before != changed.sync() && !Objects.equals(before.getMetadata().getGeneration(), sync.getMetadata().getGeneration())) {
+    // The spec itself is compared: on a real API server the generation moves with it, fabric8's mock
+    // also moves it on status writes.
+    if (!Objects.equals(before.getSpec(), sync.getSpec())) {
       return want("spec changed");
     }
     if (!Objects.equals(SyncAnnotations.refreshInterval(before), SyncAnnotations.refreshInterval(sync))
@@ -144,7 +148,11 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
 
   private Behavior<Command> onSecret(SecretObserved observed) {
     Optional<Secret> applied = known.applied();
-    if (applied.isEmpty() || running || waiting || releasing || sync.getMetadata().getDeletionTimestamp() != null) {
+    if (running || waiting) {
+      observedDuringRun = Optional.of(observed); // checked against what the run leaves applied
+      return this;
+    }
+    if (applied.isEmpty() || releasing || sync.getMetadata().getDeletionTimestamp() != null) {
       return this;
     }
     if (OwnedSecret.drifted(observed.secret().orElse(null), applied.get())) {
@@ -160,6 +168,7 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
 
   private Behavior<Command> onRestored(RestoreDone done) {
     running = false;
+    observedDuringRun = Optional.empty(); // the restore wrote what was applied; later events are checked anew
     if (done.failure().isPresent()) {
       getContext().getLog().warn("Secret {} could not be restored: {}", SyncKey.of(sync),
           describe(done.failure().get()));
@@ -225,6 +234,9 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
         return want("triggered during the sync");
       }
       scheduleAfterSuccess();
+      Optional<SecretObserved> seen = observedDuringRun;
+      observedDuringRun = Optional.empty();
+      seen.ifPresent(this::onSecret);
     } else {
       SyncFailure f = ((SyncStatus.Failed) r.outcome()).failure();
       known = new SyncRun.Known(known.hash(), true, r.applied());
