@@ -28,6 +28,7 @@ public final class SyncWatches implements AutoCloseable {
   private final KubeWatch<SecretSync> syncs;
   private final KubeWatch<SecretProviderClass> classes;
   private final KubeWatch<Secret> secrets;
+  private volatile boolean closed;
 
   public SyncWatches(KubernetesClient client, ActorRef<SecretSyncGroup.Command> group) {
     SharedIndexInformer<SecretProviderClass> ci = client.resources(SecretProviderClass.class).inAnyNamespace()
@@ -56,14 +57,16 @@ public final class SyncWatches implements AutoCloseable {
     classes.start();
     secrets.start();
     Thread starter = new Thread(() -> {
-      while (!classes.synced() && !classes.stopped()) {
+      while (!classes.synced() && !closed) {
         try {
           Thread.sleep(50);
         } catch (InterruptedException e) {
           return;
         }
       }
-      syncs.start();
+      if (!closed) {
+        syncs.start();
+      }
     }, "sync-watch-start");
     starter.setDaemon(true);
     starter.start();
@@ -81,6 +84,7 @@ public final class SyncWatches implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     syncs.close();
     classes.close();
     secrets.close();
