@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
     description = "Secrets Store CSI Driver on Apache Pekko",
     subcommands = {
         DriverCommand.class, ProviderCommand.class, PublishCommand.class, UnpublishCommand.class, DemoCommand.class,
-        VolumesCommand.class, CyclesCommand.class})
+        VolumesCommand.class, CyclesCommand.class, io.sscsi.synccontroller.SyncControllerCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
