@@ -26,7 +26,7 @@ public final class GoFlags {
    * @param leftOver the arguments after the flags, which Go's flag package leaves to the program
    */
   public record Parsed(List<String> args, List<String> leftOver) {
-    boolean helpAsked() {
+    public boolean helpAsked() {
       return args.equals(List.of("--help"));
     }
   }

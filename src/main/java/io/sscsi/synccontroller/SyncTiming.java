@@ -1,6 +1,6 @@
 package io.sscsi.synccontroller;
 
-import io.sscsi.config.Backoff;
+import io.sscsi.retry.Backoff;
 import java.time.Duration;
 import java.util.function.DoubleSupplier;
 

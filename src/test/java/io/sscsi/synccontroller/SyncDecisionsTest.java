@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.sscsi.config.Backoff;
+import io.sscsi.retry.Backoff;
 import io.sscsi.provider.ProviderMountRequest;
 import io.sscsi.synccontroller.model.SecretSync;
 import io.sscsi.synccontroller.model.SecretSyncSpec;
