@@ -1,9 +1,16 @@
-package io.sscsi.config;
+package io.sscsi.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.sscsi.DriverProcess;
 import io.sscsi.Guardian;
+import io.sscsi.config.DriverSettings;
+import io.sscsi.config.GoBool;
+import io.sscsi.config.GoDuration;
+import io.sscsi.config.GoFlags;
+import io.sscsi.config.GoInt;
+import io.sscsi.config.LogFormat;
+import io.sscsi.config.SscsiVersion;
 import io.sscsi.fs.Mounter;
 import io.sscsi.k8s.KubeClientFactory;
 import io.sscsi.k8s.KubeConnection;
