@@ -853,7 +853,7 @@ public final class PodBench {
 
   String providerCommand(String command) {
     return ClientCalls.blockingUnaryCall(provider, ProviderMethods.VERSION,
-        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+        CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS), // the first connect on a loaded machine
         VersionRequest.newBuilder().setVersion(command).build()).getRuntimeVersion();
   }
 
