@@ -6,7 +6,7 @@ import io.sscsi.cli.ProviderCommand;
 import io.sscsi.cli.PublishCommand;
 import io.sscsi.cli.UnpublishCommand;
 import io.sscsi.cli.VolumesCommand;
-import io.sscsi.config.DriverCommand;
+import io.sscsi.cli.DriverCommand;
 import io.sscsi.config.GoFlags;
 import io.sscsi.config.SscsiVersion;
 import java.util.ArrayList;
