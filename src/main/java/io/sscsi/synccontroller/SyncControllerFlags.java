@@ -1,6 +1,6 @@
 package io.sscsi.synccontroller;
 
-import io.sscsi.config.DriverCommand;
+import io.sscsi.cli.DriverCommand;
 import io.sscsi.config.GoBool;
 import io.sscsi.config.GoDuration;
 import io.sscsi.config.GoFlags;
