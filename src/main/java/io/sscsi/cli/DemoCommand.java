@@ -165,7 +165,10 @@ public final class DemoCommand implements Callable<Integer> {
     if (!root) {
       driverArgs.add("--no-tmpfs");
     }
-    DemoRun.Child driver = run.start("driver", driverArgs);
+    // The volume's own rotation timer is off (a HOCON-only setting): kubelet's republish (step 3) is then
+    // the one refresh, so it always fetches the changed secret. With the timer on, a loaded machine could
+    // let the timer refresh before step 2's change, and the republish would fall within its interval.
+    DemoRun.Child driver = run.start("driver", List.of("-Dsscsi.driver.rotation-timer=false"), driverArgs);
     run.awaitReady(provider, "provider", providerSocket, c -> c.call(ProviderMethods.VERSION,
         VersionRequest.newBuilder().setVersion("v1alpha1").build(), Duration.ofSeconds(2)), START_TIMEOUT);
     run.awaitReady(driver, "driver", driverSocket, c -> c.call(CsiMethods.GET_PLUGIN_INFO,

@@ -43,7 +43,12 @@ final class DemoRun {
   }
 
   /** Starts {@code sscsi <args>} as a child process logging to {@code <work>/<name>.log}. */
-  synchronized Child start(String name, List<String> args) throws IOException {
+  Child start(String name, List<String> args) throws IOException {
+    return start(name, List.of(), args);
+  }
+
+  /** As {@link #start(String, List)}, with {@code jvmOptions} (system properties) for the child's JVM. */
+  synchronized Child start(String name, List<String> jvmOptions, List<String> args) throws IOException {
     if (stopping) {
       throw new IllegalStateException("the demo is stopping");
     }
@@ -51,6 +56,7 @@ final class DemoRun {
     command.add(ProcessHandle.current().info().command().orElse(
         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(CHILD_JVM_OPTIONS);
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("io.sscsi.Main");
