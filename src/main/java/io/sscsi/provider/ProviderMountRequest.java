@@ -19,6 +19,9 @@ public record ProviderMountRequest(
     String permission,
     Map<String, String> currentVersions) {
 
+  /** 0644 as a decimal JSON number: the mode upstream asks providers to write files with. */
+  public static final String DEFAULT_PERMISSION = "420";
+
   public ProviderMountRequest {
     currentVersions = Map.copyOf(currentVersions);
   }

@@ -5,7 +5,6 @@ import io.sscsi.errors.FailureKind;
 import io.sscsi.fs.TargetDirCleaner;
 import io.sscsi.fs.TargetDirectory;
 import io.sscsi.fs.TargetOwnership;
-import io.sscsi.provider.ProviderAttributes;
 import io.sscsi.provider.ProviderMountRequest;
 import io.sscsi.provider.ProviderMountResult;
 import io.sscsi.provider.ProviderName;
@@ -92,10 +91,10 @@ final class PublishWorkflow {
         result.complete(new Result.Failed(DriverException.of(e), ""));
         return;
       }
+      // the answer arrives on the blocking dispatcher (ProviderCalls): the write continues on that thread
       deps.providers().mount(prepared.provider(), prepared.call(), providerDeadline)
-          .whenCompleteAsync((fetched, failure) -> result.complete(
-              failure == null ? write(request, prepared, previous, fetched) : undo(prepared, failure)),
-              deps.blocking());
+          .whenComplete((fetched, failure) -> result.complete(
+              failure == null ? write(request, prepared, previous, fetched) : undo(prepared, failure)));
     });
     return result;
   }
@@ -164,7 +163,7 @@ final class PublishWorkflow {
     try {
       Optional<String> secretRef = previous.isPresent() ? previous.get().secretRef() : secretRefOf(request);
       Map<String, String> currentVersions = previous.map(MountedVolume::versions).orElse(Map.of());
-      ProviderMountRequest call = ProviderAttributes.build(spc, request, currentVersions);
+      ProviderMountRequest call = MountRequests.build(spc, request, currentVersions);
       Path target = realTarget(request.targetPath());
       boolean createdDir = TargetDirectory.create(target);
       // a directory this call just created has nothing mounted on it: no mount table read

@@ -27,11 +27,12 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
 
   public sealed interface Command {}
 
-  /** kubelet's NodePublishVolume, to be answered by {@code deadline}. */
+  /** kubelet's NodePublishVolume, to be answered by {@code deadline}; forwarded as it is to the volume. */
   public record Publish(PublishRequest request, java.time.Instant deadline, ActorRef<StatusReply<Done>> replyTo)
-      implements Command {}
+      implements Command, VolumeActor.Command {}
 
-  public record Unpublish(Path targetPath, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  /** kubelet's NodeUnpublishVolume; forwarded as it is to the volume. */
+  public record Unpublish(Path targetPath, ActorRef<StatusReply<Done>> replyTo) implements Command, VolumeActor.Command {}
 
   /** A SecretProviderClass changed: every volume mounted from it refreshes (when rotation is on). */
   public record ClassChanged(String namespace, String name) implements Command {}
@@ -83,8 +84,8 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Publish.class, p -> route(p.request().targetPath(), new VolumeActor.Publish(p.request(), p.deadline(), p.replyTo())))
-        .onMessage(Unpublish.class, u -> route(u.targetPath(), new VolumeActor.Unpublish(u.replyTo())))
+        .onMessage(Publish.class, p -> route(p.request().targetPath(), p))
+        .onMessage(Unpublish.class, u -> route(u.targetPath(), u))
         .onMessage(ClassChanged.class, this::onClassChanged)
         .onMessage(PublishSecretChanged.class, changed -> {
           VolumeActor.PublishSecretChanged message = new VolumeActor.PublishSecretChanged(changed.namespace(), changed.name());
