@@ -1,7 +1,7 @@
 package io.sscsi.sync;
 
 import io.sscsi.errors.DriverException;
-import io.sscsi.fs.AtomicWriter;
+import io.sscsi.fs.MountedFiles;
 import io.sscsi.k8s.KubeConnection;
 import io.sscsi.k8s.KnownSecret;
 import io.sscsi.k8s.KubeEventRecorder;
@@ -134,7 +134,7 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
   public static Behavior<Command> create(KubeConnection connection, KubePodStatusStore statuses, Executor blocking,
       String nodeId) {
     return create(new SyncWork(new KubeSecretWriter(connection, statuses), new KubeEventRecorder(connection, nodeId),
-        new AtomicWriter()), blocking, Settings.defaults());
+        new MountedFiles()), blocking, Settings.defaults());
   }
 
   static Behavior<Command> create(SyncWork work, Executor blocking, Settings settings) {

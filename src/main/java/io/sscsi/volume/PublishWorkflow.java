@@ -206,7 +206,9 @@ final class PublishWorkflow {
         throw new DriverException(FailureKind.TARGET_NOT_OURS, "refusing to write into " + request.targetPath()
             + ": it holds " + state.describe() + "; nothing was written");
       }
-      changed = !fetched.payload().isEmpty() && deps.writer().write(target, fetched.payload());
+      // a tmpfs this publish mounted a moment ago is empty: the writer need not look before it writes
+      changed = !fetched.payload().isEmpty() && (prepared.mountedNow()
+          ? deps.writer().writeFresh(target, fetched.payload()) : deps.writer().write(target, fetched.payload()));
     } catch (RuntimeException e) {
       return undo(prepared, e);
     }

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.sscsi.Guardian;
 import io.sscsi.fs.AtomicWriter;
+import io.sscsi.fs.MountedFiles;
 import io.sscsi.fs.PayloadFile;
 import io.sscsi.k8s.KubeConnection;
 import io.sscsi.k8s.KubeEventRecorder;
@@ -80,7 +81,7 @@ class SecretSyncActorTest {
     Executor blocking = testKit.system().dispatchers().lookup(DispatcherSelector.fromConfig(Guardian.BLOCKING_DISPATCHER));
     KubeConnection connection = KubeTestConnections.of(client);
     SyncWork work = new SyncWork(new KubeSecretWriter(connection), new KubeEventRecorder(connection, "node-1"),
-        new AtomicWriter());
+        new MountedFiles());
     actor = testKit.spawn(SecretSyncActor.create(work, blocking,
         new SecretSyncActor.Settings(Duration.ofMillis(100), Duration.ofMillis(400))));
     sync = new ActorSecretSync(actor);
@@ -341,7 +342,7 @@ class SecretSyncActorTest {
     Executor blocking = testKit.system().dispatchers().lookup(DispatcherSelector.fromConfig(Guardian.BLOCKING_DISPATCHER));
     KubeConnection connection = KubeTestConnections.of(client);
     actor = testKit.spawn(SecretSyncActor.create(new SyncWork(new KubeSecretWriter(connection),
-        new KubeEventRecorder(connection, "node-1"), new AtomicWriter()), blocking,
+        new KubeEventRecorder(connection, "node-1"), new MountedFiles()), blocking,
         new SecretSyncActor.Settings(Duration.ofMillis(100), Duration.ofMillis(400))));
     sync = new ActorSecretSync(actor);
 
