@@ -119,8 +119,13 @@ final class Manifests {
    * role comparisons do not depend on how rules are grouped.
    */
   static Map<String, Set<String>> grants(ClusterRole role) {
+    return grants(role.getRules());
+  }
+
+  /** {@link #grants(ClusterRole)} of any rules (a Role's too). */
+  static Map<String, Set<String>> grants(List<PolicyRule> rules) {
     Map<String, Set<String>> out = new TreeMap<>();
-    for (PolicyRule rule : role.getRules()) {
+    for (PolicyRule rule : rules) {
       for (String group : rule.getApiGroups()) {
         for (String resource : rule.getResources()) {
           String key = group + "/" + resource
