@@ -57,6 +57,31 @@ secrets-store-csi-driver
 {{- end -}}
 
 {{/* An image reference from {repository, tag, digest}; "default" is the tag when tag is empty. */}}
+{{/* Upstream's default driver repositories (v1.6.0's and before 1.3's). */}}
+{{- define "sscsi.upstreamDefaultRepository" -}}
+{{- has (trimSuffix "/" .Values.linux.image.repository) (list "registry.k8s.io/csi-secrets-store/driver" "k8s.gcr.io/csi-secrets-store/driver") | ternary "true" "" -}}
+{{- end -}}
+
+{{/*
+The driver image. A values file written for upstream's chart (helm get values, upstream's own
+values.yaml, or --reuse-values, which carries the old chart's defaults) names upstream's default
+repository because it was the default, not a choice: the sscsi image of this chart's appVersion
+(sscsi/driver, values.yaml's default) is used instead, and NOTES.txt says so. Any other image of
+upstream's driver (a mirror of it) is refused in daemonset.yaml.
+*/}}
+{{- define "sscsi.driverImage" -}}
+{{- if include "sscsi.upstreamDefaultRepository" . -}}
+{{- printf "sscsi/driver:%s" .Chart.AppVersion -}}
+{{- else -}}
+{{- include "sscsi.image" (dict "image" .Values.linux.image "default" .Chart.AppVersion) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The admin endpoint's address; values from upstream's chart (--reuse-values) have no admin key. */}}
+{{- define "sscsi.adminAddr" -}}
+{{- (.Values.admin | default dict).addr | default "127.0.0.1:8096" -}}
+{{- end -}}
+
 {{- define "sscsi.image" -}}
 {{- if .image.digest -}}
 {{- printf "%s@%s" .image.repository .image.digest -}}

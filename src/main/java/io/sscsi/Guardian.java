@@ -84,7 +84,7 @@ public final class Guardian {
           ProviderRegistry.create(settings.providers(), providerHealth, Clock.systemUTC(),
               DispatcherSelector.fromConfig(CORE_DISPATCHER)), "provider-registry", blockingSelector);
       Optional<ActorRef<SecretSyncActor.Command>> syncActor = edges.secretSync().map(api -> ctx.spawn(
-          SecretSyncActor.create(api.connection(), api.statuses(), blocking, settings.nodeId()), "secret-sync"));
+          SecretSyncActor.create(api.connection(), api.statuses(), api.owners(), blocking, settings.nodeId()), "secret-sync"));
       SecretSync secretSync = syncActor.<SecretSync>map(ActorSecretSync::new).orElse(SecretSync.DISABLED);
       VolumeDeps deps = new VolumeDeps(edges.classes(), edges.statuses(), edges.mounter(), new AtomicWriter(),
           new ProviderPools(providers, ctx.getSystem().scheduler(), Clock.systemUTC(), blocking,

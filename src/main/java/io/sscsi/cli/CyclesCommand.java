@@ -7,7 +7,6 @@ import io.sscsi.csi.v1.GetPluginInfoRequest;
 import io.sscsi.csi.v1.NodeGetCapabilitiesRequest;
 import io.sscsi.csi.v1.NodeGetInfoRequest;
 import io.sscsi.csi.v1.ProbeRequest;
-import io.sscsi.grpc.UnixChannels;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -29,8 +28,8 @@ import picocli.CommandLine.Option;
 public final class CyclesCommand implements Callable<Integer> {
   private static final Duration CALL = Duration.ofSeconds(120);
 
-  @Option(names = "--endpoint", required = true, description = "the driver's CSI socket")
-  String endpoint;
+  @Option(names = "--endpoint", required = true, converter = SocketEndpoint.class, description = "the driver's CSI socket")
+  Path socket;
 
   @Option(names = "--target-dir", required = true, paramLabel = "DIR", description = "kubelet's pods directory to lay targets under")
   Path targetDir;
@@ -50,13 +49,6 @@ public final class CyclesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    Path socket;
-    try {
-      socket = UnixChannels.socketPath(endpoint);
-    } catch (IllegalArgumentException e) {
-      System.err.println("sscsi cycles: " + e.getMessage());
-      return 2;
-    }
     try (SocketClient driver = awaitDriver(socket)) {
       driver.call(CsiMethods.PROBE, ProbeRequest.getDefaultInstance(), CALL);
       driver.call(CsiMethods.GET_PLUGIN_CAPABILITIES, GetPluginCapabilitiesRequest.getDefaultInstance(), CALL);

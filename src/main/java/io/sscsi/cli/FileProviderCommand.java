@@ -1,7 +1,6 @@
 package io.sscsi.cli;
 
 import io.sscsi.fileprovider.FileProvider;
-import io.sscsi.grpc.UnixChannels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,18 +25,12 @@ public final class FileProviderCommand implements Callable<Integer> {
   Path root;
 
   @Option(names = "--endpoint", defaultValue = "unix:///var/run/secrets-store-csi-providers/file.sock",
+      converter = SocketEndpoint.class,
       description = "socket to serve on; its basename is the provider name (default: ${DEFAULT-VALUE})")
-  String endpoint;
+  Path socket;
 
   @Override
   public Integer call() throws InterruptedException {
-    Path socket;
-    try {
-      socket = UnixChannels.socketPath(endpoint);
-    } catch (IllegalArgumentException e) {
-      System.err.println("sscsi provider file: " + e.getMessage());
-      return 2;
-    }
     if (!Files.isDirectory(root)) {
       System.err.println("sscsi provider file: --root " + root + " is not a directory");
       return 2;

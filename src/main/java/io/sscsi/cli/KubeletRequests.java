@@ -31,6 +31,27 @@ public final class KubeletRequests {
     return "csi-" + sha256(podUid + volumeName);
   }
 
+  /**
+   * The handle kubelet gives the inline volume at {@code target}, from the path alone, so that publish
+   * and unpublish of one target send the same: kubelet lays targets out as {@code
+   * <pods>/<pod uid>/volumes/kubernetes.io~csi/<volume>/mount}; elsewhere the pod uid is empty.
+   */
+  public static String volumeHandle(Path target) {
+    return volumeHandle(podUid(target), volumeName(target));
+  }
+
+  /** The pod uid of a target laid out as kubelet does, else "". */
+  static String podUid(Path target) {
+    Path csi = target.getParent() == null ? null : target.getParent().getParent();
+    Path volumes = csi == null ? null : csi.getParent();
+    Path uid = volumes == null ? null : volumes.getParent();
+    boolean kubelets = "mount".equals(String.valueOf(target.getFileName())) && csi != null
+        && "kubernetes.io~csi".equals(String.valueOf(csi.getFileName()))
+        && volumes != null && "volumes".equals(String.valueOf(volumes.getFileName()))
+        && uid != null && uid.getFileName() != null;
+    return kubelets ? uid.getFileName().toString() : "";
+  }
+
   /** The pod volume's name as kubelet lays out target paths ({@code .../<volume>/mount}), else the last element. */
   public static String volumeName(Path target) {
     Path name = target.getFileName();

@@ -1,10 +1,13 @@
 package io.sscsi.cli;
 
 import io.sscsi.csi.CsiMethods;
-import io.sscsi.grpc.UnixChannels;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -31,8 +34,9 @@ public final class PublishCommand implements Callable<Integer> {
     static final JsonMapper MAPPER = JsonMapper.builder().build();
   }
 
-  @Option(names = "--endpoint", defaultValue = "unix:///tmp/csi.sock", description = "the driver's CSI socket (default: ${DEFAULT-VALUE})")
-  String endpoint;
+  @Option(names = "--endpoint", defaultValue = "unix:///tmp/csi.sock", converter = SocketEndpoint.class,
+      description = "the driver's CSI socket (default: ${DEFAULT-VALUE})")
+  Path socket;
 
   @Option(names = "--target", required = true, paramLabel = "DIR", description = "the volume's target path")
   Path target;
@@ -55,7 +59,12 @@ public final class PublishCommand implements Callable<Integer> {
   @Option(names = "--tokens", paramLabel = "JSON", description = "service-account tokens as kubelet passes them: {\"<audience>\":{\"token\":\"...\",\"expirationTimestamp\":\"...\"}}")
   String tokens;
 
-  @Option(names = "--volume-id", paramLabel = "ID", description = "volume handle (default: kubelet's, csi-<sha256(pod uid + volume name)>)")
+  @Option(names = "--secrets", paramLabel = "KEY=VALUE|FILE", description = "node-publish secrets (kubelet's"
+      + " secrets field): KEY=VALUE pairs, or a file holding a JSON object of strings; repeatable; never printed")
+  List<String> secrets = List.of();
+
+  @Option(names = "--volume-id", paramLabel = "ID", description = "volume handle (default: kubelet's,"
+      + " csi-<sha256(pod uid + volume name)>, both read from the target path as kubelet lays it out)")
   String volumeId;
 
   @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS", description = "call deadline (default: ${DEFAULT-VALUE}, kubelet's)")
@@ -71,21 +80,21 @@ public final class PublishCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Path socket;
     Optional<String> tokensJson;
+    Map<String, String> publishSecrets;
     try {
-      socket = UnixChannels.socketPath(endpoint);
       tokensJson = tokens(tokens);
+      publishSecrets = secrets(secrets);
     } catch (IllegalArgumentException e) {
       err.println("sscsi publish: " + e.getMessage());
       return 2;
     }
     Path abs = target.toAbsolutePath().normalize();
-    String id = volumeId != null ? volumeId : KubeletRequests.volumeHandle(podUid, KubeletRequests.volumeName(abs));
+    String id = volumeId != null ? volumeId : KubeletRequests.volumeHandle(abs);
     KubeletRequests.Pod pod = new KubeletRequests.Pod(podName, podNamespace, podUid, serviceAccount);
     try (SocketClient driver = SocketClient.open("driver", socket)) {
-      driver.call(CsiMethods.NODE_PUBLISH, KubeletRequests.publish(abs, id, className, pod, tokensJson),
-          Duration.ofSeconds(timeoutSeconds));
+      driver.call(CsiMethods.NODE_PUBLISH, KubeletRequests.publish(abs, id, className, pod, tokensJson).toBuilder()
+          .putAllSecrets(publishSecrets).build(), Duration.ofSeconds(timeoutSeconds));
     } catch (CliFailure f) {
       err.println(f.line("publish"));
       return 1;
@@ -99,6 +108,41 @@ public final class PublishCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /**
+   * The node-publish secrets of {@code --secrets}: each value is {@code KEY=VALUE} (split at the
+   * first {@code =}) or the path of a file holding a JSON object of strings. No message quotes a
+   * value or the file's text.
+   */
+  static Map<String, String> secrets(List<String> values) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String v : values) {
+      int eq = v.indexOf('=');
+      if (eq > 0) {
+        out.put(v.substring(0, eq), v.substring(eq + 1));
+        continue;
+      }
+      if (eq == 0) {
+        throw new IllegalArgumentException("--secrets: a KEY=VALUE pair has an empty key");
+      }
+      JsonNode node;
+      try {
+        node = Json.MAPPER.readTree(Files.readString(Path.of(v)));
+      } catch (IOException | JacksonException | java.io.UncheckedIOException e) {
+        throw new IllegalArgumentException("--secrets: " + v + " is neither KEY=VALUE nor a readable JSON file");
+      }
+      if (node == null || !node.isObject()) {
+        throw new IllegalArgumentException("--secrets: " + v + " must hold a JSON object of strings");
+      }
+      for (Map.Entry<String, JsonNode> e : node.properties()) {
+        if (!e.getValue().isString()) {
+          throw new IllegalArgumentException("--secrets: the value of " + e.getKey() + " in " + v + " is not a string");
+        }
+        out.put(e.getKey(), e.getValue().asString());
+      }
+    }
+    return out;
   }
 
   /** Checks that {@code --tokens} is a JSON object; its text is never put in a message. */

@@ -1,7 +1,6 @@
 package io.sscsi.cli;
 
 import io.sscsi.csi.CsiMethods;
-import io.sscsi.grpc.UnixChannels;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,13 +19,14 @@ import picocli.CommandLine.Spec;
     description = "Call NodeUnpublishVolume on a driver as kubelet does when a pod goes away")
 public final class UnpublishCommand implements Callable<Integer> {
 
-  @Option(names = "--endpoint", defaultValue = "unix:///tmp/csi.sock", description = "the driver's CSI socket (default: ${DEFAULT-VALUE})")
-  String endpoint;
+  @Option(names = "--endpoint", defaultValue = "unix:///tmp/csi.sock", converter = SocketEndpoint.class,
+      description = "the driver's CSI socket (default: ${DEFAULT-VALUE})")
+  Path socket;
 
   @Option(names = "--target", required = true, paramLabel = "DIR", description = "the volume's target path")
   Path target;
 
-  @Option(names = "--volume-id", paramLabel = "ID", description = "volume handle (default: csi-<sha256(target)>; the driver keys volumes by target)")
+  @Option(names = "--volume-id", paramLabel = "ID", description = "volume handle (default: as publish derives it from the target path, kubelet's csi-<sha256(pod uid + volume name)>)")
   String volumeId;
 
   @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS", description = "call deadline (default: ${DEFAULT-VALUE}, kubelet's)")
@@ -39,15 +39,8 @@ public final class UnpublishCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Path socket;
-    try {
-      socket = UnixChannels.socketPath(endpoint);
-    } catch (IllegalArgumentException e) {
-      err.println("sscsi unpublish: " + e.getMessage());
-      return 2;
-    }
     Path abs = target.toAbsolutePath().normalize();
-    String id = volumeId != null ? volumeId : "csi-" + KubeletRequests.sha256(abs.toString());
+    String id = volumeId != null ? volumeId : KubeletRequests.volumeHandle(abs);
     try (SocketClient driver = SocketClient.open("driver", socket)) {
       driver.call(CsiMethods.NODE_UNPUBLISH, KubeletRequests.unpublish(id, abs), Duration.ofSeconds(timeoutSeconds));
     } catch (CliFailure f) {

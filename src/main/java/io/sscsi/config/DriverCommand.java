@@ -122,6 +122,12 @@ public final class DriverCommand implements Callable<Integer> {
           + " mode & 0777, last duplicate wins)")
   Boolean strictPayload;
 
+  @Option(names = "--secret-owner", paramLabel = "workload|pod-status",
+      description = "who owns a synced Secret: workload = the mounting pods' owners, kept until the garbage collector"
+          + " removes it (default, as upstream); pod-status = each pod's SecretProviderClassPodStatus, deleted with the last"
+          + " mounting pod")
+  String secretOwner;
+
   @Mixin
   KlogFlags klog;
 
@@ -161,6 +167,7 @@ public final class DriverCommand implements Callable<Integer> {
     if (noTmpfs != null) o.put(p + "tmpfs", !noTmpfs);
     if (tmpfsMountOptions != null) o.put(p + "tmpfs-mount-options", tmpfsMountOptions);
     if (strictPayload != null) o.put(p + "strict-payload", strictPayload);
+    if (secretOwner != null) o.put(p + "secret-owner", secretOwner);
     if (metricsAddr != null) o.put(p + "metrics-addr", metricsAddr);
     if (kubeletDir != null) o.put(p + "kubelet-dir", kubeletDir);
     if (adminAddr != null) o.put(p + "admin-addr", adminAddr);
@@ -266,7 +273,7 @@ public final class DriverCommand implements Callable<Integer> {
     KubeEventRecorder recorder = new KubeEventRecorder(kube, settings.nodeId());
     KubePodStatusStore statuses = new KubePodStatusStore(kube);
     Guardian.Edges edges = new Guardian.Edges(classes, statuses, mounter,
-        Optional.of(new SecretSyncApi(kube, statuses)), classes,
+        Optional.of(new SecretSyncApi(kube, statuses, settings.secretOwners())), classes,
         new Readiness().add("api-server", reachability::problem), recorder::warnPod, publishSecrets);
     return new DriverProcess.Core(edges, () -> {
       classes.close(); // stop the watches before their connection goes

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.sscsi.admin.HostPort;
 import io.sscsi.fs.PayloadRules;
 import io.sscsi.grpc.UnixChannels;
+import io.sscsi.k8s.SecretOwnerPolicy;
 import io.sscsi.provider.ProviderSettings;
 import io.sscsi.volume.VolumeSettings;
 import java.nio.file.Path;
@@ -23,7 +24,8 @@ public record DriverSettings(
     ProviderSettings providers,
     VolumeSettings volumes,
     HostPort adminAddress,
-    HostPort metricsAddress) {
+    HostPort metricsAddress,
+    SecretOwnerPolicy secretOwners) {
 
   public static DriverSettings from(Config root) {
     Config c = root.getConfig("sscsi.driver");
@@ -68,6 +70,7 @@ public record DriverSettings(
     return new DriverSettings(socket, driverName, nodeId,
         kubeconfig.isBlank() ? Optional.empty() : Optional.of(Path.of(kubeconfig)), providers, volumes,
         HostPort.parse(c.getString("admin-addr"), "--admin-addr"),
-        HostPort.parse(c.getString("metrics-addr"), "--metrics-addr"));
+        HostPort.parse(c.getString("metrics-addr"), "--metrics-addr"),
+        SecretOwnerPolicy.parse(c.getString("secret-owner")));
   }
 }

@@ -4,7 +4,10 @@ import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.types.u_int64_t;
 
@@ -20,6 +23,12 @@ import jnr.ffi.types.u_int64_t;
  * Unmounting repeats {@code umount2} until the kernel answers EINVAL (not a mount point) or ENOENT
  * (no such path), so mounts stacked at one path are all removed; more than 16 is an error. libc is
  * bound once per JVM, on first use.
+ *
+ * <p>It remembers the device ({@code major:minor}) of every tmpfs it mounted until it unmounts that
+ * target, and {@link #inspect} calls a tmpfs at such a target foreign when its device differs: a
+ * bind of another tmpfs laid over ours, whose original mount was removed or lives in another mount
+ * namespace, looks like ours in the mount table and shows its device only once. A driver restarted
+ * since the mount has no record; its adopted volumes rely on {@link TargetOwnership}'s rule alone.
  */
 public final class JnrMounter implements Mounter {
   static final int ENOENT = 2;
@@ -50,6 +59,8 @@ public final class JnrMounter implements Mounter {
 
   private final TmpfsOptions options;
   private final Runnable beforeMount;
+  /** Target -> device of the tmpfs this mounter mounted there, until it unmounts that target. */
+  private final Map<Path, String> mountedDevices = new ConcurrentHashMap<>();
 
   /** Mounts tmpfs without options, as upstream does. */
   public JnrMounter() {
@@ -108,6 +119,34 @@ public final class JnrMounter implements Mounter {
       }
       throw moved;
     }
+    mountedDevices.put(target, deviceOf(target));
+  }
+
+  /**
+   * As {@link Mounter#inspect}, and a tmpfs at a target this mounter mounted is foreign unless its
+   * device is the one recorded at the mount.
+   */
+  @Override
+  public TargetOwnership inspect(Path target) {
+    TargetOwnership state = Mounter.super.inspect(target);
+    String recorded = mountedDevices.get(target.toAbsolutePath().normalize());
+    if (state instanceof TargetOwnership.OurTmpfs ours && recorded != null && !recorded.equals(ours.mount().device())) {
+      return new TargetOwnership.Foreign(ours.mount());
+    }
+    return state;
+  }
+
+  /** The {@code major:minor} of the filesystem at {@code target}, as the mount table writes it. */
+  private static String deviceOf(Path target) {
+    try {
+      long dev = (Long) Files.getAttribute(target, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+      long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+      long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+      return major + ":" + minor;
+    } catch (IOException e) {
+      throw new DriverException(FailureKind.TARGET_PATH_FAILED,
+          "cannot stat " + PathText.quote(target) + " after mounting it: " + PathText.describe(e), e);
+    }
   }
 
   /** Opens directory {@code name} (relative to {@code dirFd}, or absolute) as an O_PATH descriptor, never through a link. */
@@ -155,6 +194,7 @@ public final class JnrMounter implements Mounter {
       if (libc.umount2(path, UMOUNT_NOFOLLOW) != 0) {
         int errno = Native.RUNTIME.getLastError();
         if (errno == EINVAL || errno == ENOENT) {
+          mountedDevices.remove(target.toAbsolutePath().normalize());
           return;
         }
         throw new DriverException(
@@ -163,6 +203,7 @@ public final class JnrMounter implements Mounter {
       }
     }
     if (!isMountPoint(target)) {
+      mountedDevices.remove(target.toAbsolutePath().normalize());
       return;
     }
     throw new DriverException(

@@ -61,6 +61,62 @@ public final class MountTable {
     return parse(readText(), escaped(path.toAbsolutePath().normalize()));
   }
 
+  /**
+   * What {@link TargetOwnership#of} needs about real path {@code path}, from one read: the mounts at
+   * or below it (as {@link #atOrBelow}) followed by every other mount of a device mounted at exactly
+   * {@code path} (a tmpfs bound from elsewhere shows its device twice). Only those lines are parsed;
+   * the others cost a field comparison.
+   *
+   * @throws DriverException MOUNT_FAILED when the table cannot be read or a matching line parsed
+   */
+  public List<MountEntry> atOrBelowWithTheirDevices(Path path) {
+    String text = readText();
+    String prefix = escaped(path.toAbsolutePath().normalize());
+    List<MountEntry> near = parse(text, prefix);
+    List<String> devices = new ArrayList<>();
+    for (MountEntry e : near) {
+      if (e.mountPoint().equals(path.toAbsolutePath().normalize()) && !devices.contains(e.device())) {
+        devices.add(e.device());
+      }
+    }
+    if (devices.isEmpty()) {
+      return near;
+    }
+    List<MountEntry> out = new ArrayList<>(near);
+    int lineNo = 0;
+    for (int start = 0; start < text.length(); ) {
+      int end = text.indexOf('\n', start);
+      if (end < 0) {
+        end = text.length();
+      }
+      lineNo++;
+      if (!mountPointField(text, start, end, prefix) && deviceField(text, start, end, devices)) {
+        out.add(parseLine(text.substring(start, end), lineNo));
+      }
+      start = end + 1;
+    }
+    return out;
+  }
+
+  /** Whether the third field of the line in {@code text[start, end)} is one of {@code devices}. */
+  private static boolean deviceField(String text, int start, int end, List<String> devices) {
+    int field = start;
+    for (int spaces = 0; spaces < 2; spaces++) {
+      field = text.indexOf(' ', field);
+      if (field < 0 || field >= end) {
+        return false;
+      }
+      field++;
+    }
+    for (String d : devices) {
+      int after = field + d.length();
+      if (after < end && text.startsWith(d, field) && text.charAt(after) == ' ') {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private String readText() {
     try {
       return new String(Files.readAllBytes(mountinfo), StandardCharsets.ISO_8859_1);

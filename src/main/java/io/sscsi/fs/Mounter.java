@@ -37,7 +37,7 @@ public interface Mounter {
    * @throws DriverException MOUNT_FAILED when the mount table cannot be read
    */
   default TargetOwnership inspect(Path target) {
-    return TargetOwnership.of(target, new MountTable().atOrBelow(target));
+    return TargetOwnership.of(target, new MountTable().atOrBelowWithTheirDevices(target));
   }
 
   /**

@@ -68,7 +68,7 @@ public final class UnixSocketServer implements AutoCloseable {
     Path staging = socket.resolveSibling("." + socket.getFileName() + ".starting");
     boolean stage = warmUp != WarmUp.NONE && staging.toAbsolutePath().toString().length() <= MAX_SOCKET_PATH;
     Path bindAt = stage ? staging : socket;
-    Files.deleteIfExists(bindAt);
+    clearStale(bindAt);
     EpollEventLoopGroup group =
         new EpollEventLoopGroup(1, new DefaultThreadFactory("uds-" + socket.getFileName(), true));
     NettyServerBuilder builder =
@@ -97,6 +97,23 @@ public final class UnixSocketServer implements AutoCloseable {
       throw new IOException("cannot serve on unix socket " + socket + ": " + e.getMessage(), e);
     }
     return new UnixSocketServer(socket, server, group);
+  }
+
+  /**
+   * Removes what an earlier run left at {@code path}. A directory there (nothing the driver makes) is
+   * moved aside to {@code <path>.aside-<epoch millis>}, never deleted, and a WARN names both paths,
+   * so the start goes on and the operator can look at what was there.
+   */
+  static void clearStale(Path path) throws IOException {
+    if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      Path aside = path.resolveSibling(path.getFileName() + ".aside-" + System.currentTimeMillis());
+      Files.move(path, aside);
+      org.slf4j.LoggerFactory.getLogger(UnixSocketServer.class).warn(
+          "a directory was at the socket path {}: moved it aside to {} (remove it when you no longer need it)",
+          path, aside);
+      return;
+    }
+    Files.deleteIfExists(path);
   }
 
   /** Calls a server listening at a path that is not yet published. */

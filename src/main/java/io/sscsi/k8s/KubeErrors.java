@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
+import io.sscsi.errors.ForeignText;
 import java.io.IOException;
 
 /**
@@ -35,7 +36,8 @@ final class KubeErrors {
    * @param operation what was attempted, e.g. {@code get SecretProviderClass ns/name}
    * @param rbacHint what the driver's ClusterRole needs, e.g. {@code "get" on secretproviderclasses}
    */
-  static DriverException translate(RuntimeException e, String operation, String rbacHint) {
+  static DriverException translate(RuntimeException e, String whatWasAttempted, String rbacHint) {
+    String operation = ForeignText.bounded(whatWasAttempted); // names a pod author chose, up to 100 KB
     int code = code(e);
     if (code == FORBIDDEN || code == UNAUTHORIZED) {
       String why = code == FORBIDDEN ? "403 Forbidden" : "401 Unauthorized: credentials rejected";
@@ -63,7 +65,7 @@ final class KubeErrors {
       return new DriverException(
           FailureKind.API_UNAVAILABLE,
           "Kubernetes API server unreachable, cannot " + operation + ": "
-              + io.getClass().getSimpleName() + (io.getMessage() == null ? "" : ": " + io.getMessage()),
+              + io.getClass().getSimpleName() + (io.getMessage() == null ? "" : ": " + ForeignText.bounded(io.getMessage())),
           e);
     }
     Throwable root = innermost(e, Throwable.class);

@@ -65,6 +65,20 @@ public final class KubePodStatusStore implements PodStatusStore {
 
   @Override
   public void upsert(PodStatus status) {
+    write(status, false);
+  }
+
+  @Override
+  public RefreshWrite upsertForRefresh(PodStatus status) {
+    return write(status, true);
+  }
+
+  /** A refresh creates no object for a pod that is gone: the pod is read just before a create, only then. */
+  private boolean mayCreate(PodStatus status, boolean refresh) {
+    return !refresh || podExists(status.podNamespace(), status.podName(), status.podUid());
+  }
+
+  private RefreshWrite write(PodStatus status, boolean refresh) {
     String ns = status.podNamespace();
     String name = status.objectName();
     String key = ns + "/" + name;
@@ -73,10 +87,13 @@ public final class KubePodStatusStore implements PodStatusStore {
 
     SecretProviderClassPodStatus existing = known.get(key);
     if (existing == null) {
+      if (!mayCreate(status, refresh)) {
+        return RefreshWrite.POD_GONE;
+      }
       SecretProviderClassPodStatus created = tryCreate(ops, desired(status), what);
       if (created != null) {
         remember(key, created);
-        return;
+        return RefreshWrite.WRITTEN;
       }
       log.debug("{} already exists, updating it", what);
       existing = read(ops, name, what);
@@ -84,11 +101,14 @@ public final class KubePodStatusStore implements PodStatusStore {
     RuntimeException conflict = null;
     for (int attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
       if (existing == null) {
-        // Deleted meanwhile: create it again.
+        // Deleted meanwhile: create it again, unless a refresh finds its pod gone.
+        if (!mayCreate(status, refresh)) {
+          return RefreshWrite.POD_GONE;
+        }
         SecretProviderClassPodStatus created = tryCreate(ops, desired(status), what);
         if (created != null) {
           remember(key, created);
-          return;
+          return RefreshWrite.WRITTEN;
         }
         existing = read(ops, name, what);
         continue;
@@ -96,7 +116,7 @@ public final class KubePodStatusStore implements PodStatusStore {
       SecretProviderClassPodStatus changed = withStatus(existing, status);
       try {
         remember(key, ops.resource(changed).update());
-        return;
+        return RefreshWrite.WRITTEN;
       } catch (RuntimeException e) {
         int code = KubeErrors.code(e);
         if (code == KubeErrors.NOT_FOUND) {
@@ -148,6 +168,25 @@ public final class KubePodStatusStore implements PodStatusStore {
     }
     String what = "SecretProviderClassPodStatus " + namespace + "/" + name;
     return Optional.ofNullable(read(statuses(namespace), name, what)).map(s -> s.getMetadata().getUid());
+  }
+
+  /** A pod as its status object names it: {@code status.podName} and the uid of its Pod owner reference. */
+  public record OwningPod(String name, String uid) {}
+
+  /**
+   * The pod status object {@code namespace/name} belongs to, as this store last wrote or read it
+   * (no request); empty when the store does not know the object or it names no pod.
+   */
+  public Optional<OwningPod> pod(String namespace, String name) {
+    SecretProviderClassPodStatus mine = known.get(namespace + "/" + name);
+    if (mine == null || mine.getStatus() == null || mine.getStatus().podName() == null
+        || mine.getMetadata().getOwnerReferences() == null) {
+      return Optional.empty();
+    }
+    return mine.getMetadata().getOwnerReferences().stream()
+        .filter(o -> "Pod".equals(o.getKind()) && o.getUid() != null)
+        .findFirst()
+        .map(o -> new OwningPod(mine.getStatus().podName(), o.getUid()));
   }
 
   /** Reads the object (and remembers it); null when it does not exist. */

@@ -3,6 +3,7 @@ package io.sscsi.k8s;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
+import io.sscsi.errors.ForeignText;
 import io.sscsi.k8s.model.SecretProviderClass;
 import io.sscsi.k8s.model.SecretProviderClassSpec;
 import io.sscsi.spc.ProviderClass;
@@ -41,7 +42,7 @@ public final class KubeProviderClassSource implements ProviderClassSource {
       throw new DriverException(
           FailureKind.INVALID_REQUEST,
           "SecretProviderClass name and pod namespace are required (got name \""
-              + name + "\", namespace \"" + namespace + "\")");
+              + ForeignText.bounded(name) + "\", namespace \"" + ForeignText.bounded(namespace) + "\")");
     }
     SecretProviderClass spc;
     try {
@@ -57,7 +58,8 @@ public final class KubeProviderClassSource implements ProviderClassSource {
     if (spc == null) {
       throw new DriverException(
           FailureKind.SPC_NOT_FOUND,
-          "SecretProviderClass \"" + name + "\" not found in namespace \"" + namespace + "\"");
+          "SecretProviderClass \"" + ForeignText.bounded(name) + "\" not found in namespace \""
+              + ForeignText.bounded(namespace) + "\"");
     }
     return toProviderClass(namespace, name, spc.getSpec());
   }
@@ -72,12 +74,12 @@ public final class KubeProviderClassSource implements ProviderClassSource {
     String provider = spec == null ? null : spec.provider();
     if (provider == null || provider.isBlank()) {
       throw new DriverException(
-          FailureKind.SPC_INVALID, "provider not set in " + namespace + "/" + name);
+          FailureKind.SPC_INVALID, "provider not set in " + ForeignText.bounded(namespace + "/" + name));
     }
     Map<String, String> parameters = nonNullValues(spec.parameters());
     if (parameters.isEmpty()) {
       throw new DriverException(
-          FailureKind.SPC_INVALID, "parameters not set in " + namespace + "/" + name);
+          FailureKind.SPC_INVALID, "parameters not set in " + ForeignText.bounded(namespace + "/" + name));
     }
     List<ProviderClass.SecretObject> secretObjects = new ArrayList<>();
     if (spec.secretObjects() != null) {

@@ -1,5 +1,6 @@
 package io.sscsi.k8s;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretList;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,8 +10,13 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +29,13 @@ import org.slf4j.LoggerFactory;
  * first. Only a conflict reads: a 409 (the Secret changed since, or a create found it existing)
  * means GET and plan again, a few times; a 404 on patch means it is gone and is planned as absent.
  * The answer to the write is what the driver knows next. Data go as base64 {@code data}, never
- * {@code stringData}. Owner uids (the mounting pods' SecretProviderClassPodStatus objects) come from
- * {@link KubePodStatusStore#uid}. Failures are {@link DriverException}s: API_FORBIDDEN (hint: the
+ * {@code stringData}. Sync names the owners it wants as the mounting pods' SecretProviderClassPodStatus
+ * objects (uids from {@link KubePodStatusStore#uid}). Under {@link SecretOwnerPolicy#WORKLOAD}
+ * (upstream's default) each is replaced by its pod's own owner references, read once per pod (GET
+ * pod, the pod named by the status object the store knows) and remembered until that pod's owner is
+ * reported gone; a pod without owners leaves its status object as owner, as upstream's
+ * {@code Patcher} (controllers/secretproviderclasspodstatus_controller.go) does, and a pod that is
+ * gone adds none. Gone owners are then not taken off and nothing is deleted. Failures are {@link DriverException}s: API_FORBIDDEN (hint: the
  * Secret RBAC Helm installs with {@code syncSecret.enabled=true}) and API_UNAVAILABLE are worth
  * retrying; SPC_INVALID (a 400/422 answer, a type change, a Secret not managed by the driver) is
  * not. Blocking: call on the blocking dispatcher.
@@ -75,18 +86,43 @@ public final class KubeSecretWriter {
     }
   }
 
+  private static final String RBAC_PODS_HINT = "\"get\" on pods";
+
+  /** A pod's owners as {@link SecretOwnerPolicy#WORKLOAD} wants them, for the status object of that uid. */
+  private record WorkloadOwners(String statusUid, List<SecretOwner> owners) {}
+
   private final KubernetesClient client;
   private final KubePodStatusStore statuses;
+  private final SecretOwnerPolicy policy;
+  /** namespace/status object name -> its pod's owners; dropped when that owner is reported gone. */
+  private final Map<String, WorkloadOwners> workloadOwners = new ConcurrentHashMap<>();
 
-  /** A writer that learns owner uids from {@code statuses} (the store the volumes write through). */
-  public KubeSecretWriter(KubeConnection connection, KubePodStatusStore statuses) {
+  /**
+   * A writer that learns owner uids from {@code statuses} (the store the volumes write through) and
+   * sets owners as {@code policy} says.
+   */
+  public KubeSecretWriter(KubeConnection connection, KubePodStatusStore statuses, SecretOwnerPolicy policy) {
     this.client = Objects.requireNonNull(connection, "connection").client();
     this.statuses = Objects.requireNonNull(statuses, "statuses");
+    this.policy = Objects.requireNonNull(policy, "policy");
   }
 
-  /** A writer with a store of its own: owner uids are read from the API server when first needed. */
+  /** A writer with upstream's owners ({@link SecretOwnerPolicy#WORKLOAD}). */
+  public KubeSecretWriter(KubeConnection connection, KubePodStatusStore statuses) {
+    this(connection, statuses, SecretOwnerPolicy.WORKLOAD);
+  }
+
+  /**
+   * A writer with a store of its own (owner uids are read from the API server when first needed)
+   * that sets owners as {@code policy} says.
+   */
+  public KubeSecretWriter(KubeConnection connection, SecretOwnerPolicy policy) {
+    this(connection, new KubePodStatusStore(connection), policy);
+  }
+
+  /** A writer with a store of its own and upstream's owners ({@link SecretOwnerPolicy#WORKLOAD}). */
   public KubeSecretWriter(KubeConnection connection) {
-    this(connection, new KubePodStatusStore(connection));
+    this(connection, SecretOwnerPolicy.WORKLOAD);
   }
 
   /**
@@ -111,18 +147,25 @@ public final class KubeSecretWriter {
    * @param known the Secret as the last sync left it, if this driver has synced it since it started
    * @throws DriverException API_UNAVAILABLE or API_FORBIDDEN (retry later), SPC_INVALID (do not)
    */
-  public Synced sync(SecretWrite want, Optional<KnownSecret> known) {
-    String what = "Secret " + want.what();
+  public Synced sync(SecretWrite asked, Optional<KnownSecret> known) {
+    String what = "Secret " + asked.what();
+    SecretWrite want = asked;
+    if (policy == SecretOwnerPolicy.WORKLOAD) {
+      want = withWorkloadOwners(asked);
+      if (want.desired().isEmpty() && want.owners().isEmpty()) {
+        return new Synced(Outcome.UNCHANGED, known); // owners are never taken off: nothing to write
+      }
+    }
     Secret current;
     if (known.isPresent()) {
       current = known.get().secret();
-    } else if (SecretPlan.plan(null, want) instanceof SecretPlan.Create) {
+    } else if (SecretPlan.plan(null, want, policy) instanceof SecretPlan.Create) {
       current = null; // a new Secret is created at once; AlreadyExists (409) reads it
     } else {
       current = get(want);
     }
     for (int attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
-      SecretPlan.Step step = SecretPlan.plan(current, want);
+      SecretPlan.Step step = SecretPlan.plan(current, want, policy);
       try {
         return write(step, want, current);
       } catch (DriverException e) {
@@ -142,6 +185,60 @@ public final class KubeSecretWriter {
     }
     throw new DriverException(FailureKind.API_UNAVAILABLE,
         "could not write " + what + ": it kept changing concurrently (" + (CONFLICT_RETRIES + 1) + " attempts)");
+  }
+
+  /**
+   * {@code want} with each pod status owner replaced by its pod's owners, and nothing gone (upstream
+   * never takes an owner off); the owners of gone pods are forgotten.
+   */
+  private SecretWrite withWorkloadOwners(SecretWrite want) {
+    want.gone().forEach(g -> workloadOwners.remove(want.namespace() + "/" + g.name()));
+    Set<SecretOwner> owners = new HashSet<>();
+    for (SecretOwner o : want.owners()) {
+      if (o.uid() == null) {
+        continue;
+      }
+      owners.addAll(o.isPodStatus() ? podOwners(want.namespace(), o) : List.of(o));
+    }
+    return new SecretWrite(want.namespace(), want.name(), want.desired(), owners, Set.of(), false);
+  }
+
+  /** The owners the pod of status object {@code status} gives a Secret; empty when that pod is gone. */
+  private List<SecretOwner> podOwners(String namespace, SecretOwner status) {
+    String key = namespace + "/" + status.name();
+    WorkloadOwners cached = workloadOwners.get(key);
+    if (cached != null && cached.statusUid().equals(status.uid())) {
+      return cached.owners();
+    }
+    Optional<KubePodStatusStore.OwningPod> owning = statuses.pod(namespace, status.name());
+    List<SecretOwner> owners;
+    if (owning.isEmpty()) {
+      owners = List.of(status); // the status object names no pod: it owns the Secret itself
+    } else {
+      Pod pod = getPod(namespace, owning.get().name());
+      if (pod == null || pod.getMetadata() == null || !owning.get().uid().equals(pod.getMetadata().getUid())) {
+        log.debug("Pod {}/{} is gone: it adds no owner to Secrets", namespace, owning.get().name());
+        return List.of();
+      }
+      var refs = pod.getMetadata().getOwnerReferences();
+      owners = refs == null || refs.isEmpty() ? List.of(status) : refs.stream()
+          .filter(r -> r.getApiVersion() != null && r.getKind() != null && r.getName() != null && r.getUid() != null)
+          .map(r -> new SecretOwner(r.getApiVersion(), r.getKind(), r.getName(), r.getUid()))
+          .toList();
+    }
+    workloadOwners.put(key, new WorkloadOwners(status.uid(), owners));
+    return owners;
+  }
+
+  private Pod getPod(String namespace, String name) {
+    try {
+      return client.pods().inNamespace(namespace).withName(name).get();
+    } catch (RuntimeException e) {
+      if (KubeErrors.code(e) == KubeErrors.NOT_FOUND) {
+        return null;
+      }
+      throw KubeErrors.translate(e, "get Pod " + namespace + "/" + name, RBAC_PODS_HINT);
+    }
   }
 
   private Secret get(SecretWrite want) {

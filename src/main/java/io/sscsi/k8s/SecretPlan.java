@@ -23,15 +23,24 @@ import tools.jackson.databind.node.ObjectNode;
  * Present: a JSON Patch, locked to the resourceVersion read, that sets exactly what differs:
  * the data (keys we do not want are removed: data is ours alone), our labels and annotations (keys
  * the class does not set are left alone, so labels and annotations others add survive), and the
- * owner list, which is the server's list minus the owners that are gone (and minus stale
- * references to an earlier object of the same SecretProviderClassPodStatus name) plus the wanted
- * ones; owners of other nodes and of other kinds are kept, so adding one pod never drops another's
- * (#2051). Nothing differs: no write at all (#2057). When the last owner goes and no mounting pod
- * is left waiting for its owner, the Secret is deleted (upstream leaves that to the garbage
- * collector). A Secret without the managed label is never touched; a type change (the field is
- * immutable) is refused. JSON Patch rather than a merge patch because it replaces the owner list
- * the same way on the API server and on the fabric8 mock server (whose merge patch appends to
- * lists), and says exactly which data keys go.
+ * owner list. Nothing differs: no write at all (#2057). A Secret without the managed label is never
+ * touched; a type change (the field is immutable) is refused.
+ *
+ * <p>The owner list depends on the {@link SecretOwnerPolicy}. {@link SecretOwnerPolicy#WORKLOAD}
+ * (upstream's): the server's list plus each wanted owner whose name it does not list yet, as
+ * upstream v1.6.0's {@code patchSecretWithOwnerRef} (controllers/secretproviderclasspodstatus_controller.go)
+ * dedupes by owner name; a reference of the same kind and name but another uid (an earlier object of
+ * that name, deleted since) is replaced rather than kept, so the garbage collector does not take the
+ * Secret for an orphan. Nothing is ever taken off and the Secret is never deleted.
+ * {@link SecretOwnerPolicy#POD_STATUS}: the server's list minus the owners that are gone (and minus
+ * stale references to an earlier object of the same SecretProviderClassPodStatus name) plus the
+ * wanted ones; owners of other nodes and of other kinds are kept, so adding one pod never drops
+ * another's (#2051); when the last owner goes and no mounting pod is left waiting for its owner, the
+ * Secret is deleted.
+ *
+ * <p>JSON Patch rather than a merge patch because it replaces the owner list the same way on the
+ * API server and on the fabric8 mock server (whose merge patch appends to lists), and says exactly
+ * which data keys go.
  */
 final class SecretPlan {
 
@@ -53,12 +62,12 @@ final class SecretPlan {
   /** The Secret is being deleted: try again later. */
   record Wait(String reason) implements Step {}
 
-  private static final Comparator<SecretOwner> BY_NAME =
-      Comparator.comparing(SecretOwner::name).thenComparing(SecretOwner::uid);
+  private static final Comparator<SecretOwner> BY_NAME = Comparator.comparing(SecretOwner::name)
+      .thenComparing(SecretOwner::kind).thenComparing(SecretOwner::uid, Comparator.nullsFirst(Comparator.naturalOrder()));
 
   private SecretPlan() {}
 
-  static Step plan(Secret existing, SecretWrite want) {
+  static Step plan(Secret existing, SecretWrite want, SecretOwnerPolicy policy) {
     if (existing == null) {
       if (want.desired().isEmpty() || want.owners().isEmpty()) {
         return new Nothing(KubeSecretWriter.Outcome.ABSENT);
@@ -77,8 +86,9 @@ final class SecretPlan {
       return new Wait("Secret " + want.what() + " is being deleted");
     }
     List<OwnerReference> before = meta.getOwnerReferences() == null ? List.of() : meta.getOwnerReferences();
-    List<OwnerReference> after = owners(before, want);
-    if (after.isEmpty() && want.desired().isEmpty() && !want.gone().isEmpty() && !want.keepLastOwner()) {
+    List<OwnerReference> after = policy == SecretOwnerPolicy.WORKLOAD ? added(before, want) : owners(before, want);
+    if (policy == SecretOwnerPolicy.POD_STATUS && after.isEmpty() && want.desired().isEmpty()
+        && !want.gone().isEmpty() && !want.keepLastOwner()) {
       return new Delete(meta.getResourceVersion());
     }
 
@@ -145,6 +155,33 @@ final class SecretPlan {
     return after;
   }
 
+  /**
+   * {@link SecretOwnerPolicy#WORKLOAD}'s owner list: the server's plus the wanted owners whose name
+   * it does not list (a same-kind, same-name reference with another uid is replaced); none removed.
+   */
+  static List<OwnerReference> added(List<OwnerReference> before, SecretWrite want) {
+    List<OwnerReference> after = new ArrayList<>(before);
+    want.owners().stream().filter(o -> o.uid() != null).sorted(BY_NAME).forEach(o -> {
+      int stale = -1;
+      for (int i = 0; i < after.size(); i++) {
+        OwnerReference ref = after.get(i);
+        if (!o.name().equals(ref.getName())) {
+          continue;
+        }
+        if (!o.kind().equals(ref.getKind()) || o.uid().equals(ref.getUid())) {
+          return; // listed by name already: upstream adds nothing
+        }
+        stale = i;
+      }
+      if (stale >= 0) {
+        after.set(stale, ownerReference(o));
+      } else {
+        after.add(ownerReference(o));
+      }
+    });
+    return after;
+  }
+
   static boolean isPodStatus(OwnerReference ref) {
     return SecretOwner.KIND.equals(ref.getKind()) && ref.getApiVersion() != null
         && ref.getApiVersion().startsWith("secrets-store.csi.x-k8s.io/");
@@ -152,8 +189,8 @@ final class SecretPlan {
 
   static OwnerReference ownerReference(SecretOwner owner) {
     return new OwnerReferenceBuilder()
-        .withApiVersion(SecretOwner.API_VERSION)
-        .withKind(SecretOwner.KIND)
+        .withApiVersion(owner.apiVersion())
+        .withKind(owner.kind())
         .withName(owner.name())
         .withUid(owner.uid())
         .build();

@@ -2,6 +2,7 @@ package io.sscsi.local;
 
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
+import io.sscsi.errors.ForeignText;
 import io.sscsi.spc.ProviderClass;
 import io.sscsi.spc.ProviderClassSource;
 import java.io.IOException;
@@ -76,7 +77,7 @@ public final class LocalProviderClassSource implements ProviderClassSource {
       String unread = problems.isEmpty() ? ""
           : "; " + problems.size() + " problem(s) reading the manifests, first: " + problems.get(0);
       throw new DriverException(FailureKind.SPC_NOT_FOUND,
-          "SecretProviderClass \"" + name + "\" not found in namespace \"" + namespace
+          "SecretProviderClass \"" + ForeignText.bounded(name) + "\" not found in namespace \"" + ForeignText.bounded(namespace)
               + "\" (local mode: no manifest in " + dir + " defines it" + unread + ")");
     }
     if (entry.invalid() != null) {

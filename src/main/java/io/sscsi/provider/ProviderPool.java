@@ -88,6 +88,12 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
   private final ProviderSettings settings;
   private final Clock clock;
   private final TimerScheduler<Command> timers;
+  /**
+   * The headers and trailers a provider may send: 1 MiB, not grpc-java's 8 KiB, so that a long
+   * error message (the status travels in a trailer) still arrives with the provider's code instead
+   * of failing the call as INTERNAL "RST_STREAM"; {@code errors.ForeignText} then cuts it to 1 KiB.
+   */
+  static final int MAX_METADATA_BYTES = 1024 * 1024;
   private final ManagedChannel channel;
   private final ProviderCircuit circuit;
   private final Set<Pending> running = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -111,6 +117,7 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
             ProviderSocketResolver.registry(provider, settings.socketDirs()))
         .overrideAuthority("localhost")
         .maxInboundMessageSize(settings.maxReceiveBytes())
+        .maxInboundMetadataSize(MAX_METADATA_BYTES)
         .defaultServiceConfig(upstreamServiceConfig())
         .enableRetry()
         .directExecutor() // callbacks only complete a future and tell the pool: no extra thread hop

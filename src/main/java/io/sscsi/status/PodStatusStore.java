@@ -16,6 +16,22 @@ public interface PodStatusStore {
    */
   void upsert(PodStatus status);
 
+  /** How a refresh's status write ended. */
+  enum RefreshWrite { WRITTEN, POD_GONE }
+
+  /**
+   * A refresh's write: as {@link #upsert}, except that an object the server no longer has (garbage
+   * collection removes it once its pod is deleted) is created again only after the pod was found to
+   * exist with this uid. For a pod the API server says is gone (not found, or another uid) nothing is
+   * written. The pod is read only when an object would be created, never on an update.
+   *
+   * @throws DriverException API_UNAVAILABLE or API_FORBIDDEN
+   */
+  default RefreshWrite upsertForRefresh(PodStatus status) {
+    upsert(status);
+    return RefreshWrite.WRITTEN;
+  }
+
   /** Deletes the status object; a missing one is not an error. */
   void delete(String podNamespace, String objectName);
 

@@ -8,6 +8,7 @@ import io.sscsi.k8s.KubeEventRecorder;
 import io.sscsi.k8s.KubePodStatusStore;
 import io.sscsi.k8s.KubeSecretWriter;
 import io.sscsi.k8s.SecretOwner;
+import io.sscsi.k8s.SecretOwnerPolicy;
 import io.sscsi.k8s.SecretProjection;
 import io.sscsi.metrics.DriverMetrics;
 import io.sscsi.spc.ProviderClass;
@@ -126,14 +127,15 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
 
   /**
    * The node's sync actor, talking to the API server through {@code connection}; owner uids come from
-   * {@code statuses}, the store the volumes write their status objects through.
+   * {@code statuses}, the store the volumes write their status objects through; {@code owners} says who
+   * owns a synced Secret.
    *
    * @param blocking the blocking dispatcher's executor ({@code Guardian.BLOCKING_DISPATCHER})
    * @param nodeId this node's name, the events' source host
    */
-  public static Behavior<Command> create(KubeConnection connection, KubePodStatusStore statuses, Executor blocking,
-      String nodeId) {
-    return create(new SyncWork(new KubeSecretWriter(connection, statuses), new KubeEventRecorder(connection, nodeId),
+  public static Behavior<Command> create(KubeConnection connection, KubePodStatusStore statuses,
+      SecretOwnerPolicy owners, Executor blocking, String nodeId) {
+    return create(new SyncWork(new KubeSecretWriter(connection, statuses, owners), new KubeEventRecorder(connection, nodeId),
         new MountedFiles()), blocking, Settings.defaults());
   }
 

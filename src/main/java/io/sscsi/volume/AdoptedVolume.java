@@ -28,6 +28,15 @@ public record AdoptedVolume(Path target, PodStatus status, Instant payloadTime, 
     this(target, status, payloadTime, payloadTime, Optional.empty(), false);
   }
 
+  /**
+   * As restart recovery finds a volume its status names but whose files are gone (an unpublish deleted
+   * them, then failed before the restart): owned by the status's pod, fetched again on republish.
+   */
+  static AdoptedVolume emptied(Path target, PodStatus status, Instant payloadTime) {
+    return new AdoptedVolume(target, status, payloadTime, payloadTime,
+        Optional.of("found without its files after a restart (an unpublish deleted them, then failed)"), true);
+  }
+
   /** The same volume after a failed attempt at {@code when}; its content is untouched. */
   AdoptedVolume withFailure(Instant when, String error) {
     return new AdoptedVolume(target, status, payloadTime, when, Optional.of(error), contentRemoved);

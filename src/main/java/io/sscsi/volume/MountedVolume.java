@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param lastError why the last refresh failed, if it did (no secret in it)
  * @param secretRef the name of the pod's nodePublishSecretRef Secret, when it has one
  * @param contentRemoved a failed unpublish deleted its files: kubelet's next republish must fetch again
+ * @param podGone the API server said its pod (this uid) is gone: it writes no status object and owns no
+ *     Secret, and waits for kubelet's unpublish
  */
 public record MountedVolume(
     PublishRequest request,
@@ -30,7 +32,8 @@ public record MountedVolume(
     Instant lastAttempt,
     Optional<String> lastError,
     Optional<String> secretRef,
-    boolean contentRemoved) {
+    boolean contentRemoved,
+    boolean podGone) {
 
   public MountedVolume {
     versions = Map.copyOf(versions);
@@ -38,7 +41,7 @@ public record MountedVolume(
 
   static MountedVolume fetched(PublishRequest request, ProviderClass spc, ProviderName provider,
       Map<String, String> versions, Instant at, Optional<String> secretRef) {
-    return new MountedVolume(request, spc, provider, versions, at, at, Optional.empty(), secretRef, false);
+    return new MountedVolume(request, spc, provider, versions, at, at, Optional.empty(), secretRef, false, false);
   }
 
   /** An adopted volume, now that kubelet's publish told what its status object could not. */
@@ -46,17 +49,17 @@ public record MountedVolume(
       ProviderName provider, Optional<String> secretRef) {
     return new MountedVolume(request, spc, provider, adopted.versions(), adopted.payloadTime(),
         adopted.lastAttempt(), adopted.contentRemoved() ? adopted.lastError() : Optional.empty(), secretRef,
-        adopted.contentRemoved());
+        adopted.contentRemoved(), false);
   }
 
   MountedVolume withRequest(PublishRequest fresh) {
     return new MountedVolume(fresh, spc, provider, versions, lastSuccess, lastAttempt, lastError, secretRef,
-        contentRemoved);
+        contentRemoved, podGone);
   }
 
   MountedVolume withFailure(Instant at, String error) {
     return new MountedVolume(request, spc, provider, versions, lastSuccess, at, Optional.of(error), secretRef,
-        contentRemoved);
+        contentRemoved, podGone);
   }
 
   /**
@@ -65,7 +68,13 @@ public record MountedVolume(
    */
   MountedVolume emptiedBy(Instant at, String error) {
     return new MountedVolume(request, spc, provider, versions, lastSuccess, at,
-        Optional.of(error + "; the volume's files were already deleted"), secretRef, true);
+        Optional.of(error + "; the volume's files were already deleted"), secretRef, true, podGone);
+  }
+
+  /** The same volume once the API server said its pod is gone. */
+  MountedVolume ofGonePod() {
+    return new MountedVolume(request, spc, provider, versions, lastSuccess, lastAttempt, lastError, secretRef,
+        contentRemoved, true);
   }
 
   SecretSync.PodRef pod() {

@@ -9,7 +9,10 @@ import io.sscsi.provider.ProviderMountRequest;
 import io.sscsi.provider.ProviderMountResult;
 import io.sscsi.provider.ProviderName;
 import io.sscsi.status.PodStatus;
+import io.sscsi.status.PodStatusStore;
 import io.sscsi.spc.ProviderClass;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -44,11 +47,12 @@ final class PublishWorkflow {
   sealed interface Result {
     /**
      * The provider answered and the content is written: the volume now, how many files it has,
-     * whether they changed on disk, and the status object still to write when the API server failed
-     * (the files are correct, so the publish succeeds and the VolumeActor retries the status).
+     * whether they changed on disk, the status object still to write when the API server failed
+     * (the files are correct, so the publish succeeds and the VolumeActor retries the status), and
+     * whether this refresh found the pod gone (its status object was not written again).
      */
-    record Fetched(MountedVolume volume, int files, boolean contentChanged, Optional<PodStatus> pendingStatus)
-        implements Result {}
+    record Fetched(MountedVolume volume, int files, boolean contentChanged, Optional<PodStatus> pendingStatus,
+        boolean podFoundGone) implements Result {}
 
     /** It failed; {@code provider} is the class's provider once the class was read, else "". */
     record Failed(DriverException error, String provider) implements Result {}
@@ -152,30 +156,40 @@ final class PublishWorkflow {
         : deps.publishSecrets().refOf(request.podNamespace(), request.podName(), request.className());
   }
 
+  /**
+   * The target first, then the class: a target that already exists is decided ({@link TargetStep})
+   * before the class is read, so a cut publish's tmpfs is taken over, and undone, also when the class
+   * cannot be read or names no usable provider. A fresh target is created and mounted only after the
+   * class was read, so a publish for a missing class touches nothing.
+   */
   private Prepared prepare(PublishRequest request, Optional<MountedVolume> previous) {
-    ProviderClass spc = deps.classes().get(request.podNamespace(), request.className());
+    Path target;
+    Optional<TargetStep> existing;
+    try {
+      target = realTarget(request.targetPath());
+      existing = existingTargetStep(request, target, previous.isEmpty());
+    } catch (RuntimeException e) {
+      throw new PrepareFailed(DriverException.of(e), "");
+    }
+    boolean cut = existing.filter(TargetStep.TAKE_OVER_CUT::equals).isPresent();
+    ProviderClass spc;
     ProviderName provider;
     try {
-      provider = ProviderName.of(spc);
-    } catch (DriverException e) {
-      throw new PrepareFailed(e, spc.provider());
+      spc = deps.classes().get(request.podNamespace(), request.className());
+      provider = providerOf(spc);
+    } catch (PrepareFailed e) {
+      throw undoCutOnClassFailure(cut, target, e);
+    } catch (RuntimeException e) {
+      throw undoCutOnClassFailure(cut, target, new PrepareFailed(DriverException.of(e), ""));
     }
     try {
       Optional<String> secretRef = previous.isPresent() ? previous.get().secretRef() : secretRefOf(request);
       Map<String, String> currentVersions = previous.map(MountedVolume::versions).orElse(Map.of());
       ProviderMountRequest call = MountRequests.build(spc, request, currentVersions);
-      Path target = realTarget(request.targetPath());
-      boolean createdDir = TargetDirectory.create(target);
-      // a directory this call just created has nothing mounted on it: no mount table read
-      TargetOwnership state = createdDir ? new TargetOwnership.Absent() : deps.mounter().inspect(target);
-      TargetStep step = createdDir ? TargetStep.MOUNT : TargetStep.decide(state, deps.mounter().isVolume(state),
-          previous.isEmpty(), () -> deps.writer().currentDataDir(target).isPresent());
-      if (step == TargetStep.REFUSE) {
-        throw new DriverException(FailureKind.TARGET_NOT_OURS, "refusing to publish into "
-            + request.targetPath() + ": it holds " + state.describe() + "; nothing was written");
-      }
+      boolean createdDir = existing.isEmpty() && TargetDirectory.create(target);
+      TargetStep step = createdDir ? TargetStep.MOUNT
+          : existing.isPresent() ? existing.get() : decideExisting(request, target, previous.isEmpty());
       boolean mountNow = step == TargetStep.MOUNT;
-      boolean cut = step == TargetStep.TAKE_OVER_CUT;
       try {
         if (mountNow) {
           deps.mounter().mountTmpfs(target, deps.settings().tmpfsSizeBytes());
@@ -186,7 +200,58 @@ final class PublishWorkflow {
       }
       return new Prepared(spc, provider, target, createdDir, mountNow, cut, secretRef, call);
     } catch (RuntimeException e) {
+      if (cut) { // the step that failed after the class was read left the cut publish's tmpfs: undo it
+        undoCut(target, e);
+      }
       throw new PrepareFailed(DriverException.of(e), provider.value());
+    }
+  }
+
+  /** The class's provider name, checked once; a bad one fails labelled with what the class says. */
+  private static ProviderName providerOf(ProviderClass spc) {
+    try {
+      return ProviderName.of(spc);
+    } catch (DriverException e) {
+      throw new PrepareFailed(e, spc.provider());
+    }
+  }
+
+  /**
+   * What to do with the target when its directory already exists (one mount table read), empty when
+   * it does not (created and mounted once the class is read). A foreign mount or nested mounts are
+   * refused here, before the class is read.
+   */
+  private Optional<TargetStep> existingTargetStep(PublishRequest request, Path target, boolean firstPublish) {
+    if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    return Optional.of(decideExisting(request, target, firstPublish));
+  }
+
+  private TargetStep decideExisting(PublishRequest request, Path target, boolean firstPublish) {
+    TargetOwnership state = deps.mounter().inspect(target);
+    TargetStep step = TargetStep.decide(state, deps.mounter().isVolume(state), firstPublish,
+        () -> deps.writer().currentDataDir(target).isPresent());
+    if (step == TargetStep.REFUSE) {
+      throw new DriverException(FailureKind.TARGET_NOT_OURS, "refusing to publish into "
+          + request.targetPath() + ": it holds " + state.describe() + "; nothing was written");
+    }
+    return step;
+  }
+
+  /** A cut publish's tmpfs this publish took over is undone when the class cannot be used. */
+  private PrepareFailed undoCutOnClassFailure(boolean cut, Path target, PrepareFailed failure) {
+    if (cut) {
+      undoCut(target, failure.getCause());
+    }
+    return failure;
+  }
+
+  private void undoCut(Path target, Throwable failure) {
+    try {
+      CLEANER.cleanup(target, deps.mounter());
+    } catch (RuntimeException cleanupFailure) {
+      failure.addSuppressed(cleanupFailure);
     }
   }
 
@@ -212,14 +277,35 @@ final class PublishWorkflow {
     } catch (RuntimeException e) {
       return undo(prepared, e);
     }
+    PodStatus status = new PodStatus(request.podName(), request.podNamespace(), request.podUid(),
+        request.className(), deps.settings().nodeId(), request.targetPath().toString(), fetched.versions());
     Optional<PodStatus> pending = Optional.empty();
-    if (previous.isEmpty() || !previous.get().versions().equals(fetched.versions())) {
-      pending = writeStatus(new PodStatus(request.podName(), request.podNamespace(), request.podUid(),
-          request.className(), deps.settings().nodeId(), request.targetPath().toString(), fetched.versions()));
+    boolean podFoundGone = false;
+    if (previous.isEmpty()) {
+      pending = writeStatus(status);
+    } else if (!previous.get().podGone() && !previous.get().versions().equals(fetched.versions())) {
+      StatusOfRefresh written = writeRefreshStatus(status);
+      pending = written.pending();
+      podFoundGone = written.podGone();
     }
     MountedVolume volume = MountedVolume.fetched(request, prepared.spc(), prepared.provider(), fetched.versions(),
         deps.time().clock().instant(), prepared.secretRef());
-    return new Result.Fetched(volume, fetched.payload().size(), previous.isEmpty() || changed, pending);
+    boolean podGone = podFoundGone || previous.filter(MountedVolume::podGone).isPresent();
+    return new Result.Fetched(podGone ? volume.ofGonePod() : volume, fetched.payload().size(),
+        previous.isEmpty() || changed, pending, podFoundGone);
+  }
+
+  /** A refresh's status write: still to write (API failure), or not to write at all (the pod is gone). */
+  private record StatusOfRefresh(Optional<PodStatus> pending, boolean podGone) {}
+
+  /** Writes a refresh's status object, never creating one again for a pod that is gone. Blocking. */
+  private StatusOfRefresh writeRefreshStatus(PodStatus status) {
+    try {
+      return new StatusOfRefresh(Optional.empty(),
+          deps.statuses().upsertForRefresh(status) == PodStatusStore.RefreshWrite.POD_GONE);
+    } catch (DriverException e) {
+      return new StatusOfRefresh(Optional.of(status), false);
+    }
   }
 
   /** Writes the status object; on an API failure returns it as still to write. Blocking. */

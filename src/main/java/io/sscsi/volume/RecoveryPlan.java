@@ -14,13 +14,16 @@ import java.util.function.Predicate;
  * and the path's pod uid is that status's pod (a status whose targetPath was edited to point
  * elsewhere is ignored: CVE-2020-8568); anything else belongs to someone else and is left alone.
  * Ours with its pod gone: cleaned up. Ours with a complete payload ({@code ..data}): adopted as
- * mounted. Ours without one (a publish cut between mount and write): adopted as not mounted, so the
- * next publish fetches and writes before answering (upstream #1051), and unmounts it if that fails.
+ * mounted. Ours without one: adopted as emptied. A status is written only after the payload, so its
+ * volume without {@code ..data} was emptied by an unpublish that failed after deleting the files
+ * (e.g. EBUSY on the unmount); it still belongs to the status's pod, and kubelet's next republish
+ * fetches and writes again before answering. (A publish cut between mount and write has no status:
+ * it is no step here, and the next publish takes its tmpfs over, see {@link TargetStep}.)
  */
 public final class RecoveryPlan {
   private RecoveryPlan() {}
 
-  public enum Action { ADOPT_MOUNTED, ADOPT_EMPTY, CLEAN_UP }
+  public enum Action { ADOPT_MOUNTED, ADOPT_EMPTIED, CLEAN_UP }
 
   public record Step(Action action, Path target, PodStatus status) {}
 
@@ -44,7 +47,7 @@ public final class RecoveryPlan {
       if (!podAlive.test(status)) {
         steps.add(new Step(Action.CLEAN_UP, mount, status));
       } else {
-        steps.add(new Step(hasPayload.test(mount) ? Action.ADOPT_MOUNTED : Action.ADOPT_EMPTY, mount, status));
+        steps.add(new Step(hasPayload.test(mount) ? Action.ADOPT_MOUNTED : Action.ADOPT_EMPTIED, mount, status));
       }
     }
     return steps;

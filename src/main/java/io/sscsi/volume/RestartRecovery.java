@@ -21,8 +21,10 @@ import org.slf4j.LoggerFactory;
  * status files), lets {@link RecoveryPlan} decide, cleans up the volumes of pods that are gone, and
  * returns those to adopt as mounted. Only tmpfs mounts as the driver makes them count
  * ({@link TargetOwnership#isOurTmpfs}); the cleanup checks the mount table again and refuses a
- * volume with mounts nested inside. Cut publishes (mounted, no payload) are left to kubelet's next
- * publish, which fetches and writes before it answers, and undoes the mount if it fails.
+ * volume with mounts nested inside. A volume its status names whose files are gone (an unpublish
+ * deleted them, then failed) is adopted as emptied: it belongs to its pod, and kubelet's republish
+ * fetches again. Cut publishes (mounted, no status) are left to kubelet's next publish, which fetches
+ * and writes before it answers, and undoes the mount if it fails.
  */
 final class RestartRecovery {
   private static final Logger LOG = LoggerFactory.getLogger(RestartRecovery.class);
@@ -48,8 +50,12 @@ final class RestartRecovery {
       switch (step.action()) {
         case CLEAN_UP -> cleanUp(step);
         case ADOPT_MOUNTED -> adopted.add(new AdoptedVolume(step.target(), step.status(), payloadTime(step.target())));
-        case ADOPT_EMPTY -> LOG.warn("volume {} was mounted but never written (publish cut short): the next publish"
-            + " fetches its content before answering", step.target());
+        case ADOPT_EMPTIED -> {
+          LOG.warn("volume {} of pod {}/{} is mounted without its files (an unpublish deleted them, then failed):"
+              + " adopted as emptied, kubelet's next publish fetches them again", step.target(),
+              step.status().podNamespace(), step.status().podName());
+          adopted.add(AdoptedVolume.emptied(step.target(), step.status(), payloadTime(step.target())));
+        }
       }
     }
     return adopted;

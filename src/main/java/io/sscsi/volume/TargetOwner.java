@@ -2,6 +2,7 @@ package io.sscsi.volume;
 
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
+import io.sscsi.errors.ForeignText;
 import io.sscsi.status.PodStatus;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,16 +46,17 @@ record TargetOwner(String podNamespace, String podName, String podUid, String cl
     TargetOwner asked = of(request);
     List<String> differs = new ArrayList<>();
     if (!podNamespace.equals(asked.podNamespace) || !podName.equals(asked.podName)) {
-      differs.add("pod " + asked.podNamespace + "/" + asked.podName);
+      differs.add("pod " + ForeignText.bounded(asked.podNamespace + "/" + asked.podName));
     }
     if (!podUid.equals(asked.podUid)) {
-      differs.add("pod uid " + asked.podUid);
+      differs.add("pod uid " + ForeignText.bounded(asked.podUid));
     }
     if (!className.equals(asked.className)) {
-      differs.add("SecretProviderClass " + asked.className);
+      differs.add("SecretProviderClass " + ForeignText.bounded(asked.className));
     }
     return new DriverException(FailureKind.TARGET_IN_USE, "target path " + target + " is already published for pod "
-        + podNamespace + "/" + podName + " (uid " + podUid + ") with SecretProviderClass " + className
+        + ForeignText.bounded(podNamespace + "/" + podName) + " (uid " + ForeignText.bounded(podUid)
+        + ") with SecretProviderClass " + ForeignText.bounded(className)
         + "; refusing a publish for " + String.join(", ", differs) + " (nothing was changed)");
   }
 }

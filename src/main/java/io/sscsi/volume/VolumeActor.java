@@ -423,13 +423,29 @@ public final class VolumeActor {
   /** New content is in place: SecretSync is told when it changed; timers are armed before kubelet hears. */
   private void contentIn(PublishWorkflow.Result.Fetched fetched, String how) {
     MountedVolume volume = fetched.volume();
-    if (fetched.contentChanged()) {
+    if (fetched.podFoundGone()) {
+      podGone(volume);
+    } else if (fetched.contentChanged() && !volume.podGone()) {
       deps.secretSync().published(volume.spc(), volume.pod(), target);
+    }
+    if (fetched.contentChanged()) {
       context.getLog().info("volume {} {} for pod {}/{}: {} files from provider {}", target, how,
           volume.request().podNamespace(), volume.request().podName(), fetched.files(), volume.provider());
     }
     armTimer();
     fetched.pendingStatus().ifPresent(status -> retryStatusLater(status, 1));
+  }
+
+  /**
+   * The API server says the volume's pod (this uid) is gone, e.g. force-deleted while mounted: the
+   * volume writes no status object from now on and gives up its Secrets (Secret sync releases them),
+   * so neither is created again for a pod that no longer exists; kubelet's unpublish removes it.
+   */
+  private void podGone(MountedVolume volume) {
+    context.getLog().warn("volume {}: pod {}/{} (uid {}) is gone: the volume writes no status object and owns"
+        + " no Secret from now on, and waits for kubelet's unpublish", target, volume.request().podNamespace(),
+        volume.request().podName(), volume.request().podUid());
+    deps.secretSync().unpublished(volume.spc(), volume.pod());
   }
 
   /**
@@ -492,7 +508,9 @@ public final class VolumeActor {
     DriverMetrics.unpublishOk();
     if (before instanceof VolumeState.Mounted mounted) {
       DriverMetrics.volumesMounted(-1);
-      deps.secretSync().unpublished(mounted.volume().spc(), mounted.volume().pod());
+      if (!mounted.volume().podGone()) { // a gone pod's Secrets were released when that was learned
+        deps.secretSync().unpublished(mounted.volume().spc(), mounted.volume().pod());
+      }
     } else if (before instanceof VolumeState.Adopted adopted) {
       DriverMetrics.volumesMounted(-1);
       done.spc().ifPresent(spc -> deps.secretSync().unpublished(spc, adopted.volume().pod()));
@@ -518,8 +536,8 @@ public final class VolumeActor {
   }
 
   private Behavior<Command> onRetryStatus(MountedVolume volume, RetryStatus retry) {
-    if (!retry.status().objectVersions().equals(volume.versions())) {
-      return Behaviors.same(); // a refresh since wrote (or retries) the newer versions: this one is stale
+    if (!retry.status().objectVersions().equals(volume.versions()) || volume.podGone()) {
+      return Behaviors.same(); // stale (a refresh since wrote or retries newer versions), or its pod is gone
     }
     context.pipeToSelf(CompletableFuture.supplyAsync(() -> workflow.writeStatus(retry.status()).isEmpty(), deps.blocking()),
         (written, failure) -> new StatusRetried(retry.status(), retry.attempt(), failure == null && written));

@@ -1,6 +1,9 @@
 package io.sscsi.volume;
 
+import io.sscsi.errors.DriverException;
+import io.sscsi.errors.FailureKind;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -58,6 +61,9 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
 
   private record Recovered(List<AdoptedVolume> volumes, Throwable failure) implements Command {}
 
+  /** A publish held for restart recovery reached its deadline. */
+  private record RecoveryWaitExpired(Publish publish) implements Command {}
+
   private static final class Entry {
     final ActorRef<VolumeActor.Command> ref;
     boolean passivating;
@@ -92,13 +98,62 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
   /** A router keeping at most {@code maxResting} idle actors (0: each is passivated once idle). */
   static Behavior<Command> create(VolumeDeps deps, int maxResting) {
     return Behaviors.setup(ctx -> {
-      if (deps.settings().podsDir() != null) {
-        ctx.pipeToSelf(java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> new RestartRecovery(deps).run(), deps.blocking()),
-            (volumes, failure) -> new Recovered(volumes, failure));
+      VolumeRouter router = new VolumeRouter(ctx, deps, maxResting);
+      if (deps.settings().podsDir() == null) {
+        return router;
       }
-      return new VolumeRouter(ctx, deps, maxResting);
+      ctx.pipeToSelf(java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> new RestartRecovery(deps).run(), deps.blocking()),
+          (volumes, failure) -> new Recovered(volumes, failure));
+      return router.recovering(new ArrayList<>());
     });
+  }
+
+  /**
+   * Until restart recovery has finished: publish and unpublish calls are held, in order, and routed
+   * once the recovered volumes have their actors. A publish still held at its deadline is answered
+   * DEADLINE_EXCEEDED ("restart recovery is still running"): kubelet retries it. An unpublish waits
+   * for its ask's timeout. Class and Secret changes reach no volume yet (there is none).
+   */
+  private Behavior<Command> recovering(List<Command> held) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Recovered.class, recovered -> {
+          onRecovered(recovered);
+          held.forEach(this::routeCall);
+          return this;
+        })
+        .onMessage(Publish.class, p -> {
+          held.add(p);
+          Duration wait = Duration.between(deps.time().clock().instant(), p.deadline());
+          getContext().scheduleOnce(wait.isNegative() ? Duration.ZERO : wait, getContext().getSelf(),
+              new RecoveryWaitExpired(p));
+          return Behaviors.same();
+        })
+        .onMessage(Unpublish.class, u -> {
+          held.add(u);
+          return Behaviors.same();
+        })
+        .onMessage(RecoveryWaitExpired.class, expired -> {
+          if (held.remove(expired.publish())) {
+            expired.publish().replyTo().tell(StatusReply.error(new DriverException(FailureKind.TIMEOUT,
+                "restart recovery is still running (volumes mounted before the restart are not known yet); retry")));
+          }
+          return Behaviors.same();
+        })
+        .onMessage(ListVolumes.class, l -> {
+          l.replyTo().tell(List.of());
+          return Behaviors.same();
+        })
+        .onMessage(Command.class, noVolumeYet -> Behaviors.same())
+        .build();
+  }
+
+  private Behavior<Command> routeCall(Command call) {
+    if (call instanceof Publish p) {
+      return route(p.request().targetPath(), p);
+    }
+    Unpublish u = (Unpublish) call;
+    return route(u.targetPath(), u);
   }
 
   private VolumeRouter(ActorContext<Command> context, VolumeDeps deps, int maxResting) {
@@ -110,8 +165,8 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Publish.class, p -> route(p.request().targetPath(), p))
-        .onMessage(Unpublish.class, u -> route(u.targetPath(), u))
+        .onMessage(Publish.class, this::routeCall)
+        .onMessage(Unpublish.class, this::routeCall)
         .onMessage(ClassChanged.class, this::onClassChanged)
         .onMessage(PublishSecretChanged.class, changed -> {
           VolumeActor.PublishSecretChanged message = new VolumeActor.PublishSecretChanged(changed.namespace(), changed.name());
@@ -126,6 +181,7 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
         .onMessage(PassivationCancelled.class, this::onPassivationCancelled)
         .onMessage(VolumeStopped.class, this::onVolumeStopped)
         .onMessage(Recovered.class, this::onRecovered)
+        .onMessage(RecoveryWaitExpired.class, routedSince -> this)
         .build();
   }
 

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * restarted: once kubelet republishes it, the adopted volume is indistinguishable from one published
  * by the running driver. The admin view names its provider, the publish metric carries the
  * provider's label, a change of the nodePublishSecretRef Secret refreshes it with the new data, and
- * its unpublish takes the pod's ownership off the synced Secret (deleted with its last owner).
+ * its unpublish takes the pod's ownership off the synced Secret (deleted with its last owner, under
+ * {@code --secret-owner=pod-status}).
  */
 @EnableKubernetesMockClient(crud = true, https = false)
 @Integration
@@ -64,7 +65,8 @@ class AdoptedVolumeAfterSigkillTest {
     secret("alice");
     String uid = new Cluster(client).podWithPublishSecret("ns", "web", "spc", "creds");
     Path target = root.resolve("pods").resolve(uid).resolve("volumes/kubernetes.io~csi/secrets/mount");
-    String[] rotation = {"--enable-secret-rotation=true", "--rotation-poll-interval=1h"};
+    // pod-status owners (opt-in): the unpublish takes the pod's ownership off and deletes the Secret
+    String[] rotation = {"--enable-secret-rotation=true", "--rotation-poll-interval=1h", "--secret-owner=pod-status"};
     DriverChild driver = null;
     try (TestProvider provider = TestProvider.start(providers, "creds-provider")) {
       provider.answerNow(TestProvider.files(Map.of("key", "v1")));

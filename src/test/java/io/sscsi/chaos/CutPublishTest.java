@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
  * answers PERMISSION_DENIED). kubelet sends no unpublish after that final error, so the failed
  * publish itself must undo the cut one: no tmpfs and no directory are left, and {@code /volumes}
  * shows nothing. The driver is its own OS process; the kill comes once the provider holds the call.
+ * Issue 19 item 3: the same when the republish fails at reading its class (gone: NOT_FOUND; an
+ * invalid provider name: FAILED_PRECONDITION), which a publish reads only after the target.
  */
 @EnableKubernetesMockClient(crud = true, https = false)
 @Integration
@@ -34,11 +36,40 @@ class CutPublishTest {
 
   @Test
   void aCutPublishWhoseRepublishFailsLeavesNoMount() throws Exception {
+    new Cluster(client).secretProviderClass("ns", "spc", "keeper", Map.of("objects", "x"));
+    cutThenRepublish("spc", provider -> provider.answer(request -> CompletableFuture.failedFuture(
+        Status.PERMISSION_DENIED.withDescription("no access to x").asRuntimeException())),
+        Status.Code.PERMISSION_DENIED);
+  }
+
+  /** Issue 19 item 3: the class is deleted before the restart; the republish decides the target first. */
+  @Test
+  void aCutPublishWhoseClassIsGoneLeavesNoMount() throws Exception {
+    new Cluster(client).secretProviderClass("ns", "gone", "keeper", Map.of("objects", "x"));
+    cutThenRepublish("gone", provider -> client.genericKubernetesResources(Cluster.SPC).inNamespace("ns")
+        .withName("gone").delete(), Status.Code.NOT_FOUND);
+  }
+
+  /** Issue 19 item 3: the class names an invalid provider when the republish comes. */
+  @Test
+  void aCutPublishWhoseClassNamesAnInvalidProviderLeavesNoMount() throws Exception {
+    new Cluster(client).secretProviderClass("ns", "bad", "keeper", Map.of("objects", "x"));
+    cutThenRepublish("bad", provider -> new Cluster(client).secretProviderClass("ns", "bad", "no such/provider",
+        Map.of("objects", "x")), Status.Code.FAILED_PRECONDITION);
+  }
+
+  /**
+   * Publishes a volume of class {@code spc}, SIGKILLs the driver while the provider holds the call
+   * (the tmpfs is mounted, nothing written), applies {@code beforeRestart}, starts the driver again
+   * and republishes: the republish fails with {@code expected} and leaves no mount, no directory, and
+   * nothing in {@code /volumes}.
+   */
+  private void cutThenRepublish(String spc, java.util.function.Consumer<TestProvider> beforeRestart,
+      Status.Code expected) throws Exception {
     Path root = Files.createTempDirectory("sscsi-cut-");
     Path providers = Files.createDirectories(root.resolve("providers"));
     Path kubeconfig = DriverChild.kubeconfig(root, client.getMasterUrl().toString());
     Cluster cluster = new Cluster(client);
-    cluster.secretProviderClass("ns", "spc", "keeper", Map.of("objects", "x"));
     String uid = cluster.pod("ns", "pod-0", "u0");
     Path target = DriverSigkillTest.target(root, uid);
     ExecutorService kubelet = Executors.newSingleThreadExecutor();
@@ -51,19 +82,18 @@ class CutPublishTest {
       });
       driver = DriverChild.start(root, providers, kubeconfig, "driver-1.log");
       Path socket = driver.socket;
-      kubelet.submit(() -> publish(socket, target, uid));
+      kubelet.submit(() -> publish(socket, target, uid, spc));
       called.get(60, TimeUnit.SECONDS); // the driver mounted, then called the provider
       assertEquals(List.of(target), mountPoints(root), "the cut publish mounted its tmpfs");
 
       driver.kill();
       assertEquals(List.of(target), mountPoints(root), "the tmpfs outlives the driver");
-      provider.answer(request -> CompletableFuture.failedFuture(
-          Status.PERMISSION_DENIED.withDescription("no access to x").asRuntimeException()));
+      beforeRestart.accept(provider);
 
       driver = DriverChild.start(root, providers, kubeconfig, "driver-2.log");
-      Status republish = publish(driver.socket, target, uid);
+      Status republish = publish(driver.socket, target, uid, spc);
 
-      assertEquals(Status.Code.PERMISSION_DENIED, republish.getCode(), republish.toString());
+      assertEquals(expected, republish.getCode(), republish.toString());
       assertEquals(List.of(), mountPoints(root), "the failed publish undid the cut one's tmpfs");
       assertFalse(Files.exists(target), "and removed its directory");
       driver.awaitAdmin("/volumes", body -> DriverSigkillTest.count(body) == 0, Duration.ofSeconds(30));
@@ -77,9 +107,9 @@ class CutPublishTest {
     }
   }
 
-  static Status publish(Path socket, Path target, String uid) {
+  static Status publish(Path socket, Path target, String uid, String spc) {
     try (CsiClient csi = new CsiClient(socket)) {
-      return csi.publish(Requests.publish(target, "ns", "pod-0", uid, "spc").build());
+      return csi.publish(Requests.publish(target, "ns", "pod-0", uid, spc).build());
     }
   }
 

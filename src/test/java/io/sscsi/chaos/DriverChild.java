@@ -88,7 +88,7 @@ final class DriverChild implements AutoCloseable {
   }
 
   private void awaitReady() throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos(); // a cold JVM on a loaded 2-core machine
     boolean answers = false;
     while (System.nanoTime() < deadline) {
       assertTrue(process.isAlive(), "driver exited: " + Jvm.log(log));

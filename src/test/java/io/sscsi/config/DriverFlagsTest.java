@@ -191,6 +191,12 @@ class DriverFlagsTest {
     assertEquals(io.sscsi.fs.PayloadRules.Policy.STRICT, settings("--strict-payload").providers().payloadPolicy());
     assertEquals("nosuid,nodev,noexec", parse("--tmpfs-mount-options=nosuid,nodev,noexec").config()
         .getString("sscsi.driver.tmpfs-mount-options"));
+    assertEquals(io.sscsi.k8s.SecretOwnerPolicy.WORKLOAD, upstream.secretOwners(), "upstream's owners by default");
+    assertEquals(io.sscsi.k8s.SecretOwnerPolicy.POD_STATUS, settings("--secret-owner=pod-status").secretOwners());
+    assertEquals(io.sscsi.k8s.SecretOwnerPolicy.WORKLOAD, settings("--secret-owner", "workload").secretOwners());
+    IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> settings("--secret-owner=pod"));
+    assertTrue(bad.getMessage().contains("--secret-owner"), bad.getMessage());
   }
 
   @Test

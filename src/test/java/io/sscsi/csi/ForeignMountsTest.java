@@ -39,13 +39,17 @@ class ForeignMountsTest {
   static CsiClient csi;
   static final AtomicInteger version = new AtomicInteger(1);
   static final JnrMounter MOUNTER = new JnrMounter();
+  /** The provider refuses this pod. */
+  static final String REFUSED_UID = "uid-refused-by-provider";
 
   @BeforeAll
   static void start() throws Exception {
     driver = DriverHarness.start(client, Map.of(
         "sscsi.driver.enable-secret-rotation", true,
         "sscsi.driver.rotation-poll-interval", "0s"));
-    provider = driver.provider("keeper").answer(r -> CompletableFuture.completedFuture(
+    provider = driver.provider("keeper").answer(r -> r.getAttributes().contains(REFUSED_UID)
+        ? CompletableFuture.failedFuture(io.grpc.Status.PERMISSION_DENIED.withDescription("no access").asRuntimeException())
+        : CompletableFuture.completedFuture(
         TestProvider.file("foo", 0644, "secret-v" + version.get()).toBuilder()
             .setObjectVersion(0, io.sscsi.provider.v1alpha1.ObjectVersion.newBuilder()
                 .setId("secret/foo").setVersion("v" + version.get())).build()));
@@ -118,6 +122,84 @@ class ForeignMountsTest {
     } finally {
       MOUNTER.unmount(other);
     }
+  }
+
+  /**
+   * Issue 19 item 4: the root of another tmpfs bound at the target has our tmpfs's type, source and
+   * root, but its device is mounted elsewhere too. A publish the provider would answer OK is refused
+   * before the provider call and writes nothing into it; unpublish only detaches it.
+   */
+  @Test
+  void aBindOfAnotherTmpfsRootIsNeitherFilledNorEmptied() throws Exception {
+    Path other = Files.createDirectories(driver.root.resolve("other-tmpfs-root"));
+    MOUNTER.mountTmpfs(other, 0);
+    try {
+      Files.writeString(other.resolve("precious"), "theirs");
+      Path target = Files.createDirectories(driver.target("uid-tmpfs-root", "v"));
+      bind(other, target);
+      int calls = provider.requests.size();
+
+      Status status = publish(target, "uid-tmpfs-root");
+
+      assertEquals(Status.Code.FAILED_PRECONDITION, status.getCode(), status.toString());
+      assertTrue(status.getDescription().contains("also mounted at"), status.getDescription());
+      assertEquals(calls, provider.requests.size(), "refused before the provider call");
+      assertEquals(List.of("precious"), names(other), "no secret written into the foreign tmpfs");
+
+      assertEquals(Status.Code.OK, csi.unpublish("v", target).getCode());
+      assertEquals("theirs", Files.readString(other.resolve("precious")), "unpublish emptied nothing");
+      assertTrue(new MountTable().under(target).isEmpty(), "the foreign mount is detached from the target");
+    } finally {
+      MOUNTER.unmount(other);
+    }
+  }
+
+  /** Issue 19 item 4: a publish the provider refuses never deletes a bound foreign tmpfs's files. */
+  @Test
+  void aRefusedPublishNeverDeletesABoundTmpfsFiles() throws Exception {
+    Path other = Files.createDirectories(driver.root.resolve("other-tmpfs-refused"));
+    MOUNTER.mountTmpfs(other, 0);
+    try {
+      Files.writeString(other.resolve("precious"), "theirs");
+      Path target = Files.createDirectories(driver.target(REFUSED_UID, "v"));
+      bind(other, target);
+
+      Status status = publish(target, REFUSED_UID);
+
+      assertNotEquals(Status.Code.OK, status.getCode(), status.toString());
+      assertEquals("theirs", Files.readString(other.resolve("precious")), "the foreign files are kept");
+      assertEquals(List.of("precious"), names(other));
+      assertEquals(Status.Code.OK, csi.unpublish("v", target).getCode());
+      assertEquals(List.of("precious"), names(other));
+    } finally {
+      MOUNTER.unmount(other);
+    }
+  }
+
+  /**
+   * Issue 19 item 4: another tmpfs laid over our volume whose original mount is gone shows its
+   * device only once, at the target; the driver recorded the device it mounted there, so a refresh
+   * writes nothing into it and unpublish only detaches.
+   */
+  @Test
+  void aTmpfsLaidOverOurVolumeIsNotOurs() throws Exception {
+    Path target = driver.target("uid-laid-over", "v");
+    assertEquals(Status.Code.OK, publish(target, "uid-laid-over").getCode());
+    Path other = Files.createDirectories(driver.root.resolve("laid-over"));
+    MOUNTER.mountTmpfs(other, 0);
+    Files.writeString(other.resolve("precious"), "theirs");
+    bind(other, target);
+    MOUNTER.unmount(other); // its only mount is now the one at the target
+    version.incrementAndGet();
+    int calls = provider.requests.size();
+
+    assertEquals(Status.Code.OK, publish(target, "uid-laid-over").getCode(), "a failed refresh answers OK");
+
+    assertEquals(List.of("precious"), names(target), "nothing written into the tmpfs laid over the volume");
+    assertEquals(calls, provider.requests.size(), "refused before the provider call");
+    assertTrue(view(target).lastError().contains("did not make"), view(target).toString());
+    assertEquals(Status.Code.OK, csi.unpublish("v", target).getCode());
+    assertTrue(new MountTable().under(target).isEmpty(), "both mounts are detached from the target");
   }
 
   /**

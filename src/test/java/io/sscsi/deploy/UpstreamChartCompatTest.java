@@ -204,15 +204,22 @@ class UpstreamChartCompatTest {
   @Test
   void hardeningIsOptInThroughNamedValues() throws Exception {
     List<String> plain = container(only(render("csi-secrets-store", "{}\n"), DaemonSet.class), "secrets-store").getArgs();
-    assertTrue(plain.stream().noneMatch(a -> a.startsWith("--tmpfs-mount-options") || a.startsWith("--strict-payload")),
-        plain.toString());
-    List<String> hardened = container(only(render("csi-secrets-store", """
+    assertTrue(plain.stream().noneMatch(a -> a.startsWith("--tmpfs-mount-options") || a.startsWith("--strict-payload")
+        || a.startsWith("--secret-owner")), plain.toString());
+    assertEquals(null, container(only(render("csi-secrets-store", "{}\n"), DaemonSet.class), "secrets-store")
+        .getReadinessProbe(), "no readiness probe, as upstream");
+    io.fabric8.kubernetes.api.model.Container hardenedDriver = container(only(render("csi-secrets-store", """
         hardening:
           tmpfsMountOptions: nosuid,nodev,noexec,mode=0755
           strictPayload: true
-        """), DaemonSet.class), "secrets-store").getArgs();
+          secretOwner: pod-status
+          readinessProbe: true
+        """), DaemonSet.class), "secrets-store");
+    List<String> hardened = hardenedDriver.getArgs();
     assertTrue(hardened.contains("--tmpfs-mount-options=nosuid,nodev,noexec,mode=0755"), hardened.toString());
     assertTrue(hardened.contains("--strict-payload=true"), hardened.toString());
+    assertTrue(hardened.contains("--secret-owner=pod-status"), hardened.toString());
+    assertEquals("healthz", hardenedDriver.getReadinessProbe().getHttpGet().getPort().getStrVal());
   }
 
   /**
@@ -320,19 +327,19 @@ class UpstreamChartCompatTest {
   }
 
   /**
-   * An upstream values file often pins upstream's driver image. That image cannot run this chart's
-   * arguments, so the chart refuses to render it instead of rolling out a driver that cannot start.
+   * A mirror of upstream's driver image cannot run this chart's arguments, so the chart refuses to
+   * render it instead of rolling out a driver that cannot start. Upstream's default repository is
+   * replaced instead ({@link UpstreamValuesImageTest}).
    */
   @Test
-  void upstreamsDriverImageIsRefusedWithAClearMessage() throws Exception {
-    Helm.Result r = Helm.templateRaw(tmp, "csi-secrets-store",
-        "linux: {image: {repository: registry.k8s.io/csi-secrets-store/driver, tag: v1.6.0}}\n", "1.34.0", Map.of());
+  void aCopyOfUpstreamsDriverImageIsRefusedWithAClearMessage() throws Exception {
+    String values = "linux: {image: {repository: mirror.example/csi-secrets-store/driver, tag: v1.6.0}}\n";
+    Helm.Result r = Helm.templateRaw(tmp, "csi-secrets-store", values, "1.34.0", Map.of());
     assertNotEquals(0, r.exit());
     assertTrue(r.stderr().contains("upstream's Go driver image"), r.stderr());
     assertTrue(r.stderr().contains("linux.image.repository"), r.stderr());
     // the same values file with the image overridden on the command line renders
-    DaemonSet ds = only(Helm.template(tmp, "csi-secrets-store",
-        "linux: {image: {repository: registry.k8s.io/csi-secrets-store/driver, tag: v1.6.0}}\n", "1.34.0",
+    DaemonSet ds = only(Helm.template(tmp, "csi-secrets-store", values, "1.34.0",
         Map.of("linux.image.repository", "registry.example/sscsi/driver", "linux.image.tag", "0.1.0")), DaemonSet.class);
     assertEquals("registry.example/sscsi/driver:0.1.0", container(ds, "secrets-store").getImage());
   }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -23,6 +24,12 @@ class TargetOwnershipTest {
   static final MountEntry DEEP_NESTED = entry(47, T + "/a/b", "ext4", "/dev/sda1", "/x");
   static final MountEntry SIBLING = entry(48, T + "-other", "tmpfs", "tmpfs", "/");
   static final MountEntry PARENT = entry(49, T.getParent().toString(), "tmpfs", "tmpfs", "/");
+  // another tmpfs, mounted at /srv/shared, its root bound at the target: the same line as ours but for the device
+  static final MountEntry OTHER_TMPFS = onDevice("0:90", entry(50, "/srv/shared", "tmpfs", "tmpfs", "/"));
+  static final MountEntry OTHER_TMPFS_BOUND = onDevice("0:90", entry(51, T.toString(), "tmpfs", "tmpfs", "/"));
+  // our tmpfs bound onto itself, and a bind of it inside itself: the same device, never outside the target
+  static final MountEntry OURS_SELF_BIND = onDevice(OURS.device(), entry(52, T.toString(), "tmpfs", "tmpfs", "/"));
+  static final MountEntry OURS_BOUND_INSIDE = onDevice(OURS.device(), entry(53, T + "/in", "tmpfs", "tmpfs", "/"));
 
   static Stream<Arguments> cases() {
     return Stream.of(
@@ -47,7 +54,17 @@ class TargetOwnershipTest {
             new TargetOwnership.NestedMounts(List.of(NESTED, DEEP_NESTED))),
         Arguments.of("a nested mount under an unmounted target", List.of(ROOT, NESTED),
             new TargetOwnership.NestedMounts(List.of(NESTED))),
-        Arguments.of("foreign wins over nested", List.of(ROOT, OTHER_FS, NESTED), new TargetOwnership.Foreign(OTHER_FS)));
+        Arguments.of("foreign wins over nested", List.of(ROOT, OTHER_FS, NESTED), new TargetOwnership.Foreign(OTHER_FS)),
+        Arguments.of("a bind of another tmpfs's root", List.of(ROOT, OTHER_TMPFS, OTHER_TMPFS_BOUND),
+            new TargetOwnership.Foreign(OTHER_TMPFS_BOUND, Optional.of(OTHER_TMPFS.mountPoint()))),
+        Arguments.of("a bind of another tmpfs's root, listed before its original", List.of(ROOT, OTHER_TMPFS_BOUND, OTHER_TMPFS),
+            new TargetOwnership.Foreign(OTHER_TMPFS_BOUND, Optional.of(OTHER_TMPFS.mountPoint()))),
+        Arguments.of("a bind of another tmpfs's root stacked on ours", List.of(ROOT, OTHER_TMPFS, OURS, OTHER_TMPFS_BOUND),
+            new TargetOwnership.Foreign(OTHER_TMPFS_BOUND, Optional.of(OTHER_TMPFS.mountPoint()))),
+        Arguments.of("our tmpfs bound onto itself", List.of(ROOT, OURS, OURS_SELF_BIND),
+            new TargetOwnership.OurTmpfs(OURS_SELF_BIND)),
+        Arguments.of("our tmpfs bound inside itself: nested, not foreign", List.of(ROOT, OURS, OURS_BOUND_INSIDE),
+            new TargetOwnership.NestedMounts(List.of(OURS_BOUND_INSIDE))));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -59,13 +76,35 @@ class TargetOwnershipTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void decidesFromRealMountinfoLines(String name, List<MountEntry> table, TargetOwnership expected) {
+    assertEquals(expected, TargetOwnership.of(T, MountTable.parse(text(table))));
+  }
+
+  private static String text(List<MountEntry> table) {
     StringBuilder text = new StringBuilder();
     for (MountEntry e : table) {
       text.append(e.mountId()).append(' ').append(e.parentId()).append(' ').append(e.device()).append(' ')
           .append(e.root()).append(' ').append(e.mountPoint()).append(" rw,relatime - ").append(e.fsType())
           .append(' ').append(e.source()).append(" rw\n");
     }
-    assertEquals(expected, TargetOwnership.of(T, MountTable.parse(text.toString())));
+    return text.toString();
+  }
+
+  private static MountEntry onDevice(String device, MountEntry e) {
+    return new MountEntry(e.mountId(), e.parentId(), device, e.root(), e.mountPoint(), e.mountOptions(), e.fsType(),
+        e.source(), e.superOptions());
+  }
+
+  /** The driver's own read: only the lines at or below the target and those of its devices are parsed. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void decidesFromTheLinesTheDriverParses(String name, List<MountEntry> table, TargetOwnership expected) throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("mountinfo", "");
+    try {
+      java.nio.file.Files.writeString(file, text(table));
+      assertEquals(expected, TargetOwnership.of(T, new MountTable(file).atOrBelowWithTheirDevices(T)));
+    } finally {
+      java.nio.file.Files.delete(file);
+    }
   }
 
   private static MountEntry entry(int id, String mountPoint, String fsType, String source, String root) {

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
 /**
  * API economy (issue 14): the requests the driver makes to the API server, counted per phase
  * against fabric8's mock API server in CRUD mode, the driver's own client told apart by its
- * User-Agent. 50 volumes of one class on one node, the class syncing one Secret, rotation on with a
+ * User-Agent. 50 volumes of one class on one node, the class syncing one Secret (owners under
+ * {@code --secret-owner=pod-status}, whose unpublish writes), rotation on with a
  * 2 s interval (so every phase also runs the volumes' timer refreshes). Each phase ends on the exact
  * state it should reach (volumes' versions, Secret sync idle, the Secret's content and owners), then
  * its requests are drained and counted. Prints the table quoted in BENCHMARKS.md, then asserts the
@@ -88,7 +89,7 @@ class ApiEconomyTest {
     Map<String, List<Request>> phases = new LinkedHashMap<>();
 
     try (DriverHarness driver = DriverHarness.start(driverClient, Map.of("sscsi.driver.enable-secret-rotation", true,
-             "sscsi.driver.rotation-poll-interval", "2s"));
+             "sscsi.driver.rotation-poll-interval", "2s", "sscsi.driver.secret-owner", "pod-status"));
          TestProvider provider = driver.provider("counted"); CsiClient csi = driver.client()) {
       await(() -> driver.readiness().ready(), "the driver's watches run");
       phases.put("startup", requests.drain());

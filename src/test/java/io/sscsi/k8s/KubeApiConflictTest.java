@@ -49,7 +49,7 @@ class KubeApiConflictTest {
   void setUp() {
     connection = KubeClientFactory.create(KubeClientFactory.Settings.defaults(
         Optional.of(KubeTestSupport.kubeconfig(dir, server.url("/"))), "test"));
-    writer = new KubeSecretWriter(connection);
+    writer = new KubeSecretWriter(connection, SecretOwnerPolicy.POD_STATUS);
     podA = new SecretOwner("web-a-app-db", podStatus("web-a-app-db"));
     podB = new SecretOwner("web-b-app-db", podStatus("web-b-app-db"));
   }
@@ -92,7 +92,7 @@ class KubeApiConflictTest {
   void aDeleteLockedToAStaleResourceVersionIsRefusedThenTheSecretIsReadAndTheOtherOwnerKept() throws Exception {
     KubeSecretWriter.Synced mine = writer.sync(want("v1", Set.of(podA), Set.of()), Optional.empty());
     // Another node's driver adds its pod: what this node knows is now stale.
-    new KubeSecretWriter(KubeTestConnections.of(client)).sync(want(null, Set.of(podB), Set.of()));
+    new KubeSecretWriter(KubeTestConnections.of(client), SecretOwnerPolicy.POD_STATUS).sync(want(null, Set.of(podB), Set.of()));
     secretRequests();
     // As a real API server answers a delete whose precondition no longer holds (CRUD mode ignores it).
     server.expect().delete().withPath(SECRETS + "/db").andReturn(409, new StatusBuilder().withStatus("Failure")

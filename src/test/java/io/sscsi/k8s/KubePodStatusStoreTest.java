@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -16,6 +17,7 @@ import io.sscsi.k8s.model.SecretProviderClassPodStatus;
 import io.sscsi.k8s.model.SecretProviderClassPodStatusStatus;
 import io.sscsi.k8s.model.SecretProviderClassPodStatusStatus.ObjectVersion;
 import io.sscsi.status.PodStatus;
+import io.sscsi.status.PodStatusStore.RefreshWrite;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,6 +46,38 @@ class KubePodStatusStoreTest {
 
   private SecretProviderClassPodStatus fetch(String name) {
     return client.resources(SecretProviderClassPodStatus.class).inNamespace("app").withName(name).get();
+  }
+
+  /** Issue 19 item 6: a refresh never creates the object again for a pod that is gone. */
+  @Test
+  void aRefreshCreatesTheObjectAgainOnlyForALivePod() {
+    String uid = pod("uid-1");
+    store.upsert(statusOf(uid, "1"));
+    client.resources(SecretProviderClassPodStatus.class).inNamespace("app").withName("web-0-app-vault-db").delete();
+
+    assertEquals(RefreshWrite.WRITTEN, store.upsertForRefresh(statusOf(uid, "2")), "the pod exists: created again");
+    assertNotNull(fetch("web-0-app-vault-db"));
+
+    client.pods().inNamespace("app").withName("web-0").delete(); // force-deleted; GC takes its status object
+    client.resources(SecretProviderClassPodStatus.class).inNamespace("app").withName("web-0-app-vault-db").delete();
+    assertEquals(RefreshWrite.POD_GONE, store.upsertForRefresh(statusOf(uid, "3")));
+    assertNull(fetch("web-0-app-vault-db"), "not created again");
+
+    String other = pod("uid-other"); // a new pod of the same name (a StatefulSet's): not the volume's pod
+    assertNotEquals(uid, other);
+    assertEquals(RefreshWrite.POD_GONE, store.upsertForRefresh(statusOf(uid, "4")));
+    assertNull(fetch("web-0-app-vault-db"));
+  }
+
+  /** Creates pod app/web-0; returns the uid the mock gave it. */
+  private String pod(String uid) {
+    return client.pods().inNamespace("app").resource(new PodBuilder()
+        .withNewMetadata().withName("web-0").withNamespace("app").withUid(uid).endMetadata().build())
+        .create().getMetadata().getUid();
+  }
+
+  private static PodStatus statusOf(String podUid, String version) {
+    return new PodStatus("web-0", "app", podUid, "vault-db", "node-1", TARGET, Map.of("a", version));
   }
 
   @Test

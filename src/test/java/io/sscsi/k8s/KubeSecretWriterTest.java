@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The Secret writer against the mock API server in CRUD mode. API writes are counted from the
  * server's request log. (The mock has no garbage collector: owner-reference semantics are checked
- * on the objects, deletions in the log.)
+ * on the objects, deletions in the log.) Under the opt-in {@link SecretOwnerPolicy#POD_STATUS}:
+ * {@link WorkloadSecretOwnersTest} has upstream's default.
  */
 @EnableKubernetesMockClient(crud = true)
 class KubeSecretWriterTest {
@@ -53,7 +54,7 @@ class KubeSecretWriterTest {
   void setUp() throws Exception {
     ns = "t" + (++tests);
     secretPath = "/api/v1/namespaces/" + ns + "/secrets";
-    writer = new KubeSecretWriter(KubeTestConnections.of(client));
+    writer = new KubeSecretWriter(KubeTestConnections.of(client), SecretOwnerPolicy.POD_STATUS);
     podA = new SecretOwner("web-a-app-db", podStatus("web-a-app-db"));
     podB = new SecretOwner("web-b-app-db", podStatus("web-b-app-db"));
     requests();

@@ -57,6 +57,11 @@ class SecretPlanTest {
         .withData(new HashMap<>(Map.of("password", b64("v1"))));
   }
 
+  /** The plan under the opt-in {@link SecretOwnerPolicy#POD_STATUS} these tables were written for. */
+  static SecretPlan.Step podStatusPlan(Secret existing, SecretWrite want) {
+    return SecretPlan.plan(existing, want, SecretOwnerPolicy.POD_STATUS);
+  }
+
   static String b64(String s) {
     return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
@@ -71,7 +76,7 @@ class SecretPlanTest {
 
   @Test
   void anAbsentSecretIsCreatedWithBase64DataLabelsAndSortedOwners() {
-    SecretPlan.Step step = SecretPlan.plan(null, content("v1", B, A));
+    SecretPlan.Step step = podStatusPlan(null, content("v1", B, A));
     Secret s = assertInstanceOf(SecretPlan.Create.class, step).secret();
     assertEquals("Opaque", s.getType());
     assertEquals(Map.of("password", b64("v1")), s.getData());
@@ -112,7 +117,7 @@ class SecretPlanTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("nothingToWrite")
   void noWrite(String name, Secret existing, SecretWrite want, KubeSecretWriter.Outcome outcome) {
-    assertEquals(new SecretPlan.Nothing(outcome), SecretPlan.plan(existing, want));
+    assertEquals(new SecretPlan.Nothing(outcome), podStatusPlan(existing, want));
   }
 
   static final String RV = "{\"op\":\"replace\",\"path\":\"/metadata/resourceVersion\",\"value\":\"42\"}";
@@ -167,23 +172,66 @@ class SecretPlanTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("patches")
   void patchSetsOnlyWhatDiffers(String name, Secret existing, SecretWrite want, String patch) {
-    SecretPlan.Patch p = assertInstanceOf(SecretPlan.Patch.class, SecretPlan.plan(existing, want));
+    SecretPlan.Patch p = assertInstanceOf(SecretPlan.Patch.class, podStatusPlan(existing, want));
     assertEquals(patch, p.patch().toString());
   }
 
   @Test
   void theLastOwnerGoingDeletesTheSecretLockedToItsVersion() {
     assertEquals(new SecretPlan.Delete("42"),
-        SecretPlan.plan(server(ref(A)).build(), want(Optional.empty(), Set.of(), Set.of(A), false)));
+        podStatusPlan(server(ref(A)).build(), want(Optional.empty(), Set.of(), Set.of(A), false)));
     // GC already took the dangling reference off: still ours to delete
     assertEquals(new SecretPlan.Delete("42"),
-        SecretPlan.plan(server().build(), want(Optional.empty(), Set.of(), Set.of(A), false)));
+        podStatusPlan(server().build(), want(Optional.empty(), Set.of(), Set.of(A), false)));
+  }
+
+  static final SecretOwner RS = new SecretOwner("apps/v1", "ReplicaSet", "web-7d", "uid-rs");
+
+  static String rsJson(String uid) {
+    return "{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"web-7d\",\"uid\":\"" + uid + "\"}";
+  }
+
+  static Stream<Arguments> workloadOwners() {
+    OwnerReference staleRs = SecretPlan.ownerReference(new SecretOwner("apps/v1", "ReplicaSet", "web-7d", "uid-old"));
+    OwnerReference sameNameOtherKind = SecretPlan.ownerReference(new SecretOwner("apps/v1", "StatefulSet", "web-7d", "u"));
+    return Stream.of(
+        Arguments.of("listed already: nothing", server(ref(RS)).build(), content("v1", RS), null),
+        Arguments.of("listed by name with another kind: nothing (upstream dedupes by name)",
+            server(sameNameOtherKind).build(), content("v1", RS), null),
+        Arguments.of("gone owners are never taken off", server(ref(RS), ref(A)).build(),
+            want(Optional.empty(), Set.of(), Set.of(A, RS), false), null),
+        Arguments.of("gone last owner: no delete", server(ref(RS)).build(),
+            want(Optional.empty(), Set.of(), Set.of(RS), false), null),
+        Arguments.of("added after the owners there", server(deployment()).build(), content("v1", RS, A),
+            ops(owners("{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"web-7d\","
+                + "\"uid\":\"uid-rs\",\"controller\":true}", json(A)))),
+        Arguments.of("an earlier object of the same kind and name is replaced", server(ref(A), staleRs).build(),
+            content("v1", RS), ops(owners(json(A), rsJson("uid-rs")))));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("workloadOwners")
+  void workloadOwnersAreOnlyAdded(String name, Secret existing, SecretWrite want, String patch) {
+    SecretPlan.Step step = SecretPlan.plan(existing, want, SecretOwnerPolicy.WORKLOAD);
+    if (patch == null) {
+      assertEquals(new SecretPlan.Nothing(KubeSecretWriter.Outcome.UNCHANGED), step);
+    } else {
+      assertEquals(patch, assertInstanceOf(SecretPlan.Patch.class, step).patch().toString());
+    }
+  }
+
+  @Test
+  void aWorkloadOwnedSecretIsCreatedWithTheWorkloadAsOwner() {
+    Secret s = assertInstanceOf(SecretPlan.Create.class,
+        SecretPlan.plan(null, content("v1", RS), SecretOwnerPolicy.WORKLOAD)).secret();
+    assertEquals(List.of(ref(RS)), s.getMetadata().getOwnerReferences());
+    assertEquals("ReplicaSet", s.getMetadata().getOwnerReferences().get(0).getKind());
   }
 
   @Test
   void aSecretWithoutTheManagedLabelIsNotOverwritten() {
     Secret foreign = server().editMetadata().withLabels(new LinkedHashMap<>(Map.of("team", "db"))).endMetadata().build();
-    SecretPlan.Refuse r = assertInstanceOf(SecretPlan.Refuse.class, SecretPlan.plan(foreign, content("v1", A)));
+    SecretPlan.Refuse r = assertInstanceOf(SecretPlan.Refuse.class, podStatusPlan(foreign, content("v1", A)));
     assertTrue(r.reason().contains("not managed by the driver"), r.reason());
   }
 
@@ -195,13 +243,13 @@ class SecretPlanTest {
   @Test
   void aTypeChangeIsRefused() {
     Secret basic = server(ref(A)).withType("kubernetes.io/basic-auth").build();
-    SecretPlan.Refuse r = assertInstanceOf(SecretPlan.Refuse.class, SecretPlan.plan(basic, content("v1", A)));
+    SecretPlan.Refuse r = assertInstanceOf(SecretPlan.Refuse.class, podStatusPlan(basic, content("v1", A)));
     assertTrue(r.reason().contains("type cannot change"), r.reason());
   }
 
   @Test
   void aSecretBeingDeletedIsWaitedFor() {
     Secret dying = server(ref(A)).editMetadata().withDeletionTimestamp("2026-01-01T00:00:00Z").endMetadata().build();
-    assertInstanceOf(SecretPlan.Wait.class, SecretPlan.plan(dying, content("v1", A)));
+    assertInstanceOf(SecretPlan.Wait.class, podStatusPlan(dying, content("v1", A)));
   }
 }

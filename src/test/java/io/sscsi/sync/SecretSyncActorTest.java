@@ -20,6 +20,7 @@ import io.sscsi.fs.PayloadFile;
 import io.sscsi.k8s.KubeConnection;
 import io.sscsi.k8s.KubeEventRecorder;
 import io.sscsi.k8s.KubeSecretWriter;
+import io.sscsi.k8s.SecretOwnerPolicy;
 import io.sscsi.k8s.KubeTestConnections;
 import io.sscsi.k8s.model.SecretProviderClassPodStatus;
 import io.sscsi.spc.ProviderClass;
@@ -54,7 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The node's sync actor with real parts: the mock API server in CRUD mode, real files written by
  * the AtomicWriter into a temp dir as a publish leaves them, the blocking dispatcher. API writes
- * are counted from the server's request log.
+ * are counted from the server's request log. Owners under the opt-in
+ * {@link SecretOwnerPolicy#POD_STATUS} (taken off on unpublish, the Secret deleted with the last pod).
  */
 @ExtendWith(TestKitJUnit5Extension.class)
 @EnableKubernetesMockClient(crud = true)
@@ -80,7 +82,7 @@ class SecretSyncActorTest {
     ns = "sync" + (++tests);
     Executor blocking = testKit.system().dispatchers().lookup(DispatcherSelector.fromConfig(Guardian.BLOCKING_DISPATCHER));
     KubeConnection connection = KubeTestConnections.of(client);
-    SyncWork work = new SyncWork(new KubeSecretWriter(connection), new KubeEventRecorder(connection, "node-1"),
+    SyncWork work = new SyncWork(new KubeSecretWriter(connection, SecretOwnerPolicy.POD_STATUS), new KubeEventRecorder(connection, "node-1"),
         new MountedFiles());
     actor = testKit.spawn(SecretSyncActor.create(work, blocking,
         new SecretSyncActor.Settings(Duration.ofMillis(100), Duration.ofMillis(400))));
@@ -341,7 +343,7 @@ class SecretSyncActorTest {
     // a fresh actor that never saw pod a's publish
     Executor blocking = testKit.system().dispatchers().lookup(DispatcherSelector.fromConfig(Guardian.BLOCKING_DISPATCHER));
     KubeConnection connection = KubeTestConnections.of(client);
-    actor = testKit.spawn(SecretSyncActor.create(new SyncWork(new KubeSecretWriter(connection),
+    actor = testKit.spawn(SecretSyncActor.create(new SyncWork(new KubeSecretWriter(connection, SecretOwnerPolicy.POD_STATUS),
         new KubeEventRecorder(connection, "node-1"), new MountedFiles()), blocking,
         new SecretSyncActor.Settings(Duration.ofMillis(100), Duration.ofMillis(400))));
     sync = new ActorSecretSync(actor);

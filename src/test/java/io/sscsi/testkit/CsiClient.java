@@ -43,6 +43,17 @@ public final class CsiClient implements AutoCloseable {
     return status(CsiMethods.NODE_PUBLISH, request);
   }
 
+  /** A publish with kubelet's deadline {@code deadline} instead of the default 60 s. */
+  public Status publish(NodePublishVolumeRequest request, java.time.Duration deadline) {
+    try {
+      ClientCalls.blockingUnaryCall(channel, CsiMethods.NODE_PUBLISH,
+          CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS), request);
+      return Status.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus();
+    }
+  }
+
   public Status unpublish(String volumeId, Path target) {
     return status(CsiMethods.NODE_UNPUBLISH,
         NodeUnpublishVolumeRequest.newBuilder().setVolumeId(volumeId).setTargetPath(target.toString()).build());

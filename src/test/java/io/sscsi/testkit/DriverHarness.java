@@ -71,10 +71,11 @@ public final class DriverHarness implements AutoCloseable {
     readiness = new io.sscsi.admin.Readiness()
         .add("api-server", new io.sscsi.k8s.KubeReachability(classCache, publishSecrets)::problem);
     KubePodStatusStore statuses = new KubePodStatusStore(kube);
+    DriverSettings settings = DriverSettings.from(config);
     Guardian.Edges edges = new Guardian.Edges(classCache, statuses, mounterSeam.apply(mounter),
-        java.util.Optional.of(new io.sscsi.sync.SecretSyncApi(kube, statuses)), classCache, readiness,
+        java.util.Optional.of(new io.sscsi.sync.SecretSyncApi(kube, statuses, settings.secretOwners())), classCache, readiness,
         new io.sscsi.k8s.KubeEventRecorder(kube, "node-1")::warnPod, publishSecrets);
-    process = DriverProcess.serve(DriverSettings.from(config), config, () -> new DriverProcess.Core(edges, () -> {}));
+    process = DriverProcess.serve(settings, config, () -> new DriverProcess.Core(edges, () -> {}));
     started = process.core().join();
     system = process.system();
   }

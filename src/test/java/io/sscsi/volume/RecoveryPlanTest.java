@@ -23,19 +23,19 @@ class RecoveryPlanTest {
 
   @Test
   void decidesPerMount() {
-    Path complete = target("u1", "a"), cut = target("u2", "a"), gone = target("u3", "a"), foreign = target("u4", "a");
+    Path complete = target("u1", "a"), emptied = target("u2", "a"), gone = target("u3", "a"), foreign = target("u4", "a");
     Path edited = target("u5", "a");
-    List<PodStatus> statuses = List.of(status("p1", "u1", complete), status("p2", "u2", cut), status("p3", "u3", gone),
+    List<PodStatus> statuses = List.of(status("p1", "u1", complete), status("p2", "u2", emptied), status("p3", "u3", gone),
         // CVE-2020-8568: a status of pod u6 whose targetPath was edited to point at pod u5's volume
         status("p6", "u6", edited));
     Set<Path> withPayload = Set.of(complete, gone, edited);
 
-    List<RecoveryPlan.Step> steps = RecoveryPlan.plan(PODS, List.of(complete, cut, gone, foreign, edited), statuses,
+    List<RecoveryPlan.Step> steps = RecoveryPlan.plan(PODS, List.of(complete, emptied, gone, foreign, edited), statuses,
         withPayload::contains, s -> !s.podUid().equals("u3"));
 
     assertEquals(List.of(
         new RecoveryPlan.Step(ADOPT_MOUNTED, complete, statuses.get(0)),
-        new RecoveryPlan.Step(ADOPT_EMPTY, cut, statuses.get(1)),
+        new RecoveryPlan.Step(ADOPT_EMPTIED, emptied, statuses.get(1)),
         new RecoveryPlan.Step(CLEAN_UP, gone, statuses.get(2))), steps,
         "a mount without a status of this node, or whose status names another pod, is left alone");
   }
