@@ -4,7 +4,8 @@
 #   bench/run.sh --quick              # fewer cycles, no 10,000-volume step
 #   bench/run.sh --phases=floor,latency --main-jvm=serial-c1-64m
 #   bench/run.sh --quick --phases=cpu --jar=OLD.jar --jar-b=NEW.jar   # A/B of driver CPU per cycle, by thread group
-#   bench/run.sh --pod [--quick]      # pod mode: the driver inside the DaemonSet's cgroup limits (PodBench)
+#   bench/run.sh --pod [--quick]      # pod mode: the driver inside the DaemonSet's cgroup limits (PodBench),
+#                                     # with the start floor (FloorServer); SSCSI_OLD_RUNTIME=FILE adds an A/B runtime `old`
 # Builds what is missing (the jar and test classes with Maven, the syscall floor with gcc), starts the
 # driver (java -jar target/sscsi.jar driver, local mode) and a zero-latency provider as separate
 # processes, plays kubelet on the CSI socket, and writes bench/results/<timestamp>.json and .md.
@@ -48,8 +49,18 @@ if [ "$POD" = yes ]; then
   deploy/hack/local-runtime.sh | tail -1 > "$WORK/shipped.cmd"
   deploy/hack/local-runtime.sh --java "${SSCSI_JDK17:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}" --no-aot-cache \
     | tail -1 > "$WORK/jdk17.cmd"
+  RUNTIMES="shipped=$WORK/shipped.cmd,jdk17=$WORK/jdk17.cmd"
+  if [ -n "${SSCSI_OLD_RUNTIME:-}" ]; then # A/B in the same run: a file holding an older checkout's
+    # `deploy/hack/local-runtime.sh | tail -1` (its jar, flags and AOT cache as that checkout built them)
+    cp "$SSCSI_OLD_RUNTIME" "$WORK/old.cmd"
+    RUNTIMES="$RUNTIMES,old=$WORK/old.cmd"
+  fi
+  # The start floor (FloorServer) on the shipped runtime and on JDK 17, same flags.
+  bench/floor-runtime.sh "$(cat "$WORK/shipped.cmd")" target/bench/floor-shipped > "$WORK/floor-shipped.cmd"
+  bench/floor-runtime.sh "$(cat "$WORK/jdk17.cmd")" target/bench/floor-jdk17 > "$WORK/floor-jdk17.cmd"
   java -Xmx1g -XX:+UseSerialGC -cp "$CP" io.sscsi.bench.PodBench --work="$WORK" --out="$OUT-pod" \
-    --cgroup-prefix="$CGROUPS" --runtimes="shipped=$WORK/shipped.cmd,jdk17=$WORK/jdk17.cmd" "$@"
+    --cgroup-prefix="$CGROUPS" --runtimes="$RUNTIMES" \
+    --floors="shipped=$WORK/floor-shipped.cmd,jdk17=$WORK/floor-jdk17.cmd" "$@"
   exit
 fi
 gcc -O2 -Wall -pthread -o target/bench/floor bench/floor.c

@@ -37,7 +37,7 @@ public final class DriverProcess implements AutoCloseable {
   public record Core(Guardian.Edges edges, AutoCloseable resources) {}
 
   private final DriverSettings settings;
-  private final Config config;
+  private final Supplier<Config> fullConfig;
   private final CoreGate gate = new CoreGate();
   private final CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
@@ -46,9 +46,9 @@ public final class DriverProcess implements AutoCloseable {
   private AutoCloseable resources = () -> {};
   private boolean stopping;
 
-  private DriverProcess(DriverSettings settings, Config config) {
+  private DriverProcess(DriverSettings settings, Supplier<Config> fullConfig) {
     this.settings = settings;
-    this.config = config;
+    this.fullConfig = fullConfig;
   }
 
   /**
@@ -57,9 +57,18 @@ public final class DriverProcess implements AutoCloseable {
    * @throws IOException when the socket cannot be served
    */
   public static DriverProcess serve(DriverSettings settings, Config config, Supplier<Core> core) throws IOException {
-    DriverProcess process = new DriverProcess(settings, config);
+    return serve(settings, config, () -> config, core);
+  }
+
+  /**
+   * As {@link #serve(DriverSettings, Config, Supplier)}, with {@code config} holding only the driver's
+   * own settings and {@code fullConfig} (pekko's and every library's) read when the core starts.
+   */
+  public static DriverProcess serve(DriverSettings settings, Config config, Supplier<Config> fullConfig,
+      Supplier<Core> core) throws IOException {
+    DriverProcess process = new DriverProcess(settings, fullConfig);
     process.server = CsiServer.start(settings.socket(),
-        new IdentityService(settings.driverName(), SscsiVersion.current(), () -> true, process.gate),
+        new IdentityService(settings.driverName(), SscsiVersion.current(), process.gate::healthy, process.gate),
         new NodeService(process.gate, settings.nodeId(), java.time.Clock.systemUTC()),
         Runnable::run);
     process.gate.socketPublished();
@@ -69,7 +78,7 @@ public final class DriverProcess implements AutoCloseable {
     if (wait.isZero()) {
       process.gate.startNow();
     } else {
-      CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS).execute(process.gate::startNow);
+      CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS, Runnable::run).execute(process.gate::startNow);
     }
     process.gate.wanted().thenRun(() -> {
       Thread starter = new Thread(() -> process.startCore(core), "sscsi-core-start");
@@ -81,6 +90,7 @@ public final class DriverProcess implements AutoCloseable {
 
   private void startCore(Supplier<Core> parts) {
     try {
+      Config everything = fullConfig.get();
       Core core = parts.get();
       synchronized (this) {
         if (stopping) {
@@ -88,7 +98,7 @@ public final class DriverProcess implements AutoCloseable {
           return;
         }
         resources = core.resources();
-        system = ActorSystem.create(Guardian.create(settings, core.edges(), started), "sscsi", config);
+        system = ActorSystem.create(Guardian.create(settings, core.edges(), started), "sscsi", everything);
       }
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "csi-socket", () -> {
         server.close();

@@ -42,7 +42,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  */
 public final class Guardian {
   public static final String BLOCKING_DISPATCHER = "sscsi.blocking-io-dispatcher";
-  /** The volume router, volume actors, provider pools and clients: one thread (see reference.conf). */
+  /** The volume router, volume actors, provider pools and clients: one thread (see sscsi.conf). */
   public static final String CORE_DISPATCHER = "sscsi.core-dispatcher";
 
   private Guardian() {}

@@ -6,7 +6,7 @@ import io.sscsi.cli.ProviderCommand;
 import io.sscsi.cli.PublishCommand;
 import io.sscsi.cli.UnpublishCommand;
 import io.sscsi.cli.VolumesCommand;
-import io.sscsi.config.DriverCommand;
+import io.sscsi.cli.DriverCommand;
 import io.sscsi.config.GoFlags;
 import io.sscsi.config.SscsiVersion;
 import java.util.ArrayList;
@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
     description = "Secrets Store CSI Driver on Apache Pekko",
     subcommands = {
         DriverCommand.class, ProviderCommand.class, PublishCommand.class, UnpublishCommand.class, DemoCommand.class,
-        VolumesCommand.class, CyclesCommand.class})
+        VolumesCommand.class, CyclesCommand.class, io.sscsi.synccontroller.SyncControllerCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -4,6 +4,7 @@ import io.sscsi.csi.CsiRequests;
 import io.sscsi.csi.v1.NodePublishVolumeRequest;
 import io.sscsi.csi.v1.NodeUnpublishVolumeRequest;
 import io.sscsi.csi.v1.VolumeCapability;
+import io.sscsi.volume.ServiceAccountTokens;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -84,7 +85,7 @@ public final class KubeletRequests {
         .putVolumeContext(CsiRequests.POD_UID, pod.uid())
         .putVolumeContext(CsiRequests.SERVICE_ACCOUNT_NAME, pod.serviceAccount())
         .putVolumeContext(CsiRequests.EPHEMERAL, "true");
-    tokensJson.ifPresent(t -> b.putVolumeContext(CsiRequests.SERVICE_ACCOUNT_TOKENS, t));
+    tokensJson.ifPresent(t -> b.putVolumeContext(ServiceAccountTokens.KEY, t));
     return b.build();
   }
 

@@ -50,6 +50,15 @@ public final class CoreGate {
     up.complete(calls);
   }
 
+  /**
+   * What Probe reports: true while the core starts and once it is up (upstream answers ready from
+   * the first call, and the livenessprobe sidecar must not fail a JVM that is still warming up),
+   * false once the core failed to start (every volume call would fail: a restart may help).
+   */
+  public boolean healthy() {
+    return !up.isCompletedExceptionally();
+  }
+
   /** The core could not start: volume calls fail, Identity keeps answering. */
   public void coreFailed(String why) {
     up.completeExceptionally(new DriverException(FailureKind.INTERNAL, "the driver's core did not start: " + why));

@@ -20,7 +20,6 @@ public final class CsiRequests {
   public static final String POD_UID = "csi.storage.k8s.io/pod.uid";
   public static final String SERVICE_ACCOUNT_NAME = "csi.storage.k8s.io/serviceAccount.name";
   public static final String EPHEMERAL = "csi.storage.k8s.io/ephemeral";
-  public static final String SERVICE_ACCOUNT_TOKENS = "csi.storage.k8s.io/serviceAccount.tokens";
   private static final int MAX_TARGET_PATH = 4096;
   /**
    * Bounds on volume_context, far above what kubelet sends (a handful of keys plus the pod's

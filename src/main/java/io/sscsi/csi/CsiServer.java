@@ -68,6 +68,7 @@ public final class CsiServer {
       ClientCalls.blockingUnaryCall(channel, CsiMethods.GET_PLUGIN_INFO, options, GetPluginInfoRequest.getDefaultInstance());
       ClientCalls.blockingUnaryCall(channel, CsiMethods.PROBE, options, ProbeRequest.getDefaultInstance());
       ClientCalls.blockingUnaryCall(channel, CsiMethods.NODE_GET_INFO, options, NodeGetInfoRequest.getDefaultInstance());
+      LOG.info("the CSI server answered GetPluginInfo, Probe and NodeGetInfo at {}: publishing its socket", listeningAt);
     } catch (StatusRuntimeException e) {
       throw new IOException("the CSI server does not answer its own first calls: " + e.getStatus(), e);
     } finally {

@@ -14,6 +14,7 @@ import java.util.function.BooleanSupplier;
 public final class IdentityService implements Identity {
   private final String driverName;
   private final String version;
+  /** Probe's answer; the driver wires {@link CoreGate#healthy()}. */
   private final BooleanSupplier ready;
   private final CoreGate core;
 

@@ -6,6 +6,7 @@ import io.sscsi.csi.v1.*;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
 import io.sscsi.metrics.DriverMetrics;
+import io.sscsi.provider.ProviderPools;
 import io.sscsi.volume.PublishRequest;
 import io.sscsi.volume.VolumeRouter;
 import java.nio.file.Path;
@@ -14,7 +15,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -30,7 +32,6 @@ public final class NodeService implements Node {
   private static final Duration ANSWER_MARGIN = Duration.ofSeconds(1); // to undo a failed publish and answer
 
   private final CoreGate core;
-  private static final Executor SAME_THREAD = Runnable::run;
 
   private final String nodeId;
   private final Clock clock;
@@ -63,15 +64,8 @@ public final class NodeService implements Node {
           return AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
               calls.router(), replyTo -> new VolumeRouter.Publish(request, deadline, replyTo), timeout, calls.scheduler());
         })
-        .handleAsync((done, failure) -> {
-          if (failure == null) {
-            return NodePublishVolumeResponse.getDefaultInstance();
-          }
-          if (DriverException.unwrap(failure).isEmpty()) {
-            DriverMetrics.publishError(providerLabel, DriverException.of(failure).errorType());
-          }
-          throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);
-        }, SAME_THREAD);
+        .handleAsync(answer(NodePublishVolumeResponse.getDefaultInstance(),
+            failure -> DriverMetrics.publishError(providerLabel, failure.errorType())), ProviderPools.SAME_THREAD);
   }
 
   @Override
@@ -86,15 +80,24 @@ public final class NodeService implements Node {
     Deadline call = deadline();
     return volumes(call).thenCompose(calls -> AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
             calls.router(), replyTo -> new VolumeRouter.Unpublish(target, replyTo), remaining(call), calls.scheduler()))
-        .handleAsync((done, failure) -> {
-          if (failure == null) {
-            return NodeUnpublishVolumeResponse.getDefaultInstance();
-          }
-          if (DriverException.unwrap(failure).isEmpty()) {
-            DriverMetrics.unpublishError();
-          }
-          throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);
-        }, SAME_THREAD);
+        .handleAsync(answer(NodeUnpublishVolumeResponse.getDefaultInstance(), failure -> DriverMetrics.unpublishError()),
+            ProviderPools.SAME_THREAD);
+  }
+
+  /**
+   * The answer to a volume call: {@code ok} once the router replied, else the failure, counted by
+   * {@code countFailure} unless a DriverException already counted it where it was raised.
+   */
+  private static <R> BiFunction<Object, Throwable, R> answer(R ok, Consumer<DriverException> countFailure) {
+    return (done, failure) -> {
+      if (failure == null) {
+        return ok;
+      }
+      if (DriverException.unwrap(failure).isEmpty()) {
+        countFailure.accept(DriverException.of(failure));
+      }
+      throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);
+    };
   }
 
   /** Inline volumes are never staged; validated and accepted as upstream does. */

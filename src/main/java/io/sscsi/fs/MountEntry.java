@@ -21,12 +21,12 @@ public record MountEntry(
     String superOptions) {
 
   /** True when the per-mount options contain {@code option} (e.g. {@code nosuid}). */
-  public boolean hasMountOption(String option) {
+  boolean hasMountOption(String option) {
     return Arrays.asList(mountOptions.split(",")).contains(option);
   }
 
   /** The value of {@code key=value} in the filesystem options, e.g. {@code size}. */
-  public Optional<String> superOption(String key) {
+  Optional<String> superOption(String key) {
     for (String o : superOptions.split(",")) {
       if (o.startsWith(key + "=")) {
         return Optional.of(o.substring(key.length() + 1));

@@ -1,15 +1,10 @@
 package io.sscsi.k8s;
 
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.sscsi.k8s.model.SecretProviderClass;
 import io.sscsi.spc.ClassChanges;
 import io.sscsi.spc.ProviderClass;
 import io.sscsi.spc.ProviderClassSource;
-import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * SecretProviderClasses from an informer over all namespaces (as upstream caches them): reads are
@@ -21,43 +16,24 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@link #watchProblem()} says so. The watch is required: list/watch on SecretProviderClasses is in
  * the driver's base RBAC.
  */
-public final class KubeClassCache implements ProviderClassSource, ClassChanges, KubeReachability.Watched,
-    AutoCloseable {
+public final class KubeClassCache extends WatchedCache<SecretProviderClass>
+    implements ProviderClassSource, ClassChanges {
 
   private final KubeProviderClassSource direct;
-  private final KubeWatch<SecretProviderClass> watch;
-  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
   public KubeClassCache(KubeConnection connection) {
+    super("SecretProviderClasses",
+        connection.client().resources(SecretProviderClass.class).inAnyNamespace().runnableInformer(0),
+        SecretProviderClass::getSpec, true);
     this.direct = new KubeProviderClassSource(connection);
-    SharedIndexInformer<SecretProviderClass> informer =
-        connection.client().resources(SecretProviderClass.class).inAnyNamespace().runnableInformer(0);
-    informer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(SecretProviderClass spc) {}
-
-      @Override
-      public void onUpdate(SecretProviderClass before, SecretProviderClass after) {
-        if (!Objects.equals(before.getSpec(), after.getSpec())) {
-          String ns = after.getMetadata().getNamespace();
-          String name = after.getMetadata().getName();
-          listeners.forEach(l -> l.changed(ns, name));
-        }
-      }
-
-      @Override
-      public void onDelete(SecretProviderClass spc, boolean deletedFinalStateUnknown) {}
-    });
-    this.watch = new KubeWatch<>("SecretProviderClasses", informer, true);
-    watch.start();
   }
 
   @Override
   public ProviderClass get(String namespace, String name) {
-    if (watch.synced()) {
-      SecretProviderClass cached = watch.store().getByKey(namespace + "/" + name);
-      if (cached != null) {
-        return KubeProviderClassSource.toProviderClass(namespace, name, cached.getSpec());
+    if (synced()) {
+      Optional<SecretProviderClass> cached = cached(namespace, name);
+      if (cached.isPresent()) {
+        return KubeProviderClassSource.toProviderClass(namespace, name, cached.get().getSpec());
       }
     }
     return direct.get(namespace, name);
@@ -65,16 +41,6 @@ public final class KubeClassCache implements ProviderClassSource, ClassChanges, 
 
   @Override
   public void subscribe(Listener listener) {
-    listeners.add(listener);
-  }
-
-  @Override
-  public Optional<String> watchProblem() {
-    return watch.problem();
-  }
-
-  @Override
-  public void close() {
-    watch.close();
+    listen(listener::changed);
   }
 }

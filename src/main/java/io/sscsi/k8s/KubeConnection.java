@@ -16,7 +16,8 @@ public final class KubeConnection implements AutoCloseable {
     this.client = Objects.requireNonNull(client, "client");
   }
 
-  KubernetesClient client() {
+  /** The fabric8 client, for the sync controller's edge ({@code io.sscsi.synccontroller.KubeSyncApi}). */
+  public KubernetesClient client() {
     return client;
   }
 

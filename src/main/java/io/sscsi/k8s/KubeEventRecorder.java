@@ -3,7 +3,7 @@ package io.sscsi.k8s;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.sscsi.sync.SecretSync.PodRef;
+import io.sscsi.pods.PodRef;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;

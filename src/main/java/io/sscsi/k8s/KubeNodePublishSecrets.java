@@ -3,17 +3,12 @@ package io.sscsi.k8s;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.sscsi.pods.NodePublishSecrets;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * nodePublishSecretRef Secrets through fabric8: the pod spec names the Secret, and an informer over
@@ -23,31 +18,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * stays off (one WARN, not a readiness problem) and volumes refresh with kubelet's last copy.
  * Values never reach a log.
  */
-public final class KubeNodePublishSecrets implements NodePublishSecrets, KubeReachability.Watched, AutoCloseable {
+public final class KubeNodePublishSecrets extends WatchedCache<Secret> implements NodePublishSecrets {
 
   private final KubeConnection connection;
   private final String driverName;
-  private final KubeWatch<Secret> watch;
-  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
   public KubeNodePublishSecrets(KubeConnection connection, String driverName) {
+    super("Secrets labelled " + USED_LABEL + "=true",
+        connection.client().secrets().inAnyNamespace().withLabel(USED_LABEL, "true").runnableInformer(0),
+        Secret::getData, false);
     this.connection = connection;
     this.driverName = driverName;
-    SharedIndexInformer<Secret> informer =
-        connection.client().secrets().inAnyNamespace().withLabel(USED_LABEL, "true").runnableInformer(0);
-    informer.addEventHandler(new ResourceEventHandler<>() {
-      @Override public void onAdd(Secret secret) {}
-
-      @Override public void onUpdate(Secret before, Secret after) {
-        if (!Objects.equals(before.getData(), after.getData())) {
-          listeners.forEach(l -> l.changed(after.getMetadata().getNamespace(), after.getMetadata().getName()));
-        }
-      }
-
-      @Override public void onDelete(Secret secret, boolean unknown) {}
-    });
-    this.watch = new KubeWatch<>("Secrets labelled " + USED_LABEL + "=true", informer, false);
-    watch.start();
   }
 
   @Override
@@ -73,29 +54,17 @@ public final class KubeNodePublishSecrets implements NodePublishSecrets, KubeRea
 
   @Override
   public Optional<Map<String, String>> data(String namespace, String name) {
-    Secret secret = watch.store().getByKey(namespace + "/" + name);
-    if (secret == null) {
-      return Optional.empty();
-    }
-    Map<String, String> data = new TreeMap<>();
-    if (secret.getData() != null) {
-      secret.getData().forEach((k, v) -> data.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
-    }
-    return Optional.of(data);
+    return cached(namespace, name).map(secret -> {
+      Map<String, String> data = new TreeMap<>();
+      if (secret.getData() != null) {
+        secret.getData().forEach((k, v) -> data.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+      }
+      return data;
+    });
   }
 
   @Override
   public void subscribe(Listener listener) {
-    listeners.add(listener);
-  }
-
-  @Override
-  public Optional<String> watchProblem() {
-    return watch.problem();
-  }
-
-  @Override
-  public void close() {
-    watch.close();
+    listen(listener::changed);
   }
 }

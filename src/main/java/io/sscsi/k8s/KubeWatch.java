@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * applied with the DaemonSet to take effect), then left off with one WARN and the driver ready, so a
  * node without that RBAC makes no request for it.
  */
-final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
+public final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KubeWatch.class);
   /** After the first failure, one WARN per this many more. */
   private static final int WARN_EVERY = 10;
@@ -44,7 +44,7 @@ final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
    * @param informer a runnable informer that has not been started
    * @param required whether a refused watch (401/403) makes the driver not ready
    */
-  KubeWatch(String what, SharedIndexInformer<T> informer, boolean required) {
+  public KubeWatch(String what, SharedIndexInformer<T> informer, boolean required) {
     this.what = Objects.requireNonNull(what, "what");
     this.informer = Objects.requireNonNull(informer, "informer");
     this.required = required;
@@ -52,7 +52,7 @@ final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
   }
 
   /** Starts listing and watching in the background; never blocks or throws. */
-  void start() {
+  public void start() {
     informer.start().whenComplete((ok, failure) -> {
       if (failure == null && failures.get() > 0) {
         LOG.info("watch of {} started after {} failed attempt(s)", what, failures.get());
@@ -83,7 +83,7 @@ final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
   }
 
   /** Empty while the watch connection is up; else why not, in one line. */
-  Optional<String> problem() {
+  public Optional<String> problem() {
     if (informer.isWatching()) {
       return Optional.empty();
     }
@@ -98,11 +98,11 @@ final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
   }
 
   /** Whether the first list has been stored, so that {@link #store()} is complete. */
-  boolean synced() {
+  public boolean synced() {
     return informer.hasSynced();
   }
 
-  Store<T> store() {
+  public Store<T> store() {
     return informer.getStore();
   }
 
@@ -112,7 +112,7 @@ final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
   }
 
   /** Whether the informer has stopped for good (closed, or an optional watch refused too often). */
-  boolean stopped() {
+  public boolean stopped() {
     return informer.stopped().toCompletableFuture().isDone();
   }
 

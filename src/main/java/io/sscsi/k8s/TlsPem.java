@@ -37,24 +37,24 @@ import org.bouncycastle.util.io.pem.PemReader;
  * PKCS#12/PFX input, which upstream falls back to, is not supported. Error messages name the
  * object, never its content, and parser exceptions (which may quote input) are not chained.
  */
-final class TlsPem {
+public final class TlsPem {
 
-  static final String CERTIFICATE = "CERTIFICATE";
-  static final String PKCS8 = "PRIVATE KEY";
+  public static final String CERTIFICATE = "CERTIFICATE";
+  public static final String PKCS8 = "PRIVATE KEY";
   static final String PKCS1_RSA = "RSA PRIVATE KEY";
   static final String SEC1_EC = "EC PRIVATE KEY";
 
   private TlsPem() {}
 
   /** A problem with the file; the message names no content. */
-  static final class BadPem extends Exception {
-    BadPem(String message) {
+  public static final class BadPem extends Exception {
+    public BadPem(String message) {
       super(message, null, false, false);
     }
   }
 
   /** Every CERTIFICATE block of {@code pem}, concatenated. */
-  static byte[] certificates(byte[] pem) throws BadPem {
+  public static byte[] certificates(byte[] pem) throws BadPem {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (PemObject block : blocks(pem)) {
       if (CERTIFICATE.equals(block.getType())) {
@@ -68,7 +68,7 @@ final class TlsPem {
   }
 
   /** The last private key block of {@code pem}, as PKCS#1 or SEC1 where it is RSA or EC. */
-  static byte[] privateKey(byte[] pem) throws BadPem {
+  public static byte[] privateKey(byte[] pem) throws BadPem {
     PemObject key = null;
     for (PemObject block : blocks(pem)) {
       if (block.getType().endsWith(PKCS8)) {
@@ -160,7 +160,7 @@ final class TlsPem {
   }
 
   /** One PEM block as Go's {@code pem.EncodeToMemory} writes it (64 columns, "\n" line ends). */
-  static byte[] encode(String type, byte[] der) {
+  public static byte[] encode(String type, byte[] der) {
     String body = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der);
     String text = "-----BEGIN " + type + "-----\n" + body + (body.isEmpty() ? "" : "\n")
         + "-----END " + type + "-----\n";

@@ -294,13 +294,4 @@ public final class DriverMetrics {
     }
     return b.add("os_type", OS_TYPE).build();
   }
-
-  /** The help text of a driver metric, for tests and docs. */
-  static String help(String name) {
-    return HELP.get(name);
-  }
-
-  static List<String> names() {
-    return List.copyOf(HELP.keySet());
-  }
 }

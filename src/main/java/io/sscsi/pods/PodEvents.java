@@ -1,6 +1,5 @@
 package io.sscsi.pods;
 
-import io.sscsi.sync.SecretSync;
 
 /** Kubernetes Events on a pod, where operators look first. Implementations block. */
 public interface PodEvents {
@@ -8,5 +7,5 @@ public interface PodEvents {
   PodEvents NONE = (pod, reason, message) -> {};
 
   /** A Warning event on {@code pod}; best effort, never throws. The message holds no secret. */
-  void warning(SecretSync.PodRef pod, String reason, String message);
+  void warning(PodRef pod, String reason, String message);
 }

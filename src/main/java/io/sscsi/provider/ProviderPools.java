@@ -26,6 +26,8 @@ import scala.concurrent.ExecutionContext;
  */
 public final class ProviderPools implements ProviderCalls {
   private static final Duration SAFETY_NET = Duration.ofSeconds(1);
+  /** Runs a continuation on the thread that completed the stage (each continuation names its executor). */
+  public static final Executor SAME_THREAD = Runnable::run;
 
   /** Turns a provider's response into the result, or throws DriverException (the payload rules run here). */
   @FunctionalInterface

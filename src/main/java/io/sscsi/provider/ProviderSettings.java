@@ -1,6 +1,6 @@
 package io.sscsi.provider;
 
-import io.sscsi.config.Backoff;
+import io.sscsi.retry.Backoff;
 import io.sscsi.fs.PayloadRules;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.sscsi.sync;
 
+import io.sscsi.pods.PodRef;
 import io.sscsi.spc.ProviderClass;
-import io.sscsi.sync.SecretSync;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.apache.pekko.actor.typed.ActorRef;

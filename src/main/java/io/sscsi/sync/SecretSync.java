@@ -1,7 +1,7 @@
 package io.sscsi.sync;
 
+import io.sscsi.pods.PodRef;
 import io.sscsi.spc.ProviderClass;
-import io.sscsi.status.PodStatus;
 
 import java.nio.file.Path;
 
@@ -30,12 +30,4 @@ public interface SecretSync {
 
   /** The pod's volume of {@code spc} was unpublished: it no longer owns the class's Secrets. */
   void unpublished(ProviderClass spc, PodRef pod);
-
-  /** A pod, as sync needs to know it. */
-  record PodRef(String namespace, String name, String uid) {
-    /** The name of this pod's SecretProviderClassPodStatus for {@code className}. */
-    public String podStatusName(String className) {
-      return PodStatus.podStatusName(name, namespace, className);
-    }
-  }
 }

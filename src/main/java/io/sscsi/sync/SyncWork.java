@@ -12,7 +12,7 @@ import io.sscsi.k8s.SecretProjection;
 import io.sscsi.k8s.SecretWrite;
 import io.sscsi.spc.ProviderClass;
 import io.sscsi.spc.ProviderClass.SecretObject;
-import io.sscsi.sync.SecretSync.PodRef;
+import io.sscsi.pods.PodRef;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

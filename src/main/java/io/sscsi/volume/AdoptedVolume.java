@@ -1,7 +1,7 @@
 package io.sscsi.volume;
 
+import io.sscsi.pods.PodRef;
 import io.sscsi.status.PodStatus;
-import io.sscsi.sync.SecretSync;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -52,7 +52,7 @@ public record AdoptedVolume(Path target, PodStatus status, Instant payloadTime, 
     return status.objectVersions();
   }
 
-  SecretSync.PodRef pod() {
-    return new SecretSync.PodRef(status.podNamespace(), status.podName(), status.podUid());
+  PodRef pod() {
+    return new PodRef(status.podNamespace(), status.podName(), status.podUid());
   }
 }

@@ -1,8 +1,8 @@
 package io.sscsi.volume;
 
+import io.sscsi.pods.PodRef;
 import io.sscsi.provider.ProviderName;
 import io.sscsi.spc.ProviderClass;
-import io.sscsi.sync.SecretSync;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -77,7 +77,7 @@ public record MountedVolume(
         contentRemoved, true);
   }
 
-  SecretSync.PodRef pod() {
-    return new SecretSync.PodRef(request.podNamespace(), request.podName(), request.podUid());
+  PodRef pod() {
+    return new PodRef(request.podNamespace(), request.podName(), request.podUid());
   }
 }

@@ -1,6 +1,6 @@
 package io.sscsi.volume;
 
-import io.sscsi.config.Backoff;
+import io.sscsi.retry.Backoff;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;

@@ -68,17 +68,12 @@ class MetricsAndAdminTest {
       assertEquals(Status.Code.FAILED_PRECONDITION,
           csi.publish(Requests.publish(driver.target("uid-y", "v"), "ns", "pod-y", "uid-y", "uninstalled").build()).getCode());
     }
-    long deadline = System.nanoTime() + 20_000_000_000L;
-    Set<String> names = Set.of();
-    String body = "";
-    while (System.nanoTime() < deadline && !(names.containsAll(GOLDEN)
-        && hasSeries(body, "node_publish_error_total", "provider=\"absent\""))) {
-      Thread.sleep(200);
+    String body = Await.value("every golden family and the absent provider's error series are scraped", () -> {
       HttpResponse<String> response = get(driver.started.metrics(), "/metrics");
       assertEquals(200, response.statusCode());
-      body = response.body();
-      names = typeNames(body);
-    }
+      return response.body();
+    }, text -> typeNames(text).containsAll(GOLDEN) && hasSeries(text, "node_publish_error_total", "provider=\"absent\""));
+    Set<String> names = typeNames(body);
     assertTrue(names.containsAll(GOLDEN), "missing " + new TreeSet<>(GOLDEN) + " in " + names);
     assertTrue(hasSeries(body, "node_publish_total", "provider=\"metered\"", "os_type=\"linux\""), body);
     assertTrue(hasSeries(body, "node_publish_error_total", "error_type=\"SecretProviderClassNotFound\"",
@@ -119,10 +114,7 @@ class MetricsAndAdminTest {
       assertEquals(404, get(admin, "/volumes/uid-a/other").statusCode());
 
       assertEquals(200, get(admin, "/healthz").statusCode());
-      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
-      while (!driver.readiness().ready() && System.nanoTime() < deadline) {
-        Thread.sleep(20); // the API watches connect in the background
-      }
+      Await.until("the API watches connected (they connect in the background)", () -> driver.readiness().ready());
       HttpResponse<String> ready = get(admin, "/readyz");
       assertEquals(200, ready.statusCode(), ready.body());
       assertTrue(ready.body().contains("csi-socket: ok"));

@@ -48,14 +48,17 @@ class OperatorToolsTest {
       StringWriter err = new StringWriter();
       CommandLine down = Main.commandLine();
       down.setErr(new PrintWriter(err, true));
-      assertEquals(1, down.execute("volumes", "--admin-addr", "127.0.0.1:1"));
-      assertTrue(err.toString().contains("no driver admin endpoint at 127.0.0.1:1"), err.toString());
+      try (RefusedPort refused = RefusedPort.open()) {
+        assertEquals(1, down.execute("volumes", "--admin-addr", refused.address()));
+        assertTrue(err.toString().contains("no driver admin endpoint at " + refused.address()), err.toString());
+      }
     }
   }
 
   @Test
   void logFormatJsonWritesOneJsonObjectPerLine() throws Exception {
     PrintStream original = System.err;
+    String level = System.getProperty("SSCSI_LOG_LEVEL");
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
@@ -64,7 +67,11 @@ class OperatorToolsTest {
     } finally {
       System.setErr(original);
       System.clearProperty("SSCSI_LOG_FORMAT");
-      System.clearProperty("SSCSI_LOG_LEVEL");
+      if (level == null) {
+        System.clearProperty("SSCSI_LOG_LEVEL");
+      } else {
+        System.setProperty("SSCSI_LOG_LEVEL", level); // the tier's level, for the tests after this one
+      }
       new LogSetup().configure((LoggerContext) LoggerFactory.getILoggerFactory());
     }
     String line = captured.toString(StandardCharsets.UTF_8).lines()

@@ -91,6 +91,8 @@ public final class PodBench {
   final Map<String, String> daemonSetArgs;
   final Launch firstRuntime;
   final int idleSeconds;
+  final List<Launch> floors = new ArrayList<>();
+  final List<Limits> floorLimits;
   ManagedChannel provider;
   KubernetesMockServer mock;
   Path kubeconfig;
@@ -128,6 +130,13 @@ public final class PodBench {
       configs.removeIf(c -> !keep.contains(c.key()));
     }
     firstRuntime = runtimes.get(0);
+    if (a.containsKey("floors")) { // name=file holding floor-runtime.sh's line
+      for (String spec : a.get("floors").split(",")) {
+        String[] nf = spec.split("=", 2);
+        floors.add(new Launch(nf[0], List.of(Files.readString(Path.of(nf[1])).trim().split("\\s+"))));
+      }
+    }
+    floorLimits = limits;
     idleSeconds = Integer.parseInt(a.getOrDefault("idle-seconds", quick ? "10" : "60"));
   }
 
@@ -178,6 +187,17 @@ public final class PodBench {
     warmUpClient();
     if (configs.stream().anyMatch(c -> c.mode().equals("cluster"))) {
       startMockApiServer();
+    }
+    Map<String, Object> byFloor = new LinkedHashMap<>();
+    results.put("floors", byFloor);
+    for (int run = 0; run < (floors.isEmpty() ? 0 : quick ? 2 : 3); run++) {
+      for (Launch floor : floors) {
+        for (Limits l : floorLimits) {
+          String key = floor.name() + " " + l.name() + " #" + (run + 1);
+          System.out.println("== floor " + key + " (" + l.label() + ")");
+          byFloor.put(key, floor(floor, l));
+        }
+      }
     }
     Map<String, Object> byConfig = new LinkedHashMap<>();
     results.put("configs", byConfig);
@@ -268,6 +288,60 @@ public final class PodBench {
     return r;
   }
 
+  /**
+   * The start floor ({@link FloorServer}) in the same limits as the driver: start to socket file to
+   * GetPluginInfo answered (called as the registrar calls it), its CPU by then, and its RSS once idle.
+   */
+  Map<String, Object> floor(Launch floor, Limits limits) throws Exception {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("runtime", floor.name());
+    r.put("limits", limits.label());
+    int n = seq.incrementAndGet();
+    Path socket = Files.createDirectories(work.resolve("floor-" + n)).resolve("csi.sock");
+    try (Cgroup cg = cgroup(n, limits)) {
+      List<String> cmd = new ArrayList<>(floor.prefix());
+      cmd.add(socket.toString());
+      dropPageCache(floor);
+      long t0 = System.nanoTime();
+      Process p = new ProcessBuilder(cg.wrap(cmd)).redirectErrorStream(true)
+          .redirectOutput(socket.resolveSibling("floor.log").toFile()).start();
+      processes.add(p);
+      try {
+        while (!Files.exists(socket)) {
+          if (!p.isAlive() || System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(180)) {
+            throw new IllegalStateException("the floor did not publish its socket; see " + socket.resolveSibling("floor.log"));
+          }
+          Thread.sleep(1);
+        }
+        r.put("socketFileMs", ms(System.nanoTime() - t0));
+        ManagedChannel ch = UnixChannels.open(socket, 1 << 20);
+        try {
+          while (true) {
+            try {
+              ClientCalls.blockingUnaryCall(ch, CsiMethods.GET_PLUGIN_INFO,
+                  CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.SECONDS), GetPluginInfoRequest.getDefaultInstance());
+              break;
+            } catch (StatusRuntimeException e) {
+              r.merge("getPluginInfoFailures", 1, (x, y) -> (Integer) x + 1);
+            }
+          }
+        } finally {
+          ch.shutdownNow();
+        }
+        r.put("getPluginInfoAnsweredMs", ms(System.nanoTime() - t0));
+        r.put("cpuMsToAnswer", PublishBench.cpuMs(p.pid()));
+        r.put("loadAvg", Files.readString(Path.of("/proc/loadavg")).trim());
+        Thread.sleep(2000);
+        r.put("proc", PublishBench.procStatus(p.pid()));
+        System.out.println("  floor " + r);
+      } finally {
+        p.destroy();
+        p.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+    return r;
+  }
+
   /** Wall time per phase, for tuning the run's length. */
   static final class Phases {
     final Map<String, Double> seconds = new LinkedHashMap<>();
@@ -349,8 +423,12 @@ public final class PodBench {
   Map<String, Object> warm(Driver d, Cgroup cg) throws Exception {
     Map<String, Object> r = new LinkedHashMap<>();
     cycles(d, cg, 8, quick ? 30 : 400); // warm-up, not recorded
+    long hits0 = cg.limitHits();
+    long faults0 = majorFaults(d.pid());
     r.put("c1", cycles(d, cg, 1, quick ? 30 : 300));
     r.put("c8", cycles(d, cg, 8, quick ? 80 : 1000));
+    r.put("limitHitsAfterWarmUp", cg.limitHits() - hits0);
+    r.put("majorFaultsAfterWarmUp", majorFaults(d.pid()) - faults0);
     System.out.println("  warm " + r);
     return r;
   }
@@ -383,6 +461,12 @@ public final class PodBench {
     r.put("driverCpuMsPerCycle", PublishBench.round2((double) (PublishBench.cpuMs(d.pid()) - cpu0) / n));
     r.put("throttledPeriods", cg.throttling().get("throttled") - thr0.get("throttled"));
     return r;
+  }
+
+  /** Page faults that had to read a file (the jar, the AOT cache, libjvm) since the process started. */
+  static long majorFaults(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[9]); // majflt (field 12)
   }
 
   Map<String, Object> idle(Driver d, Cgroup cg) throws Exception {
@@ -632,6 +716,8 @@ public final class PodBench {
         calls.add(ms(System.nanoTime() - s));
       }
       startup.put("getPluginInfoAnsweredMs", ms(System.nanoTime() - t0));
+      startup.put("cpuMsToAnswer", PublishBench.cpuMs(process.pid()));
+      startup.put("loadAvg", Files.readString(Path.of("/proc/loadavg")).trim());
       startup.put("getPluginInfoCalls", calls);
       startup.put("getPluginInfoSlowestMs", Collections.max(calls));
       startup.put("getPluginInfoOver1s", failures.stream().filter(f -> f.equals("DEADLINE_EXCEEDED")).count());
@@ -679,6 +765,10 @@ public final class PodBench {
       String w = rt.prefix().get(i);
       if (w.equals("-jar")) {
         files.add(Path.of(rt.prefix().get(i + 1)));
+      } else if (w.equals("-cp")) {
+        for (String jar : rt.prefix().get(i + 1).split(":")) {
+          files.add(Path.of(jar));
+        }
       } else if (w.startsWith("-XX:AOTCache=")) {
         files.add(Path.of(w.substring(w.indexOf('=') + 1)));
       } else if (w.endsWith("/bin/java")) {
@@ -763,7 +853,7 @@ public final class PodBench {
 
   String providerCommand(String command) {
     return ClientCalls.blockingUnaryCall(provider, ProviderMethods.VERSION,
-        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+        CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS), // the first connect on a loaded machine
         VersionRequest.newBuilder().setVersion(command).build()).getRuntimeVersion();
   }
 

@@ -40,17 +40,8 @@ class AdoptedVolumeAfterSigkillTest {
         .createOr(r -> r.update());
   }
 
-  static <T> T eventually(Supplier<T> value, java.util.function.Predicate<T> ok, String what) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    T v = value.get();
-    while (!ok.test(v)) {
-      if (System.nanoTime() > deadline) {
-        fail(what + ": " + v);
-      }
-      Thread.sleep(100);
-      v = value.get();
-    }
-    return v;
+  static <T> T eventually(Supplier<T> value, java.util.function.Predicate<T> ok, String what) {
+    return Await.value(what, value::get, ok);
   }
 
   @Test

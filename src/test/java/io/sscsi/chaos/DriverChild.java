@@ -1,12 +1,12 @@
 package io.sscsi.chaos;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.sscsi.cli.Jvm;
 import io.sscsi.csi.CsiMethods;
 import io.sscsi.csi.v1.GetPluginInfoRequest;
 import io.sscsi.testkit.CsiClient;
+import io.sscsi.testkit.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -88,24 +88,24 @@ final class DriverChild implements AutoCloseable {
   }
 
   private void awaitReady() throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos(); // a cold JVM on a loaded 2-core machine
-    boolean answers = false;
-    while (System.nanoTime() < deadline) {
-      assertTrue(process.isAlive(), "driver exited: " + Jvm.log(log));
-      if (!answers && Files.exists(socket)) {
-        try (CsiClient csi = new CsiClient(socket)) {
-          csi.call(CsiMethods.GET_PLUGIN_INFO, GetPluginInfoRequest.getDefaultInstance());
-          answers = true;
-        } catch (RuntimeException notYet) {
-          // the socket file may exist before the server answers
-        }
+    Await.until("the driver answers GetPluginInfo and serves its two HTTP ports", Duration.ofSeconds(180),
+        this::readyOrDead);
+  }
+
+  private boolean answers;
+
+  /** Whether the driver answers on its socket and listens on its HTTP ports; fails when it exited. */
+  private boolean readyOrDead() throws Exception {
+    assertTrue(process.isAlive(), "driver exited: " + Jvm.log(log));
+    if (!answers && Files.exists(socket)) {
+      try (CsiClient csi = new CsiClient(socket)) {
+        csi.call(CsiMethods.GET_PLUGIN_INFO, GetPluginInfoRequest.getDefaultInstance());
+        answers = true;
+      } catch (RuntimeException notYet) {
+        // the socket file may exist before the server answers
       }
-      if (answers && findHttpPorts()) {
-        return;
-      }
-      Thread.sleep(100);
     }
-    fail("driver not ready: " + Jvm.log(log));
+    return answers && findHttpPorts();
   }
 
   /**
@@ -173,17 +173,8 @@ final class DriverChild implements AutoCloseable {
     return await(metricsPort, "/metrics", ok, Duration.ofSeconds(20));
   }
 
-  private String await(int port, String path, Predicate<String> ok, Duration within) throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    String body = get(port, path);
-    while (!ok.test(body)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(path + " never matched within " + within + ": " + body);
-      }
-      Thread.sleep(100);
-      body = get(port, path);
-    }
-    return body;
+  private String await(int port, String path, Predicate<String> ok, Duration within) {
+    return Await.value(path + " matches", within, () -> get(port, path), ok);
   }
 
   @Override

@@ -16,6 +16,7 @@ import io.sscsi.fs.MountTable;
 import io.sscsi.local.LocalPodStatusStore;
 import io.sscsi.provider.ProviderMethods;
 import io.sscsi.provider.v1alpha1.VersionRequest;
+import io.sscsi.testkit.Await;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -76,23 +77,21 @@ class DriverAndProviderProcessesTest {
         c -> c.call(CsiMethods.GET_PLUGIN_INFO, GetPluginInfoRequest.getDefaultInstance(), Duration.ofSeconds(2)));
   }
 
-  static void await(Process p, String what, Path socket, Consumer<SocketClient> probe) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
+  static void await(Process p, String what, Path socket, Consumer<SocketClient> probe) {
+    Await.until(what + " answers on " + socket, Duration.ofSeconds(90), () -> {
       if (!p.isAlive()) {
         fail(what + " exited with " + p.exitValue() + ":\n" + Jvm.log(dir.resolve(what + ".log")));
       }
-      if (Files.exists(socket)) {
-        try (SocketClient c = SocketClient.open(what, socket)) {
-          probe.accept(c);
-          return;
-        } catch (CliFailure notYet) {
-          // keep waiting
-        }
+      if (!Files.exists(socket)) {
+        return false;
       }
-      Thread.sleep(100);
-    }
-    fail(what + " did not answer on " + socket + ":\n" + Jvm.log(dir.resolve(what + ".log")));
+      try (SocketClient c = SocketClient.open(what, socket)) {
+        probe.accept(c);
+        return true;
+      } catch (CliFailure notYet) {
+        return false;
+      }
+    });
   }
 
   @AfterAll

@@ -9,7 +9,6 @@ import io.sscsi.testkit.*;
 import io.sscsi.volume.VolumeView;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -79,11 +78,8 @@ class ForeignPublishTest {
     assertEquals("spc", view.secretProviderClass());
   }
 
-  private static void awaitState(DriverHarness driver, String state) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (driver.volumeViews().stream().noneMatch(v -> v.state().equals(state))) {
-      assertTrue(System.nanoTime() < deadline, "no volume became " + state + ": " + driver.volumeViews());
-      Thread.sleep(50);
-    }
+  private static void awaitState(DriverHarness driver, String state) {
+    Await.value("a volume becomes " + state, driver::volumeViews,
+        views -> views.stream().anyMatch(v -> v.state().equals(state)));
   }
 }

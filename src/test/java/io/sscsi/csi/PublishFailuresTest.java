@@ -139,12 +139,8 @@ class PublishFailuresTest {
         "the provider call's own deadline answered, not kubelet's: " + status.getDescription());
   }
 
-  static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, what);
-      Thread.sleep(20);
-    }
+  static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
+    Await.until(what, condition::getAsBoolean);
   }
 
   @Test

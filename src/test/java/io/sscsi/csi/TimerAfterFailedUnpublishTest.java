@@ -71,14 +71,8 @@ class TimerAfterFailedUnpublishTest {
   }
 
   /** Waits until the file holds {@code expected} (the volume's own timer refreshes it). */
-  static void awaitContent(Path file, String expected, Duration max) throws Exception {
-    long deadline = System.nanoTime() + max.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (expected.equals(Files.readString(file))) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    fail(file + " never became " + expected + "; it holds " + Files.readString(file));
+  static void awaitContent(Path file, String expected, Duration max) {
+    Await.value(file + " holds " + expected, max.compareTo(Await.LIMIT) > 0 ? max : Await.LIMIT,
+        () -> Files.readString(file), expected::equals);
   }
 }

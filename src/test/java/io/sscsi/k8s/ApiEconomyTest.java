@@ -50,14 +50,8 @@ class ApiEconomyTest {
   static KubernetesMockServer server;
   static KubernetesClient client;
 
-  static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("timed out waiting until " + what);
-      }
-      Thread.sleep(25);
-    }
+  static void await(BooleanSupplier condition, String what) {
+    Await.until(what, Duration.ofSeconds(90), condition::getAsBoolean);
   }
 
   static MountResponse password(String value, String version) {

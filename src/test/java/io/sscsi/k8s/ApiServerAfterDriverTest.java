@@ -14,7 +14,6 @@ import io.grpc.Status;
 import io.sscsi.testkit.*;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
@@ -31,14 +30,8 @@ import org.junit.jupiter.api.Test;
 @Integration
 class ApiServerAfterDriverTest {
 
-  static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("timed out waiting until " + what);
-      }
-      Thread.sleep(20);
-    }
+  static void await(BooleanSupplier condition, String what) {
+    Await.until(what, condition::getAsBoolean);
   }
 
   static String b64(String s) {
@@ -47,7 +40,8 @@ class ApiServerAfterDriverTest {
 
   @Test
   void watchesStartWhenTheApiServerComesUpAndChangesRefreshVolumesAgain() throws Exception {
-    int port = KubeTestSupport.closedPort();
+    RefusedPort refused = RefusedPort.open(); // refuses until the API server starts there
+    int port = refused.port();
     // The driver's own client; a short reconnect interval keeps the backoff (x32 at most) short.
     KubernetesClient driverClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
         .withMasterUrl("http://127.0.0.1:" + port).withRequestRetryBackoffLimit(0)
@@ -61,6 +55,7 @@ class ApiServerAfterDriverTest {
           "readiness names the watch that cannot start");
       assertFalse(driver.readiness().ready(), driver.readiness().text());
 
+      refused.close();
       server.init(InetAddress.getByName("127.0.0.1"), port);
       KubernetesClient cluster = server.createClient();
       new Cluster(cluster).secretProviderClass("ns", "spc", "late-provider", Map.of("objects", "a"));

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
 import io.sscsi.status.PodStatus;
+import io.sscsi.testkit.RefusedPort;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -39,12 +40,9 @@ class KubeClientFactoryTest {
     return new PodStatus("p", "ns", "uid", "spc", "node", "/t", Map.of("a", "1"));
   }
 
-  private static DriverException assertUnavailableWithin(Duration limit, Executable call) {
-    long start = System.nanoTime();
+  private static DriverException assertUnavailable(Executable call) {
     DriverException e = assertThrows(DriverException.class, call);
-    Duration took = Duration.ofNanos(System.nanoTime() - start);
     assertEquals(FailureKind.API_UNAVAILABLE, e.kind(), e.getMessage());
-    assertTrue(took.compareTo(limit) < 0, "took " + took);
     return e;
   }
 
@@ -90,18 +88,15 @@ class KubeClientFactoryTest {
   }
 
   @Test
-  void unreachableApiServerIsApiUnavailableQuickly() {
-    Path kubeconfig =
-        KubeTestSupport.kubeconfig(dir, "http://127.0.0.1:" + KubeTestSupport.closedPort());
-    try (KubeConnection c = KubeClientFactory.create(fast(kubeconfig, Duration.ofSeconds(2)))) {
-      DriverException e =
-          assertUnavailableWithin(
-              Duration.ofSeconds(3), () -> new KubeProviderClassSource(c).get("ns", "spc"));
-      assertTrue(e.getMessage().contains("unreachable"), e.getMessage());
-      assertUnavailableWithin(
-          Duration.ofSeconds(3), () -> new KubePodStatusStore(c).upsert(podStatus()));
-      assertUnavailableWithin(
-          Duration.ofSeconds(3), () -> new KubePodStatusStore(c).delete("ns", "p-ns-spc"));
+  void unreachableApiServerIsApiUnavailable() {
+    try (RefusedPort refused = RefusedPort.open()) {
+      Path kubeconfig = KubeTestSupport.kubeconfig(dir, "http://" + refused.address());
+      try (KubeConnection c = KubeClientFactory.create(fast(kubeconfig, Duration.ofSeconds(2)))) {
+        DriverException e = assertUnavailable(() -> new KubeProviderClassSource(c).get("ns", "spc"));
+        assertTrue(e.getMessage().contains("unreachable"), e.getMessage());
+        assertUnavailable(() -> new KubePodStatusStore(c).upsert(podStatus()));
+        assertUnavailable(() -> new KubePodStatusStore(c).delete("ns", "p-ns-spc"));
+      }
     }
   }
 
@@ -128,9 +123,8 @@ class KubeClientFactoryTest {
               Optional.of(kubeconfig), Duration.ofMillis(500), Duration.ofMillis(300), 0,
               Duration.ofMillis(20), "sscsi/test");
       try (KubeConnection c = KubeClientFactory.create(settings)) {
-        DriverException e =
-            assertUnavailableWithin(
-                Duration.ofSeconds(3), () -> new KubeProviderClassSource(c).get("ns", "spc"));
+        // the request timeout, not the connection, ends the call: the server accepted and stays silent
+        DriverException e = assertUnavailable(() -> new KubeProviderClassSource(c).get("ns", "spc"));
         assertTrue(e.getMessage().contains("did not answer in time"), e.getMessage());
       }
     } finally {

@@ -2,7 +2,6 @@ package io.sscsi.k8s;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -40,12 +39,4 @@ final class KubeTestSupport {
     }
   }
 
-  /** A localhost port nothing listens on (bound, then closed again). */
-  static int closedPort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

@@ -3,6 +3,7 @@ package io.sscsi.k8s;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.sscsi.testkit.Await;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -11,7 +12,6 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,14 +113,8 @@ class KubeWatchTest {
     }
   }
 
-  static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("timed out waiting until " + what);
-      }
-      Thread.sleep(10);
-    }
+  static void await(BooleanSupplier condition, String what) {
+    Await.until(what, condition::getAsBoolean);
   }
 
   @Test

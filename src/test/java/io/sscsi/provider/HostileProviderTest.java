@@ -158,17 +158,8 @@ class HostileProviderTest {
   }
 
   /** Scrapes until {@code done} holds for the text (metrics refresh every 2 s); fails after 30 s. */
-  static String scrapeUntil(java.util.function.Predicate<String> done, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    String text = scrape();
-    while (!done.test(text)) {
-      if (System.nanoTime() > deadline) {
-        fail(what + "; last scrape:\n" + text);
-      }
-      Thread.sleep(100);
-      text = scrape();
-    }
-    return text;
+  static String scrapeUntil(java.util.function.Predicate<String> done, String what) {
+    return Await.value(what, HostileProviderTest::scrape, done);
   }
 
   @Test

@@ -67,14 +67,8 @@ class ProviderFaultsTest {
   }
 
   /** Polls {@code condition} until it holds; fails after 30 s. */
-  static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail(what);
-      }
-      Thread.sleep(50);
-    }
+  static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
+    Await.until(what, condition::getAsBoolean);
   }
 
   static boolean answersVersion(Path socket) {

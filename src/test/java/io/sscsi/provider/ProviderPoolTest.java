@@ -60,7 +60,7 @@ class ProviderPoolTest {
 
   ProviderSettings settings(int maxInFlight) {
     return new ProviderSettings(List.of(dir), maxInFlight, 8, Duration.ofMinutes(2), 4 << 20, 5,
-        Duration.ofSeconds(10), null, new io.sscsi.config.Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2));
+        Duration.ofSeconds(10), null, new io.sscsi.retry.Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2));
   }
 
   /** The pool's answer, or the DriverException it failed with. */

@@ -27,8 +27,10 @@ import io.sscsi.spc.ProviderClass;
 import io.sscsi.spc.ProviderClass.DataItem;
 import io.sscsi.spc.ProviderClass.SecretObject;
 import io.sscsi.sync.SecretSync;
-import io.sscsi.sync.SecretSync.PodRef;
+import io.sscsi.pods.PodRef;
+import io.sscsi.retry.Backoff;
 import io.sscsi.testkit.LogCapture;
+import io.sscsi.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,7 +87,7 @@ class SecretSyncActorTest {
     SyncWork work = new SyncWork(new KubeSecretWriter(connection, SecretOwnerPolicy.POD_STATUS), new KubeEventRecorder(connection, "node-1"),
         new MountedFiles());
     actor = testKit.spawn(SecretSyncActor.create(work, blocking,
-        new SecretSyncActor.Settings(Duration.ofMillis(100), Duration.ofMillis(400))));
+        new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2)));
     sync = new ActorSecretSync(actor);
     spc = new ProviderClass(ns, "db-spc", "vault", Map.of("k", "v"), List.of(new SecretObject("db", "Opaque",
         Map.of("team", "db"), Map.of(), List.of(new DataItem("db-password", "password"), new DataItem("db-user", "username")))));
@@ -127,17 +129,16 @@ class SecretSyncActorTest {
 
   /** Asks for the Secret's sync state (null while it has none) until {@code done} holds for it. */
   private SecretSyncActor.SecretStatus poll(java.util.function.Predicate<SecretSyncActor.SecretStatus> done) {
+    return status(ns + "/db", done);
+  }
+
+  /** Asks for the state of Secret {@code key} (null while it has none) until {@code done} holds for it. */
+  private SecretSyncActor.SecretStatus status(String key, java.util.function.Predicate<SecretSyncActor.SecretStatus> done) {
     TestProbe<Map<String, SecretSyncActor.SecretStatus>> probe = testKit.createTestProbe();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (true) {
+    return Await.value("Secret " + key + "'s sync state matches", () -> {
       actor.tell(new SecretSyncActor.GetStatus(probe.ref()));
-      SecretSyncActor.SecretStatus s = probe.receiveMessage().get(ns + "/db");
-      if (done.test(s)) {
-        return s;
-      }
-      assertTrue(System.nanoTime() < deadline, "never reached: " + s);
-      probe.expectNoMessage(Duration.ofMillis(20));
-    }
+      return probe.receiveMessage().get(key);
+    }, done);
   }
 
   /** Requests on this namespace's Secrets since the last call, as "METHOD path". */
@@ -241,6 +242,27 @@ class SecretSyncActorTest {
   }
 
   @Test
+  void aForgottenSecretIsSyncedAfreshByItsNextPublish() throws Exception {
+    PodRef a = pod("web-a");
+    String uidA = podStatus(a);
+    Path target = mount(a, PASSWORD_V1);
+    sync.published(spc, a, target);
+    settled();
+    sync.unpublished(spc, a);
+    assertNull(settled(), "the Secret's child is stopped once nothing is pending");
+    assertNull(secret());
+    secretRequests();
+
+    sync.published(spc, a, target);
+    SecretSyncActor.SecretStatus status = settled();
+    assertEquals("CREATED", status.lastOutcome());
+    assertEquals(1, status.rounds(), "a fresh child: its own rounds only");
+    assertEquals(1, status.pods());
+    assertEquals(List.of(uidA), ownerUids(secret()));
+    assertEquals(List.of("POST /api/v1/namespaces/" + ns + "/secrets"), writes(secretRequests()));
+  }
+
+  @Test
   void rollingUpdateNewPodThenOldPodGoneNeverLosesTheSecret() throws Exception {
     PodRef old = pod("web-old");
     PodRef fresh = pod("web-new");
@@ -316,14 +338,7 @@ class SecretSyncActorTest {
     ProviderClass unnamed = new ProviderClass(ns, "db-spc", "vault", Map.of("k", "v"), List.of(new SecretObject(" ",
         "Opaque", Map.of(), Map.of(), List.of(new DataItem("db-password", "password")))));
     sync.published(unnamed, a, mount(a, PASSWORD_V1));
-    TestProbe<Map<String, SecretSyncActor.SecretStatus>> probe = testKit.createTestProbe();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    SecretSyncActor.SecretStatus s;
-    do {
-      assertTrue(System.nanoTime() < deadline);
-      actor.tell(new SecretSyncActor.GetStatus(probe.ref()));
-      s = probe.receiveMessage().get(ns + "/");
-    } while (s == null || s.busy());
+    SecretSyncActor.SecretStatus s = status(ns + "/", st -> st != null && !st.busy());
     assertEquals(0, s.failures());
     List<Event> events = client.v1().events().inNamespace(ns).list().getItems();
     assertEquals(1, events.size());
@@ -345,7 +360,7 @@ class SecretSyncActorTest {
     KubeConnection connection = KubeTestConnections.of(client);
     actor = testKit.spawn(SecretSyncActor.create(new SyncWork(new KubeSecretWriter(connection, SecretOwnerPolicy.POD_STATUS),
         new KubeEventRecorder(connection, "node-1"), new MountedFiles()), blocking,
-        new SecretSyncActor.Settings(Duration.ofMillis(100), Duration.ofMillis(400))));
+        new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2)));
     sync = new ActorSecretSync(actor);
 
     sync.unpublished(spc, a);

@@ -28,17 +28,8 @@ import org.junit.jupiter.api.Test;
 class SecretSyncEndToEndTest {
   static KubernetesClient client;
 
-  static <T> T eventually(Supplier<T> value, java.util.function.Predicate<T> ok, String what) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    T v = value.get();
-    while (!ok.test(v)) {
-      if (System.nanoTime() > deadline) {
-        fail(what);
-      }
-      Thread.sleep(50);
-      v = value.get();
-    }
-    return v;
+  static <T> T eventually(Supplier<T> value, java.util.function.Predicate<T> ok, String what) {
+    return Await.value(what, value::get, ok);
   }
 
   @Test

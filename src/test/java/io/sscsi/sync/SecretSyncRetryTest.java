@@ -25,7 +25,9 @@ import io.sscsi.k8s.model.SecretProviderClassPodStatus;
 import io.sscsi.spc.ProviderClass;
 import io.sscsi.spc.ProviderClass.DataItem;
 import io.sscsi.spc.ProviderClass.SecretObject;
-import io.sscsi.sync.SecretSync.PodRef;
+import io.sscsi.pods.PodRef;
+import io.sscsi.retry.Backoff;
+import io.sscsi.testkit.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +83,7 @@ class SecretSyncRetryTest {
     KubeConnection connection = KubeTestConnections.of(noRetries);
     actor = testKit.spawn(SecretSyncActor.create(new SyncWork(new KubeSecretWriter(connection),
         new KubeEventRecorder(connection, "node-1"), new MountedFiles()), blocking,
-        new SecretSyncActor.Settings(Duration.ofMillis(100), Duration.ofMillis(400))));
+        new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2)));
     SecretProviderClassPodStatus status = new SecretProviderClassPodStatus();
     status.getMetadata().setName("web-a-app-db-spc");
     status.getMetadata().setNamespace("app");
@@ -106,16 +108,10 @@ class SecretSyncRetryTest {
 
   private SecretSyncActor.SecretStatus await(java.util.function.Predicate<SecretSyncActor.SecretStatus> done) {
     TestProbe<Map<String, SecretSyncActor.SecretStatus>> probe = testKit.createTestProbe();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (true) {
+    return Await.value("the Secret's sync state matches", () -> {
       actor.tell(new SecretSyncActor.GetStatus(probe.ref()));
-      SecretSyncActor.SecretStatus s = probe.receiveMessage().get("app/db");
-      if (s != null && done.test(s)) {
-        return s;
-      }
-      assertTrue(System.nanoTime() < deadline, "not there: " + s);
-      probe.expectNoMessage(Duration.ofMillis(20));
-    }
+      return probe.receiveMessage().get("app/db");
+    }, s -> s != null && done.test(s));
   }
 
   private List<RecordedRequest> requests() throws InterruptedException {

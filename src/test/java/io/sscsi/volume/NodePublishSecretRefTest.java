@@ -39,12 +39,8 @@ class NodePublishSecretRefTest {
     return new Cluster(client).podWithPublishSecret("ns", name, "spc", secretRef);
   }
 
-  static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, what);
-      Thread.sleep(50);
-    }
+  static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
+    Await.until(what, condition::getAsBoolean);
   }
 
   @Test

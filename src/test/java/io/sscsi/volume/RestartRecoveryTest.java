@@ -103,28 +103,15 @@ class RestartRecoveryTest {
     return driver.mounts().stream().map(MountEntry::mountPoint).anyMatch(target::equals);
   }
 
-  static String awaitVolumes(DriverHarness driver, String uid) throws Exception {
+  static String awaitVolumes(DriverHarness driver, String uid) {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    String body = "";
-    while (System.nanoTime() < deadline) {
-      body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + driver.started.admin().getPort()
-          + "/volumes")).build(), HttpResponse.BodyHandlers.ofString()).body();
-      if (body.contains(uid)) {
-        return body;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("volume of pod " + uid + " not recovered: " + body);
+    return Await.value("the volume of pod " + uid + " is recovered",
+        () -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + driver.started.admin().getPort()
+            + "/volumes")).build(), HttpResponse.BodyHandlers.ofString()).body(),
+        body -> body.contains(uid));
   }
 
-  static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail(what);
-      }
-      Thread.sleep(50);
-    }
+  static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
+    Await.until(what, condition::getAsBoolean);
   }
 }

@@ -63,26 +63,19 @@ class RotationTest {
     }
   }
 
-  static void eventually(Duration within, BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail(what + " within " + within);
-      }
-      Thread.sleep(25);
-    }
+  static void eventually(Duration within, BooleanSupplier condition, String what) {
+    Await.until(what, within.compareTo(Await.LIMIT) > 0 ? within : Await.LIMIT, condition::getAsBoolean);
   }
 
   /** Republishes as kubelet does (each answered OK) until {@code done}; fails after 30 s. */
-  static void republishUntil(DriverHarness driver, String spc, String uid, BooleanSupplier done) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!done.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "no refresh within 30 s");
-      assertEquals(Status.Code.OK, publish(driver, spc, uid).getCode(), "kubernetes#121271: never fail a republish");
-      if (!done.getAsBoolean()) {
-        Thread.sleep(100);
+  static void republishUntil(DriverHarness driver, String spc, String uid, BooleanSupplier done) {
+    Await.until("a refresh", () -> {
+      if (done.getAsBoolean()) {
+        return true;
       }
-    }
+      assertEquals(Status.Code.OK, publish(driver, spc, uid).getCode(), "kubernetes#121271: never fail a republish");
+      return done.getAsBoolean();
+    });
   }
 
   static String read(Path file) {

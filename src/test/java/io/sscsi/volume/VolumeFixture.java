@@ -3,7 +3,7 @@ package io.sscsi.volume;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sscsi.config.Backoff;
+import io.sscsi.retry.Backoff;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
 import io.sscsi.fs.AtomicWriter;
@@ -15,6 +15,7 @@ import io.sscsi.provider.ProviderMountResult;
 import io.sscsi.provider.ProviderName;
 import io.sscsi.pods.NodePublishSecrets;
 import io.sscsi.pods.PodEvents;
+import io.sscsi.pods.PodRef;
 import io.sscsi.status.PodStatus;
 import io.sscsi.status.PodStatusStore;
 import io.sscsi.spc.ProviderClass;

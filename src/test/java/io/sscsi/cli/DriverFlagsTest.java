@@ -1,4 +1,4 @@
-package io.sscsi.config;
+package io.sscsi.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.sscsi.Main;
+import io.sscsi.config.DriverSettings;
+import io.sscsi.config.GoFlags;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,8 +1,10 @@
-package io.sscsi.config;
+package io.sscsi.cli;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import io.sscsi.config.GoBool;
+import io.sscsi.config.GoInt;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 

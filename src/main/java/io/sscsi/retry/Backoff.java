@@ -1,4 +1,4 @@
-package io.sscsi.config;
+package io.sscsi.retry;
 
 import java.time.Duration;
 

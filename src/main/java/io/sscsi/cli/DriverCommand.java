@@ -1,9 +1,16 @@
-package io.sscsi.config;
+package io.sscsi.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.sscsi.DriverProcess;
 import io.sscsi.Guardian;
+import io.sscsi.config.DriverSettings;
+import io.sscsi.config.GoBool;
+import io.sscsi.config.GoDuration;
+import io.sscsi.config.GoFlags;
+import io.sscsi.config.GoInt;
+import io.sscsi.config.LogFormat;
+import io.sscsi.config.SscsiVersion;
 import io.sscsi.fs.Mounter;
 import io.sscsi.k8s.KubeClientFactory;
 import io.sscsi.k8s.KubeConnection;
@@ -32,7 +39,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code sscsi driver}: the CSI node driver. Flags keep upstream's names and defaults; each one only
- * sets a HOCON key (see reference.conf), so every setting can also come from a config file. With
+ * sets a HOCON key (see sscsi.conf), so every setting can also come from a config file. With
  * {@code --local-classes} it runs without a cluster ({@link LocalMode}). The command line is read
  * with Go's flag rules first ({@link #goFlags}: single or double dash, repeated flags, klog's flags),
  * so upstream's manifests work unchanged.
@@ -201,7 +208,19 @@ public final class DriverCommand implements Callable<Integer> {
     return new GoFlags(kinds);
   }
 
+  /**
+   * The settings the CSI socket needs, read before it answers: the flags over system properties over
+   * {@code application.conf} over sscsi's own defaults ({@code sscsi.conf}), as {@link #fullConfig}
+   * orders them, without parsing every library's {@code reference.conf}.
+   */
   Config config() {
+    return ConfigFactory.parseMap(overrides()).withFallback(ConfigFactory.defaultOverrides())
+        .withFallback(ConfigFactory.defaultApplication()).withFallback(ConfigFactory.parseResources("sscsi.conf"))
+        .resolve();
+  }
+
+  /** Every setting (pekko's and Kamon's too), read on the core's start thread. */
+  Config fullConfig() {
     return ConfigFactory.parseMap(overrides()).withFallback(ConfigFactory.load()).resolve();
   }
 
@@ -254,7 +273,7 @@ public final class DriverCommand implements Callable<Integer> {
     }
     DriverProcess process;
     try {
-      process = DriverProcess.serve(settings, config, core);
+      process = DriverProcess.serve(settings, config, this::fullConfig, core);
     } catch (IOException e) {
       org.slf4j.LoggerFactory.getLogger(DriverCommand.class).error("{}", e.getMessage());
       return 1;

@@ -1,0 +1,166 @@
+package io.sscsi.synccontroller;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.sscsi.errors.ForeignText;
+import io.sscsi.k8s.model.SecretProviderClass;
+import io.sscsi.synccontroller.model.SecretSync;
+import io.sscsi.synccontroller.model.SecretSyncStatus;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@link SyncApi} on the fabric8 client. SecretProviderClasses are read from the class watch's
+ * store when one is given (no request), else by GET. Secrets are written by server-side apply with
+ * field manager {@value SyncApi#FIELD_MANAGER} and force, as SSC writes them, so a Secret SSC wrote
+ * changes hands without conflicts. Failures never quote a response body: the HTTP code, the
+ * server's short reason and its message (cut), which for an admission refusal names the policy.
+ */
+public final class KubeSyncApi implements SyncApi {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final int NOT_FOUND = 404;
+
+  private final KubernetesClient client;
+  private final Function<String, Optional<Optional<SecretProviderClass>>> classStore;
+
+  /**
+   * @param classStore SecretProviderClass by {@code namespace/name} from a watch (the outer Optional
+   *     empty while the watch has not listed yet: then it is read by GET), or null to GET each time
+   */
+  public KubeSyncApi(KubernetesClient client, Function<String, Optional<Optional<SecretProviderClass>>> classStore) {
+    this.client = client;
+    this.classStore = classStore;
+  }
+
+  @Override
+  public Optional<ClassRef> providerClass(String namespace, String name) {
+    Optional<Optional<SecretProviderClass>> cached = classStore == null ? Optional.empty()
+        : classStore.apply(namespace + "/" + name);
+    Optional<SecretProviderClass> spc;
+    if (cached.isPresent()) {
+      spc = cached.get();
+    } else {
+      spc = Optional.ofNullable(call("get SecretProviderClass " + namespace + "/" + name, SyncFailure.SYNC_ERROR,
+          () -> client.resources(SecretProviderClass.class).inNamespace(namespace).withName(name).get()));
+    }
+    return spc.map(c -> new ClassRef(namespace, name, c.getSpec() == null ? null : c.getSpec().provider(),
+        c.getSpec() == null ? null : c.getSpec().parameters(), c.getMetadata().getUid(),
+        c.getMetadata().getGeneration()));
+  }
+
+  @Override
+  public Optional<Secret> secret(String namespace, String name) {
+    return Optional.ofNullable(call("get Secret " + namespace + "/" + name, SyncFailure.SYNC_ERROR,
+        () -> client.secrets().inNamespace(namespace).withName(name).get()));
+  }
+
+  @Override
+  public Secret apply(Secret secret) {
+    String ns = secret.getMetadata().getNamespace();
+    return call("apply Secret " + ns + "/" + secret.getMetadata().getName(), SyncFailure.PATCH_ERROR,
+        () -> client.secrets().inNamespace(ns).resource(secret).fieldManager(FIELD_MANAGER).forceConflicts()
+            .serverSideApply());
+  }
+
+  @Override
+  public void writeStatus(SecretSync sync, SecretSyncStatus status) {
+    String ns = sync.getMetadata().getNamespace();
+    // A JSON Patch "add" of the whole status replaces it (conditions included): a merge patch would
+    // too on a real API server, but fabric8's mock merges lists by appending.
+    String patch = JSON.writeValueAsString(List.of(Map.of("op", "add", "path", "/status", "value", status)));
+    call("write the status of SecretSync " + SyncKey.of(sync), SyncFailure.SYNC_ERROR,
+        () -> client.resources(SecretSync.class).inNamespace(ns).withName(sync.getMetadata().getName())
+            .subresource("status").patch(PatchContext.of(PatchType.JSON), patch));
+  }
+
+  @Override
+  public void retainFinalizer(SecretSync sync, boolean present) {
+    call("update the finalizers of SecretSync " + SyncKey.of(sync), SyncFailure.SYNC_ERROR,
+        () -> client.resources(SecretSync.class).inNamespace(sync.getMetadata().getNamespace())
+            .withName(sync.getMetadata().getName()).edit(s -> {
+              List<String> finalizers = new ArrayList<>(s.getMetadata().getFinalizers() == null ? List.of()
+                  : s.getMetadata().getFinalizers());
+              finalizers.remove(SyncAnnotations.RETAIN_FINALIZER);
+              if (present) {
+                finalizers.add(SyncAnnotations.RETAIN_FINALIZER);
+              }
+              s.getMetadata().setFinalizers(finalizers);
+              return s;
+            }));
+  }
+
+  @Override
+  public void release(SecretSync sync) {
+    String ns = sync.getMetadata().getNamespace();
+    String name = sync.getMetadata().getName();
+    call("remove the ownerReference of Secret " + ns + "/" + name, SyncFailure.PATCH_ERROR, () -> {
+      Secret s = client.secrets().inNamespace(ns).withName(name).get();
+      if (s != null && OwnedSecret.ownedBy(s, sync)) {
+        client.secrets().inNamespace(ns).withName(name).edit(e -> {
+          e.getMetadata().getOwnerReferences().removeIf(o -> sync.getMetadata().getUid().equals(o.getUid()));
+          return e;
+        });
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public TokenCache.Token request(String namespace, String serviceAccount, String audience, long seconds) {
+    TokenRequest request = new TokenRequestBuilder().withNewSpec().withAudiences(audience)
+        .withExpirationSeconds(seconds).endSpec().build();
+    TokenRequest answer = call("request a token for ServiceAccount " + namespace + "/" + serviceAccount,
+        SyncFailure.SYNC_ERROR, () -> client.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
+            .tokenRequest(request));
+    if (answer == null || answer.getStatus() == null || answer.getStatus().getToken() == null) {
+      throw new SyncFailure(SyncFailure.SYNC_ERROR, "", "the TokenRequest for ServiceAccount " + namespace + "/"
+          + serviceAccount + " was answered without a token").toException();
+    }
+    String expires = answer.getStatus().getExpirationTimestamp();
+    return new TokenCache.Token(answer.getStatus().getToken(),
+        expires == null ? Instant.now().plusSeconds(seconds) : Instant.parse(expires));
+  }
+
+  private interface Call<T> {
+    T run();
+  }
+
+  private static <T> T call(String what, String reason, Call<T> call) {
+    try {
+      return call.run();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == NOT_FOUND && what.startsWith("get ")) {
+        return null;
+      }
+      throw new SyncFailure(reason, e.getCode() > 0 ? Integer.toString(e.getCode()) : "ApiServerUnavailable",
+          describe(what, e)).toException();
+    }
+  }
+
+  /** The failure in one line, without a response body. */
+  static String describe(String what, KubernetesClientException e) {
+    if (e.getCode() > 0) {
+      var status = e.getStatus();
+      String reason = status == null || status.getReason() == null ? "" : " " + status.getReason();
+      String message = status == null || status.getMessage() == null ? "" : ": " + ForeignText.bounded(status.getMessage());
+      return "the API server refused to " + what + " (HTTP " + e.getCode() + reason + ")" + message;
+    }
+    Throwable io = e;
+    while (io != null && !(io instanceof IOException)) {
+      io = io.getCause();
+    }
+    return "the API server is unreachable, cannot " + what
+        + (io == null ? "" : ": " + io.getClass().getSimpleName());
+  }
+}

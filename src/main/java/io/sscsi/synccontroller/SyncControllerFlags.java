@@ -1,0 +1,87 @@
+package io.sscsi.synccontroller;
+
+import io.sscsi.cli.DriverCommand;
+import io.sscsi.config.GoBool;
+import io.sscsi.config.GoDuration;
+import io.sscsi.config.GoFlags;
+import io.sscsi.config.GoInt;
+import java.time.Duration;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/**
+ * The flags of {@code sscsi sync-controller}, with SSC's names and defaults where SSC has them. They
+ * are read with Go's flag rules first ({@link GoFlags}: one or two dashes, {@code -flag value},
+ * repeated flags), as the driver's are, so SSC's Deployment args work unchanged.
+ */
+public final class SyncControllerFlags {
+  @Option(names = "--provider-volume", description = "provider socket directory (default /provider)")
+  String providerVolume = "/provider";
+
+  @Option(names = "--token-request-audience", description = "comma list of token audiences (spaces trimmed)")
+  String tokenRequestAudience = "";
+
+  @Option(names = "--rotation-poll-interval", converter = GoDuration.Signed.class,
+      description = "resync every SecretSync this often (Go duration, default 12h; 0 = off)")
+  Duration rotationPollInterval = Duration.ofHours(12);
+
+  @Option(names = "--metrics-bind-address", description = "Prometheus endpoint (default :8085)")
+  String metricsBindAddress = ":8085";
+
+  @Option(names = "--health-probe-bind-address", description = "/healthz and /readyz (default :8081)")
+  String healthProbeBindAddress = ":8081";
+
+  @Option(names = "--admin-addr", description = "GET /secretsyncs (default 127.0.0.1:8095); empty = off")
+  String adminAddr = "127.0.0.1:8095";
+
+  @Option(names = "--leader-elect", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
+      description = "run only while holding the Lease")
+  Boolean leaderElect = false;
+
+  @Option(names = "--leader-election-id", description = "the Lease's name")
+  String leaderElectionId = "29f1d54e.secret-sync.x-k8s.io";
+
+  @Option(names = "--leader-election-namespace", description = "the Lease's namespace (default $POD_NAMESPACE)")
+  String leaderElectionNamespace = System.getenv("POD_NAMESPACE");
+
+  @Option(names = "--max-call-recv-msg-size", converter = GoInt.Base0.class,
+      description = "largest provider response in bytes (default 4 MiB)")
+  Integer maxCallRecvMsgSize = 4 << 20;
+
+  @Option(names = "--kubeconfig", description = "kubeconfig path (default: in-cluster)")
+  String kubeconfig;
+
+  @Option(names = {"-v", "--v"}, converter = GoInt.Level.class, description = "log verbosity (klog's -v)")
+  Integer verbosity;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
+  boolean help;
+
+  /**
+   * @throws GoFlags.BadFlag for what Go's flag package refuses
+   * @throws CommandLine.ParameterException for a value that does not convert
+   */
+  public static SyncControllerFlags parse(List<String> args) {
+    SyncControllerFlags flags = new SyncControllerFlags();
+    CommandLine cli = new CommandLine(flags);
+    GoFlags.Parsed parsed = DriverCommand.goFlags(cli.getCommandSpec()).parse(args);
+    cli.parseArgs(parsed.args().toArray(String[]::new));
+    if (parsed.helpAsked()) {
+      flags.help = true;
+    }
+    return flags;
+  }
+
+  public List<String> audiences() {
+    return Audiences.parse(tokenRequestAudience);
+  }
+
+  public Duration rotationPollInterval() {
+    return rotationPollInterval.isNegative() ? Duration.ZERO : rotationPollInterval;
+  }
+
+  static String usage() {
+    return new CommandLine(new SyncControllerFlags()).getUsageMessage();
+  }
+}
