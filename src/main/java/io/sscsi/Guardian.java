@@ -87,7 +87,8 @@ public final class Guardian {
           SecretSyncActor.create(api.connection(), api.statuses(), api.owners(), blocking, settings.nodeId()), "secret-sync"));
       SecretSync secretSync = syncActor.<SecretSync>map(ActorSecretSync::new).orElse(SecretSync.DISABLED);
       VolumeDeps deps = new VolumeDeps(edges.classes(), edges.statuses(), edges.mounter(), new AtomicWriter(),
-          new ProviderPools(providers, ctx.getSystem().scheduler(), Clock.systemUTC()), blocking, settings.volumes(),
+          new ProviderPools(providers, ctx.getSystem().scheduler(), Clock.systemUTC(), blocking,
+              settings.providers().payloadPolicy()), blocking, settings.volumes(),
           secretSync, edges.events(), edges.publishSecrets(), VolumeTime.system());
       ActorRef<VolumeRouter.Command> router = ctx.spawn(VolumeRouter.create(deps), "volume-router",
           DispatcherSelector.fromConfig(CORE_DISPATCHER));

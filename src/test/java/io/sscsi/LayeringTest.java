@@ -47,7 +47,6 @@ class LayeringTest {
 
   /** Edges that go up (or sideways), with why; each is listed in ARCHITECTURE.md ("Layers"). */
   static final Map<String, String> JUSTIFIED = Map.of(
-      "provider -> volume", "ProviderAttributes reads volume.PublishRequest; the attributes move to volume/",
       "cli -> (root)", "DriverCommand wires the driver (DriverProcess, Guardian); DemoRun starts io.sscsi.Main"
           + " in a child JVM, by its name only",
       "synccontroller -> (root)", "the sync controller runs its blocking work on Guardian's blocking dispatcher,"

@@ -1,6 +1,6 @@
 package io.sscsi.cli;
 
-import io.sscsi.fs.AtomicWriter;
+import io.sscsi.fs.MountedFiles;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -31,7 +31,7 @@ public final class MountedTree {
   /** The visible files of {@code target}, sorted by path. */
   public static List<Entry> list(Path target) throws IOException {
     List<Entry> out = new ArrayList<>();
-    for (Map.Entry<String, Path> f : new AtomicWriter().mountedFiles(target).entrySet()) {
+    for (Map.Entry<String, Path> f : new MountedFiles().list(target).entrySet()) {
       PosixFileAttributes attrs = Files.readAttributes(f.getValue(), PosixFileAttributes.class);
       out.add(new Entry(f.getKey(), mode(attrs), attrs.size(), f.getValue()));
     }

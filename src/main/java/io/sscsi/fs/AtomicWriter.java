@@ -29,10 +29,8 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
@@ -46,7 +44,8 @@ import java.util.regex.Pattern;
  * a top-level name are removed without being followed; every deletion walks with NOFOLLOW_LINKS.
  * It does not read the mount table: the caller first checks that the target is its volume with no
  * mount nested inside ({@link Mounter#inspect}), as a nested mount at a top-level name would
- * otherwise be emptied. Blocking; calls for one target must be serialized by the caller.
+ * otherwise be emptied. Blocking; calls for one target must be serialized by the caller. Reading a
+ * published volume back is {@link MountedFiles}'s job.
  */
 public final class AtomicWriter {
   static final String DATA_LINK = "..data";
@@ -81,11 +80,7 @@ public final class AtomicWriter {
   public boolean write(Path target, CheckedPayload payload) {
     List<PayloadFile> files = payload.files();
     requireDirectory(target);
-    Set<String> topNames = new LinkedHashSet<>();
-    for (PayloadFile f : files) {
-      int slash = f.path().indexOf('/');
-      topNames.add(slash < 0 ? f.path() : f.path().substring(0, slash));
-    }
+    Set<String> topNames = topNames(files);
     try {
       Optional<String> current = currentDataDir(target);
       if (current.isPresent() && isPublished(target, current.get(), files, topNames)) {
@@ -116,6 +111,43 @@ public final class AtomicWriter {
   }
 
   /**
+   * Publishes a checked payload into {@code target}, an empty tmpfs this process has just mounted
+   * there: it trusts the directory to be empty, so it makes no existence or stale-entry checks
+   * (no listing, no link reads) and creates {@code ..data} directly, as nothing can read the volume
+   * before the publish returns. Should something be there after all (a provider that also wrote into
+   * the target), it falls back to {@link #write(Path, CheckedPayload)}, which replaces it.
+   *
+   * @throws DriverException as {@link #write(Path, CheckedPayload)}
+   */
+  public boolean writeFresh(Path target, CheckedPayload payload) {
+    List<PayloadFile> files = payload.files();
+    Set<String> topNames = topNames(files);
+    try {
+      String newDir = createTimestampDir(target);
+      writeFiles(target.resolve(newDir), files);
+      for (String name : topNames) {
+        Files.createSymbolicLink(target.resolve(name), Path.of(DATA_LINK, name));
+      }
+      Files.createSymbolicLink(target.resolve(DATA_LINK), Path.of(newDir));
+      return true;
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      return write(target, payload); // not empty after all: the careful way (it removes what this left)
+    } catch (IOException e) {
+      throw new DriverException(FailureKind.WRITE_FAILED, "writing " + files.size() + " files into "
+          + PathText.quote(target) + " failed: " + PathText.describe(e), e);
+    }
+  }
+
+  private static Set<String> topNames(List<PayloadFile> files) {
+    Set<String> topNames = new LinkedHashSet<>();
+    for (PayloadFile f : files) {
+      int slash = f.path().indexOf('/');
+      topNames.add(slash < 0 ? f.path() : f.path().substring(0, slash));
+    }
+    return topNames;
+  }
+
+  /**
    * The name of the timestamped directory {@code ..data} points to, if it is a real directory
    * directly inside target; empty when nothing was published (or ..data is not ours).
    *
@@ -139,67 +171,6 @@ public final class AtomicWriter {
       return Optional.empty();
     }
     return Optional.of(link);
-  }
-
-  /**
-   * The files visible in target: relative path (e.g. {@code foo}, {@code dir/bar}) to absolute
-   * user-visible path. Names starting with {@code ..} are skipped; a top-level symlink is followed
-   * only when it resolves inside target; below that, links are not followed and only regular files
-   * are listed.
-   *
-   * @throws DriverException TARGET_PATH_FAILED when the target cannot be read
-   */
-  public Map<String, Path> mountedFiles(Path target) {
-    Map<String, Path> out = new TreeMap<>();
-    Path absTarget = target.toAbsolutePath();
-    try {
-      Path realTarget = target.toRealPath();
-      try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
-        for (Path entry : entries) {
-          String name = entry.getFileName().toString();
-          if (name.startsWith("..")) {
-            continue;
-          }
-          Path start = entry;
-          if (Files.isSymbolicLink(entry)) {
-            try {
-              start = entry.toRealPath();
-            } catch (NoSuchFileException dangling) {
-              continue;
-            }
-            if (!start.startsWith(realTarget) || start.equals(realTarget)) {
-              continue;
-            }
-          }
-          Path root = start;
-          Files.walkFileTree(
-              root,
-              new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                  if (attrs.isRegularFile()) {
-                    String rel =
-                        file.equals(root) ? name : name + "/" + slashes(root.relativize(file));
-                    out.put(rel, absTarget.resolve(rel));
-                  }
-                  return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException exc)
-                    throws IOException {
-                  if (exc instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
-                  }
-                  throw exc;
-                }
-              });
-        }
-      }
-    } catch (IOException e) {
-      throw targetFailed(target, e);
-    }
-    return out;
   }
 
   private boolean isPublished(

@@ -68,7 +68,10 @@ public final class TargetDirectory {
    */
   public static boolean create(Path target) {
     try {
-      Files.createDirectories(target.getParent());
+      Path parent = target.getParent();
+      if (!Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) { // kubelet made it: no mkdir that fails EEXIST
+        Files.createDirectories(parent);
+      }
       Files.createDirectory(target,
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---")));
       return true;

@@ -10,7 +10,8 @@ public interface ProviderCalls {
   /**
    * Completes with the checked result, or exceptionally with a DriverException (PROVIDER_NOT_FOUND,
    * the provider's own failure, PROVIDER_OVERLOADED, PROVIDER_TIMEOUT, ...) no later than about
-   * {@code deadline}. It completes on an actor's thread: continue on an explicit executor.
+   * {@code deadline}. It completes on the blocking dispatcher, where the payload was checked, never
+   * on an actor's thread: blocking work (the write) may continue on it directly.
    */
   CompletableFuture<ProviderMountResult> mount(ProviderName provider, ProviderMountRequest request, Instant deadline);
 }

@@ -19,6 +19,12 @@ public record ProviderMountRequest(
     String permission,
     Map<String, String> currentVersions) {
 
+  /** The attribute carrying the pod's service-account tokens (a JSON object of audience to token). */
+  public static final String TOKENS_KEY = "csi.storage.k8s.io/serviceAccount.tokens";
+
+  /** 0644 as a decimal JSON number: the mode upstream asks providers to write files with. */
+  public static final String DEFAULT_PERMISSION = "420";
+
   public ProviderMountRequest {
     currentVersions = Map.copyOf(currentVersions);
   }

@@ -6,26 +6,31 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
 import io.sscsi.metrics.DriverMetrics;
+import io.sscsi.provider.v1alpha1.MountRequest;
+import io.sscsi.provider.v1alpha1.MountResponse;
+import io.sscsi.provider.v1alpha1.ObjectVersion;
 import io.sscsi.provider.v1alpha1.VersionRequest;
 import io.sscsi.provider.v1alpha1.VersionResponse;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -34,14 +39,16 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.pattern.StatusReply;
 
 /**
  * Owns one provider's gRPC channel and the backpressure in front of it. Volumes send it {@link Call}
- * directly (through {@link ProviderPools}); {@code maxInFlight} {@link ProviderClient} workers share
- * the channel, each running one call at a time; calls beyond that wait in a FIFO queue of at most
+ * directly (through {@link ProviderPools}); it runs at most {@code maxInFlight} calls at once on the
+ * channel, making each gRPC call itself; calls beyond that wait in a FIFO queue of at most
  * {@code maxQueued}; a call arriving at a full queue is refused at once with RESOURCE_EXHAUSTED,
  * which kubelet treats as retryable. Each call carries its one deadline, so time spent queued counts.
+ * The provider's answer completes the caller's future on the channel's own thread (the caller checks
+ * the payload on the blocking dispatcher, never on the core thread) and comes back to the pool as
+ * {@link Finished}, off the caller's path, to free the slot and feed the circuit.
  *
  * <p>The channel dials as upstream's does: the socket is looked up when it connects
  * ({@link ProviderSocketResolver}), calls wait for a provider that is restarting (waitForReady), and
@@ -49,24 +56,21 @@ import org.apache.pekko.pattern.StatusReply;
  * ({@link ProviderCircuit}) opens after consecutive UNAVAILABLE or DEADLINE_EXCEEDED calls, so a dead
  * provider then costs one fast UNAVAILABLE per call until a trial call succeeds.
  *
- * <p>The pool supervises its workers: a worker that fails mid-call is stopped, its caller is
- * answered INTERNAL at once, and a new worker takes its place, so the pool keeps its size and the
- * in-flight gauge counts exactly the calls running. If the pool itself fails, it answers every call
- * it holds before it restarts. Talks to: {@link ProviderPools} (calls), the {@link ProviderRegistry}
- * (its parent: health checks) and its workers.
+ * <p>If the pool fails, it answers every call it holds before it restarts, so the in-flight gauge
+ * counts exactly the calls running. Requests and responses are never logged: they carry tokens and
+ * secret content. Talks to: {@link ProviderPools} (calls), the {@link ProviderRegistry} (its parent:
+ * health checks).
  */
 public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
 
   public sealed interface Command {}
 
-  /** One Mount call, to be answered by {@code deadline}. */
-  public record Call(ProviderMountRequest request, Instant deadline,
-      ActorRef<StatusReply<ProviderMountResult>> replyTo) implements Command {}
+  /** One Mount call, to be answered (the provider's raw response, or a DriverException) by {@code deadline}. */
+  public record Call(ProviderMountRequest request, Instant deadline, CompletableFuture<MountResponse> answer)
+      implements Command {}
 
-  /** A worker answered its call; {@code breaking} when the provider was unreachable or too slow. */
-  record WorkerDone(ActorRef<ProviderClient.Command> worker, boolean breaking, boolean trial) implements Command {}
-
-  private record WorkerStopped(ActorRef<ProviderClient.Command> worker) implements Command {}
+  /** A call the pool started has ended; {@code breaking} when the provider was unreachable or too slow. */
+  private record Finished(Pending pending, boolean breaking) implements Command {}
 
   /** Call the provider's Version RPC (5 s deadline) and report to {@code replyTo}. */
   record CheckHealth(ActorRef<ProviderRegistry.Command> replyTo) implements Command {}
@@ -75,15 +79,14 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
 
   private record Redial() implements Command {}
 
-  /** A call as a worker runs it; {@code trial} when it is the circuit's trial call. */
-  record Pending(Call call, boolean trial) {}
+  /** A call as the pool runs it; {@code trial} when it is the circuit's trial call. */
+  private record Pending(Call call, boolean trial) {}
 
   private static final Object REDIAL = "redial";
 
   private final ProviderName provider;
   private final ProviderSettings settings;
   private final Clock clock;
-  private final ProviderClient.ResponseCheck check;
   private final TimerScheduler<Command> timers;
   /**
    * The headers and trailers a provider may send: 1 MiB, not grpc-java's 8 KiB, so that a long
@@ -93,34 +96,23 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
   static final int MAX_METADATA_BYTES = 1024 * 1024;
   private final ManagedChannel channel;
   private final ProviderCircuit circuit;
-  private final Set<ActorRef<ProviderClient.Command>> workers = new HashSet<>();
-  private final ArrayDeque<ActorRef<ProviderClient.Command>> idle = new ArrayDeque<>();
-  private final Map<ActorRef<ProviderClient.Command>, Pending> running = new HashMap<>();
+  private final Set<Pending> running = Collections.newSetFromMap(new IdentityHashMap<>());
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int redials;
-  private long spawned;
 
-  /** A pool that checks responses with {@link ProviderResponses#check} under the settings' payload policy. */
   static Behavior<Command> create(ProviderName provider, ProviderSettings settings, Clock clock) {
-    return create(provider, settings, clock,
-        (name, response) -> ProviderResponses.check(name, response, settings.payloadPolicy()));
-  }
-
-  static Behavior<Command> create(ProviderName provider, ProviderSettings settings, Clock clock,
-      ProviderClient.ResponseCheck check) {
     Behavior<Command> pool = Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new ProviderPool(ctx, timers, provider, settings, clock, check)));
+        timers -> new ProviderPool(ctx, timers, provider, settings, clock)));
     return Behaviors.supervise(pool).onFailure(SupervisorStrategy.restart());
   }
 
   private ProviderPool(ActorContext<Command> context, TimerScheduler<Command> timers, ProviderName provider,
-      ProviderSettings settings, Clock clock, ProviderClient.ResponseCheck check) {
+      ProviderSettings settings, Clock clock) {
     super(context);
     this.timers = timers;
     this.provider = provider;
     this.settings = settings;
     this.clock = clock;
-    this.check = check;
     this.channel = Grpc.newChannelBuilder(ProviderSocketResolver.target(provider), InsecureChannelCredentials.create(),
             ProviderSocketResolver.registry(provider, settings.socketDirs()))
         .overrideAuthority("localhost")
@@ -128,12 +120,9 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
         .maxInboundMetadataSize(MAX_METADATA_BYTES)
         .defaultServiceConfig(upstreamServiceConfig())
         .enableRetry()
-        .directExecutor() // callbacks only hand the result to an actor: no extra thread hop
+        .directExecutor() // callbacks only complete a future and tell the pool: no extra thread hop
         .build();
     this.circuit = new ProviderCircuit(settings.breakerMaxFailures(), settings.breakerResetTimeout());
-    for (int i = 0; i < settings.maxInFlight(); i++) {
-      spawnWorker();
-    }
     watchChannel(channel.getState(false));
   }
 
@@ -141,8 +130,7 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Call.class, this::onCall)
-        .onMessage(WorkerDone.class, this::onWorkerDone)
-        .onMessage(WorkerStopped.class, this::onWorkerStopped)
+        .onMessage(Finished.class, this::onFinished)
         .onMessage(CheckHealth.class, this::onCheckHealth)
         .onMessage(ChannelState.class, this::onChannelState)
         .onMessage(Redial.class, this::onRedial)
@@ -154,7 +142,7 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
   private Behavior<Command> onCall(Call call) {
     ProviderCircuit.Admit admit = circuit.admit(clock.instant());
     if (admit == ProviderCircuit.Admit.REFUSE) {
-      call.replyTo().tell(StatusReply.error(ProviderClient.circuitOpen(provider)));
+      call.answer().completeExceptionally(circuitOpen(provider));
       return this;
     }
     boolean trial = admit == ProviderCircuit.Admit.TRIAL;
@@ -162,8 +150,8 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
       channel.resetConnectBackoff(); // the trial call dials at once
     }
     Pending pending = new Pending(call, trial);
-    if (!idle.isEmpty()) {
-      start(idle.poll(), pending);
+    if (running.size() < settings.maxInFlight()) {
+      start(pending);
     } else if (queue.size() < settings.maxQueued()) {
       queue.add(pending);
     } else {
@@ -171,71 +159,106 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
         circuit.trialAbandoned();
       }
       DriverMetrics.providerRejected(provider.value());
-      call.replyTo().tell(StatusReply.error(new DriverException(FailureKind.PROVIDER_OVERLOADED,
+      call.answer().completeExceptionally(new DriverException(FailureKind.PROVIDER_OVERLOADED,
           "provider " + provider + " has " + settings.maxInFlight() + " calls in flight and "
-              + queue.size() + " queued: try again later")));
+              + queue.size() + " queued: try again later"));
     }
     redialSoonIfDown();
     return this;
   }
 
-  private Behavior<Command> onWorkerDone(WorkerDone done) {
-    if (running.remove(done.worker()) != null) {
+  private Behavior<Command> onFinished(Finished done) {
+    if (running.remove(done.pending())) {
       DriverMetrics.providerInFlight(provider.value(), -1);
-    }
-    switch (circuit.record(done.breaking(), done.trial(), clock.instant())) {
-      case OPENED -> getContext().getLog().warn("provider {} failed {} calls in a row: failing its calls at once for {}",
-          provider, settings.breakerMaxFailures(), settings.breakerResetTimeout());
-      case CLOSED -> getContext().getLog().info("provider {} answers again", provider);
-      case NONE -> { }
-    }
-    if (workers.contains(done.worker())) {
-      idle.add(done.worker());
+      recordOutcome(done.breaking(), done.pending().trial());
       dispatch();
     }
     return this;
   }
 
-  private Behavior<Command> onWorkerStopped(WorkerStopped stopped) {
-    if (!workers.remove(stopped.worker())) {
-      return this;
+  private void recordOutcome(boolean breaking, boolean trial) {
+    switch (circuit.record(breaking, trial, clock.instant())) {
+      case OPENED -> getContext().getLog().warn("provider {} failed {} calls in a row: failing its calls at once for {}",
+          provider, settings.breakerMaxFailures(), settings.breakerResetTimeout());
+      case CLOSED -> getContext().getLog().info("provider {} answers again", provider);
+      case NONE -> { }
     }
-    idle.remove(stopped.worker());
-    Pending lost = running.remove(stopped.worker());
-    if (lost != null) {
-      DriverMetrics.providerInFlight(provider.value(), -1);
-      if (lost.trial()) {
-        circuit.trialAbandoned();
-      }
-      lost.call().replyTo().tell(StatusReply.error(new DriverException(FailureKind.INTERNAL,
-          "the call to provider " + provider + " failed inside the driver (its worker stopped); kubelet retries")));
-    }
-    getContext().getLog().error("provider {}: a worker failed and was replaced", provider);
-    spawnWorker();
-    dispatch();
-    return this;
-  }
-
-  private void spawnWorker() {
-    ActorRef<ProviderClient.Command> worker = getContext().spawn(
-        Behaviors.supervise(ProviderClient.create(provider, channel, check, clock, getContext().getSelf()))
-            .onFailure(SupervisorStrategy.stop()),
-        "client-" + spawned++, DispatcherSelector.sameAsParent());
-    getContext().watchWith(worker, new WorkerStopped(worker));
-    workers.add(worker);
-    idle.add(worker);
   }
 
   private void dispatch() {
-    while (!idle.isEmpty() && !queue.isEmpty()) {
-      start(idle.poll(), queue.poll());
+    while (running.size() < settings.maxInFlight() && !queue.isEmpty()) {
+      start(queue.poll());
     }
   }
 
-  private void start(ActorRef<ProviderClient.Command> worker, Pending pending) {
-    running.put(worker, pending);
+  /**
+   * Makes the gRPC call with what is left of the call's deadline. Its answer completes the caller's
+   * future on the channel's thread, then tells the pool; a call that expired while queued is
+   * answered PROVIDER_TIMEOUT without calling.
+   */
+  private void start(Pending pending) {
+    Call call = pending.call();
+    Duration remaining = Duration.between(clock.instant(), call.deadline());
+    if (remaining.isNegative() || remaining.isZero()) {
+      call.answer().completeExceptionally(new DriverException(FailureKind.PROVIDER_TIMEOUT,
+          "provider " + provider + " call expired while queued"));
+      recordOutcome(false, pending.trial());
+      return;
+    }
+    running.add(pending);
     DriverMetrics.providerInFlight(provider.value(), 1);
-    worker.tell(new ProviderClient.Run(pending));
+    ActorRef<Command> self = getContext().getSelf();
+    long startNanos = System.nanoTime();
+    ClientCalls.asyncUnaryCall(
+        channel.newCall(ProviderMethods.MOUNT, CallOptions.DEFAULT.withWaitForReady()
+            .withDeadlineAfter(remaining.toNanos(), TimeUnit.NANOSECONDS)),
+        toProto(call.request()),
+        new StreamObserver<>() {
+          private boolean answered;
+
+          @Override public void onNext(MountResponse value) {
+            finish(false, () -> call.answer().complete(value));
+          }
+
+          @Override public void onError(Throwable t) {
+            boolean breaking = t instanceof StatusRuntimeException sre
+                && (sre.getStatus().getCode() == Status.Code.UNAVAILABLE
+                    || sre.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED);
+            finish(breaking, () -> call.answer().completeExceptionally(t instanceof StatusRuntimeException sre
+                ? DriverException.fromProvider(provider.value(), sre) : DriverException.of(t)));
+          }
+
+          @Override public void onCompleted() {
+            finish(false, () -> call.answer().completeExceptionally(new DriverException(FailureKind.INTERNAL,
+                "provider " + provider + " ended the Mount call without a response")));
+          }
+
+          private void finish(boolean breaking, Runnable answer) {
+            if (answered) {
+              return;
+            }
+            answered = true;
+            DriverMetrics.providerCall(provider.value(), Duration.ofNanos(System.nanoTime() - startNanos));
+            answer.run();
+            self.tell(new Finished(pending, breaking));
+          }
+        });
+  }
+
+  static DriverException circuitOpen(ProviderName provider) {
+    return new DriverException(FailureKind.PROVIDER_UNAVAILABLE, "provider " + provider
+        + " is failing (unreachable or not answering): its calls fail at once until a trial call succeeds");
+  }
+
+  static MountRequest toProto(ProviderMountRequest request) {
+    MountRequest.Builder b = MountRequest.newBuilder()
+        .setAttributes(request.attributesJson())
+        .setSecrets(request.secretsJson())
+        .setTargetPath(request.targetPath())
+        .setPermission(request.permission());
+    request.currentVersions().forEach((id, version) ->
+        b.addCurrentObjectVersion(ObjectVersion.newBuilder().setId(id).setVersion(version)));
+    return b.build();
   }
 
   /** Re-arms the state watch; while calls wait on a channel that cannot connect, redials on a backoff. */
@@ -291,8 +314,8 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
   private Behavior<Command> abandonAll(String why) {
     DriverException failure = new DriverException(FailureKind.PROVIDER_UNAVAILABLE,
         "provider " + provider + " call not finished: " + why);
-    running.values().forEach(p -> p.call().replyTo().tell(StatusReply.error(failure)));
-    queue.forEach(p -> p.call().replyTo().tell(StatusReply.error(failure)));
+    running.forEach(p -> p.call().answer().completeExceptionally(failure));
+    queue.forEach(p -> p.call().answer().completeExceptionally(failure));
     DriverMetrics.providerInFlight(provider.value(), -running.size());
     running.clear();
     queue.clear();

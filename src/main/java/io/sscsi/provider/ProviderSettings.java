@@ -11,7 +11,7 @@ import java.util.List;
  *
  * @param socketDirs directories searched for {@code <provider>.sock}, in order
  *     ({@code --additional-provider-volume-paths} first, then {@code --provider-volume})
- * @param maxInFlight calls in flight per provider (the number of ProviderClient actors)
+ * @param maxInFlight calls in flight per provider (calls the pool runs at once on its channel)
  * @param maxQueued calls waiting per provider; beyond it a call fails with RESOURCE_EXHAUSTED
  * @param callTimeout the longest one Mount call may take, queueing included. A call kubelet made
  *     ends at kubelet's own deadline (less a margin to answer in) when that comes first; the

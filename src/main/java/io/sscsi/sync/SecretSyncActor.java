@@ -1,6 +1,6 @@
 package io.sscsi.sync;
 
-import io.sscsi.fs.AtomicWriter;
+import io.sscsi.fs.MountedFiles;
 import io.sscsi.k8s.KubeConnection;
 import io.sscsi.k8s.KubeEventRecorder;
 import io.sscsi.k8s.KubePodStatusStore;
@@ -122,7 +122,7 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
   public static Behavior<Command> create(KubeConnection connection, KubePodStatusStore statuses,
       SecretOwnerPolicy owners, Executor blocking, String nodeId) {
     return create(new SyncWork(new KubeSecretWriter(connection, statuses, owners),
-        new KubeEventRecorder(connection, nodeId), new AtomicWriter()), blocking, RETRY);
+        new KubeEventRecorder(connection, nodeId), new MountedFiles()), blocking, RETRY);
   }
 
   static Behavior<Command> create(SyncWork work, Executor blocking, Backoff retry) {

@@ -2,7 +2,7 @@ package io.sscsi.sync;
 
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
-import io.sscsi.fs.AtomicWriter;
+import io.sscsi.fs.MountedFiles;
 import io.sscsi.k8s.DesiredSecret;
 import io.sscsi.k8s.KubeEventRecorder;
 import io.sscsi.k8s.KnownSecret;
@@ -94,9 +94,9 @@ final class SyncWork {
 
   private final KubeSecretWriter writer;
   private final KubeEventRecorder events;
-  private final AtomicWriter files;
+  private final MountedFiles files;
 
-  SyncWork(KubeSecretWriter writer, KubeEventRecorder events, AtomicWriter files) {
+  SyncWork(KubeSecretWriter writer, KubeEventRecorder events, MountedFiles files) {
     this.writer = Objects.requireNonNull(writer, "writer");
     this.events = Objects.requireNonNull(events, "events");
     this.files = Objects.requireNonNull(files, "files");
@@ -182,7 +182,7 @@ final class SyncWork {
 
   /** Reads the files the entry names from the mount and builds the Secret. */
   private DesiredSecret build(Mount source) {
-    Map<String, Path> mounted = files.mountedFiles(source.target());
+    Map<String, Path> mounted = files.list(source.target());
     Map<String, byte[]> contents = new HashMap<>();
     for (String objectName : SecretProjection.objectNames(source.object())) {
       Path file = mounted.get(objectName);

@@ -91,7 +91,8 @@ public final class SyncControllerProcess extends AllDirectives {
       Executor blockingExecutor = ctx.getSystem().dispatchers().lookup(blocking);
       var registry = ctx.spawn(ProviderRegistry.create(providers, new ProviderHealth(), Clock.systemUTC(),
           DispatcherSelector.defaultDispatcher()), "provider-registry", blocking);
-      SyncRun run = new SyncRun(api, new ProviderPools(registry, ctx.getSystem().scheduler(), Clock.systemUTC()),
+      SyncRun run = new SyncRun(api, new ProviderPools(registry, ctx.getSystem().scheduler(), Clock.systemUTC(),
+              blockingExecutor, providers.payloadPolicy()),
           tokens, podName, podUid, providers.callTimeout(), Clock.systemUTC());
       SyncDeps deps = new SyncDeps(run, api, blockingExecutor,
           new SyncTiming(SyncTiming.defaultBackoff(), () -> ThreadLocalRandom.current().nextDouble()),

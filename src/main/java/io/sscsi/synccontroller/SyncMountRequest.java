@@ -1,6 +1,5 @@
 package io.sscsi.synccontroller;
 
-import io.sscsi.provider.ProviderAttributes;
 import io.sscsi.provider.ProviderMountRequest;
 import io.sscsi.synccontroller.model.SecretSync;
 import java.util.Map;
@@ -36,8 +35,8 @@ public final class SyncMountRequest {
     attributes.put(POD_UID, podUid);
     attributes.put(POD_NAMESPACE, sync.getMetadata().getNamespace());
     attributes.put(SA_NAME, sync.getSpec().serviceAccountName() == null ? "" : sync.getSpec().serviceAccountName());
-    tokensJson.ifPresent(t -> attributes.put(ProviderAttributes.TOKENS_KEY, t));
+    tokensJson.ifPresent(t -> attributes.put(ProviderMountRequest.TOKENS_KEY, t));
     return new ProviderMountRequest(JSON.writeValueAsString(attributes), "{}", TARGET_PATH,
-        ProviderAttributes.DEFAULT_PERMISSION, Map.of());
+        ProviderMountRequest.DEFAULT_PERMISSION, Map.of());
   }
 }

@@ -5,7 +5,6 @@ import io.sscsi.errors.FailureKind;
 import io.sscsi.fs.TargetDirCleaner;
 import io.sscsi.fs.TargetDirectory;
 import io.sscsi.fs.TargetOwnership;
-import io.sscsi.provider.ProviderAttributes;
 import io.sscsi.provider.ProviderMountRequest;
 import io.sscsi.provider.ProviderMountResult;
 import io.sscsi.provider.ProviderName;
@@ -96,10 +95,10 @@ final class PublishWorkflow {
         result.complete(new Result.Failed(DriverException.of(e), ""));
         return;
       }
+      // the answer arrives on the blocking dispatcher (ProviderCalls): the write continues on that thread
       deps.providers().mount(prepared.provider(), prepared.call(), providerDeadline)
-          .whenCompleteAsync((fetched, failure) -> result.complete(
-              failure == null ? write(request, prepared, previous, fetched) : undo(prepared, failure)),
-              deps.blocking());
+          .whenComplete((fetched, failure) -> result.complete(
+              failure == null ? write(request, prepared, previous, fetched) : undo(prepared, failure)));
     });
     return result;
   }
@@ -186,7 +185,7 @@ final class PublishWorkflow {
     try {
       Optional<String> secretRef = previous.isPresent() ? previous.get().secretRef() : secretRefOf(request);
       Map<String, String> currentVersions = previous.map(MountedVolume::versions).orElse(Map.of());
-      ProviderMountRequest call = ProviderAttributes.build(spc, request, currentVersions);
+      ProviderMountRequest call = MountRequests.build(spc, request, currentVersions);
       boolean createdDir = existing.isEmpty() && TargetDirectory.create(target);
       TargetStep step = createdDir ? TargetStep.MOUNT
           : existing.isPresent() ? existing.get() : decideExisting(request, target, previous.isEmpty());
@@ -272,7 +271,9 @@ final class PublishWorkflow {
         throw new DriverException(FailureKind.TARGET_NOT_OURS, "refusing to write into " + request.targetPath()
             + ": it holds " + state.describe() + "; nothing was written");
       }
-      changed = !fetched.payload().isEmpty() && deps.writer().write(target, fetched.payload());
+      // a tmpfs this publish mounted a moment ago is empty: the writer need not look before it writes
+      changed = !fetched.payload().isEmpty() && (prepared.mountedNow()
+          ? deps.writer().writeFresh(target, fetched.payload()) : deps.writer().write(target, fetched.payload()));
     } catch (RuntimeException e) {
       return undo(prepared, e);
     }

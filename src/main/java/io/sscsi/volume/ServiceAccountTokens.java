@@ -15,7 +15,7 @@ import tools.jackson.databind.json.JsonMapper;
  * are only read here, never logged or kept elsewhere.
  */
 public final class ServiceAccountTokens {
-  public static final String KEY = "csi.storage.k8s.io/serviceAccount.tokens";
+  public static final String KEY = io.sscsi.provider.ProviderMountRequest.TOKENS_KEY;
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private ServiceAccountTokens() {}

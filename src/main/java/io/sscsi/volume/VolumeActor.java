@@ -47,13 +47,12 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class VolumeActor {
 
-  public sealed interface Command {}
-
-  /** kubelet's NodePublishVolume, to be answered by {@code deadline}. */
-  public record Publish(PublishRequest request, Instant deadline, ActorRef<StatusReply<Done>> replyTo)
-      implements Command {}
-
-  public record Unpublish(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  /**
+   * What a volume hears. kubelet's calls are the router's own records ({@link VolumeRouter.Publish},
+   * {@link VolumeRouter.Unpublish}), forwarded as they came: no copy per call.
+   */
+  public sealed interface Command permits VolumeRouter.Publish, VolumeRouter.Unpublish, ClassChanged, Describe,
+      PublishSecretChanged, TimerRefresh, Stop, RetryStatus, StatusRetried, Published, Learned, Unpublished {}
 
   /** The SecretProviderClass {@code namespace/name} changed. */
   public record ClassChanged(String namespace, String name) implements Command {}
@@ -133,9 +132,9 @@ public final class VolumeActor {
 
   private Behavior<Command> idle() {
     return Behaviors.receive(Command.class)
-        .onMessage(Publish.class, call -> runPublish(new Attempt.FirstPublish(call.request(), call.deadline(),
+        .onMessage(VolumeRouter.Publish.class, call -> runPublish(new Attempt.FirstPublish(call.request(), call.deadline(),
             call.replyTo()), call.request(), Optional.empty(), call.deadline(), VolumeState.IDLE))
-        .onMessage(Unpublish.class, call -> startUnpublish(VolumeState.IDLE, call))
+        .onMessage(VolumeRouter.Unpublish.class, call -> startUnpublish(VolumeState.IDLE, call))
         .onMessage(Stop.class, stop -> Behaviors.stopped())
         .onMessage(Describe.class, d -> describe(d, VolumeState.IDLE, false))
         .onMessage(Command.class, ignored -> Behaviors.same()) // a late timer or change
@@ -146,9 +145,9 @@ public final class VolumeActor {
     VolumeState state = new VolumeState.Adopted(volume);
     TargetOwner owner = TargetOwner.of(volume.status());
     return Behaviors.receive(Command.class)
-        .onMessage(Publish.class, call -> !owner.owns(call.request()), call -> refuseForeign(call, owner, ""))
-        .onMessage(Publish.class, call -> startAdoption(volume, call))
-        .onMessage(Unpublish.class, call -> startUnpublish(state, call))
+        .onMessage(VolumeRouter.Publish.class, call -> !owner.owns(call.request()), call -> refuseForeign(call, owner, ""))
+        .onMessage(VolumeRouter.Publish.class, call -> startAdoption(volume, call))
+        .onMessage(VolumeRouter.Unpublish.class, call -> startUnpublish(state, call))
         .onMessage(Describe.class, d -> describe(d, state, false))
         .onMessage(Stop.class, this::cancelPassivation)
         .onSignal(PreRestart.class, signal -> uncount())
@@ -160,16 +159,16 @@ public final class VolumeActor {
     VolumeState state = new VolumeState.Mounted(volume);
     TargetOwner owner = TargetOwner.of(volume.request());
     return Behaviors.receive(Command.class)
-        .onMessage(Publish.class, call -> !owner.owns(call.request()),
+        .onMessage(VolumeRouter.Publish.class, call -> !owner.owns(call.request()),
             call -> refuseForeign(call, owner, volume.provider().value()))
-        .onMessage(Publish.class, call -> onRepublish(volume, call))
+        .onMessage(VolumeRouter.Publish.class, call -> onRepublish(volume, call))
         .onMessage(TimerRefresh.class, tick -> maybeRefresh(volume, Trigger.TIMER))
         .onMessage(ClassChanged.class, changed -> changed.namespace().equals(volume.spc().namespace())
             && changed.name().equals(volume.spc().name()) ? maybeRefresh(volume, Trigger.CLASS_CHANGED) : Behaviors.same())
         .onMessage(PublishSecretChanged.class, changed -> changed.namespace().equals(volume.request().podNamespace())
             && volume.secretRef().filter(changed.name()::equals).isPresent()
             ? maybeRefresh(volume, Trigger.SECRET_CHANGED) : Behaviors.same())
-        .onMessage(Unpublish.class, call -> startUnpublish(state, call))
+        .onMessage(VolumeRouter.Unpublish.class, call -> startUnpublish(state, call))
         .onMessage(Describe.class, d -> describe(d, state, false))
         .onMessage(RetryStatus.class, retry -> onRetryStatus(volume, retry))
         .onMessage(Stop.class, this::cancelPassivation)
@@ -220,9 +219,9 @@ public final class VolumeActor {
   /** Answers the calls still stashed when the actor fails. */
   private Behavior<Command> answerStashed() {
     stash.forEach(stashed -> {
-      if (stashed instanceof Publish p) {
+      if (stashed instanceof VolumeRouter.Publish p) {
         answerRestarting(p.replyTo());
-      } else if (stashed instanceof Unpublish u) {
+      } else if (stashed instanceof VolumeRouter.Unpublish u) {
         answerRestarting(u.replyTo());
       }
     });
@@ -250,14 +249,14 @@ public final class VolumeActor {
     return busy(before, attempt);
   }
 
-  private Behavior<Command> startAdoption(AdoptedVolume volume, Publish call) {
+  private Behavior<Command> startAdoption(AdoptedVolume volume, VolumeRouter.Publish call) {
     Attempt.Adoption attempt = new Attempt.Adoption(volume, call.request(), call.deadline(), call.replyTo());
     context.pipeToSelf(workflow.learn(volume, call.request()),
         (learned, failure) -> new Learned(attempt, learned, failure));
     return busy(new VolumeState.Adopted(volume), attempt);
   }
 
-  private Behavior<Command> startUnpublish(VolumeState before, Unpublish call) {
+  private Behavior<Command> startUnpublish(VolumeState before, VolumeRouter.Unpublish call) {
     timers.cancel(TIMER); // no refresh queued behind the unpublish; a pending status retry keeps its timer
     nextRefresh = Optional.empty();
     Attempt.Unpublish attempt = new Attempt.Unpublish(before, call.replyTo());
@@ -274,7 +273,7 @@ public final class VolumeActor {
     return Optional.empty();
   }
 
-  private Behavior<Command> onRepublish(MountedVolume volume, Publish call) {
+  private Behavior<Command> onRepublish(MountedVolume volume, VolumeRouter.Publish call) {
     if (volume.contentRemoved() || decide(Trigger.REPUBLISH, volume) == Decision.REFRESH) {
       return refresh(volume, Trigger.REPUBLISH, call.request(), call.deadline(), Optional.of(call.replyTo()));
     }
@@ -287,7 +286,7 @@ public final class VolumeActor {
    * A publish to this target for another pod or class (kubelet never sends one): refused with
    * ALREADY_EXISTS, counted as a failed publish; the volume, its content and its timers are untouched.
    */
-  private Behavior<Command> refuseForeign(Publish call, TargetOwner owner, String provider) {
+  private Behavior<Command> refuseForeign(VolumeRouter.Publish call, TargetOwner owner, String provider) {
     DriverException refusal = owner.refusal(target, call.request());
     DriverMetrics.publishError(provider, refusal.errorType());
     context.getLog().warn("{}", refusal.getMessage());

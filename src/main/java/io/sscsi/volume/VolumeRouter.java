@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.Done;
@@ -21,20 +22,24 @@ import org.apache.pekko.pattern.StatusReply;
 /**
  * Owns the map target path to {@link VolumeActor}: the CSI Node service sends it every publish and
  * unpublish, and it forwards each to the one actor of that path, spawning it on demand. An actor
- * that has become idle asks to be passivated; the router then buffers new calls for that path until
- * the actor has either stopped (the buffer goes to a fresh actor) or cancelled because a call in its
- * mailbox mounted the volume again (the buffer goes to it). So no call is ever lost to a stopping
- * actor, and there is never more than one actor per path.
+ * that has become idle tells the router it can be passivated; the router keeps up to
+ * {@code maxResting} such idle actors resting (a pod that comes back, or kubelet's next publish to
+ * the same path, finds its actor: no spawn and stop per cycle) and passivates the one idle longest
+ * beyond that. While an actor stops, the router buffers new calls for its path until the actor has
+ * either stopped (the buffer goes to a fresh actor) or cancelled because a call in its mailbox
+ * mounted the volume again (the buffer goes to it). So no call is ever lost to a stopping actor, and
+ * there is never more than one actor per path.
  */
 public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
 
   public sealed interface Command {}
 
-  /** kubelet's NodePublishVolume, to be answered by {@code deadline}. */
+  /** kubelet's NodePublishVolume, to be answered by {@code deadline}; forwarded as it is to the volume. */
   public record Publish(PublishRequest request, java.time.Instant deadline, ActorRef<StatusReply<Done>> replyTo)
-      implements Command {}
+      implements Command, VolumeActor.Command {}
 
-  public record Unpublish(Path targetPath, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+  /** kubelet's NodeUnpublishVolume; forwarded as it is to the volume. */
+  public record Unpublish(Path targetPath, ActorRef<StatusReply<Done>> replyTo) implements Command, VolumeActor.Command {}
 
   /** A SecretProviderClass changed: every volume mounted from it refreshes (when rotation is on). */
   public record ClassChanged(String namespace, String name) implements Command {}
@@ -42,7 +47,10 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
   /** A watched nodePublishSecretRef Secret changed: volumes using it refresh (when rotation is on). */
   public record PublishSecretChanged(String namespace, String name) implements Command {}
 
-  /** Every volume actor alive, for the admin endpoint to ask each for its {@link VolumeView}. */
+  /**
+   * Every volume actor in use (resting idle ones left out), for the admin endpoint to ask each for its
+   * {@link VolumeView}.
+   */
   public record ListVolumes(ActorRef<java.util.List<ActorRef<VolumeActor.Command>>> replyTo) implements Command {}
 
   record Passivate(Path target, ActorRef<VolumeActor.Command> volume) implements Command {}
@@ -59,20 +67,38 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
   private static final class Entry {
     final ActorRef<VolumeActor.Command> ref;
     boolean passivating;
+    /**
+     * Idle and kept: it said it can be passivated, and has had no call since. Changes are still
+     * broadcast to it (an idle actor ignores them): a publish routed to it just before its idle report
+     * came in (kubelet never sends one beside an unpublish of the same target) must not miss one.
+     */
+    boolean resting;
     final List<VolumeActor.Command> buffer = new ArrayList<>();
 
     Entry(ActorRef<VolumeActor.Command> ref) {
       this.ref = ref;
     }
+
   }
 
+  /** Idle actors kept by default: a few KiB each; beyond these the one idle longest stops. */
+  static final int MAX_RESTING = 128;
+
   private final VolumeDeps deps;
+  private final int maxResting;
   private final Map<Path, Entry> volumes = new HashMap<>();
+  /** Resting actors' paths, the one idle longest first. */
+  private final LinkedHashSet<Path> resting = new LinkedHashSet<>();
   private long spawned;
 
   public static Behavior<Command> create(VolumeDeps deps) {
+    return create(deps, MAX_RESTING);
+  }
+
+  /** A router keeping at most {@code maxResting} idle actors (0: each is passivated once idle). */
+  static Behavior<Command> create(VolumeDeps deps, int maxResting) {
     return Behaviors.setup(ctx -> {
-      VolumeRouter router = new VolumeRouter(ctx, deps);
+      VolumeRouter router = new VolumeRouter(ctx, deps, maxResting);
       if (deps.settings().podsDir() == null) {
         return router;
       }
@@ -124,15 +150,16 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
 
   private Behavior<Command> routeCall(Command call) {
     if (call instanceof Publish p) {
-      return route(p.request().targetPath(), new VolumeActor.Publish(p.request(), p.deadline(), p.replyTo()));
+      return route(p.request().targetPath(), p);
     }
     Unpublish u = (Unpublish) call;
-    return route(u.targetPath(), new VolumeActor.Unpublish(u.replyTo()));
+    return route(u.targetPath(), u);
   }
 
-  private VolumeRouter(ActorContext<Command> context, VolumeDeps deps) {
+  private VolumeRouter(ActorContext<Command> context, VolumeDeps deps, int maxResting) {
     super(context);
     this.deps = deps;
+    this.maxResting = maxResting;
   }
 
   @Override
@@ -147,7 +174,7 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
           return this;
         })
         .onMessage(ListVolumes.class, l -> {
-          l.replyTo().tell(volumes.values().stream().map(e -> e.ref).toList());
+          l.replyTo().tell(volumes.values().stream().filter(e -> !e.resting).map(e -> e.ref).toList());
           return this;
         })
         .onMessage(Passivate.class, this::onPassivate)
@@ -160,6 +187,10 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
 
   private Behavior<Command> route(Path target, VolumeActor.Command command) {
     Entry entry = volumes.computeIfAbsent(target, this::spawn);
+    if (entry.resting) {
+      entry.resting = false;
+      resting.remove(target);
+    }
     if (entry.passivating) {
       entry.buffer.add(command);
     } else {
@@ -206,9 +237,17 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
 
   private Behavior<Command> onPassivate(Passivate p) {
     Entry entry = volumes.get(p.target());
-    if (entry != null && entry.ref.equals(p.volume()) && !entry.passivating) {
-      entry.passivating = true;
-      entry.ref.tell(new VolumeActor.Stop());
+    if (entry != null && entry.ref.equals(p.volume()) && !entry.passivating && !entry.resting) {
+      entry.resting = true;
+      resting.add(p.target());
+      while (resting.size() > maxResting) {
+        Path longest = resting.iterator().next();
+        resting.remove(longest);
+        Entry stopping = volumes.get(longest);
+        stopping.resting = false;
+        stopping.passivating = true;
+        stopping.ref.tell(new VolumeActor.Stop());
+      }
     }
     return this;
   }
@@ -229,6 +268,7 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
       return this;
     }
     volumes.remove(s.target());
+    resting.remove(s.target());
     if (!entry.buffer.isEmpty()) {
       Entry fresh = volumes.computeIfAbsent(s.target(), this::spawn);
       entry.buffer.forEach(fresh.ref::tell);

@@ -60,6 +60,36 @@ class AtomicWriterTest {
   }
 
   @Test
+  void aFreshTmpfsGetsTheSameLayoutWithoutLookingFirst() throws IOException {
+    assertTrue(writer.writeFresh(target, CheckedPayload.of(List.of(file("a", "A", 0600), file("d/e/x", "X")))));
+
+    String ts = writer.currentDataDir(target).orElseThrow();
+    assertTrue(AtomicWriter.TIMESTAMP_DIR.matcher(ts).matches(), ts);
+    assertEquals(Path.of("..data/a"), Files.readSymbolicLink(target.resolve("a")));
+    assertEquals(Path.of("..data/d"), Files.readSymbolicLink(target.resolve("d")));
+    assertEquals("A", read(target.resolve("a")));
+    assertEquals("X", read(target.resolve("d/e/x")));
+    assertEquals(Set.of("..data", ts, "a", "d"), names(target));
+    assertEquals("rw-------", perms(target.resolve(ts).resolve("a")));
+    assertEquals("rwxr-xr-x", perms(target.resolve(ts).resolve("d/e")));
+    assertFalse(writer.write(target, List.of(file("a", "A", 0600), file("d/e/x", "X"))),
+        "what the fresh write left is exactly what the careful writer publishes");
+  }
+
+  @Test
+  void aFreshTmpfsThatIsNotEmptyAfterAllIsWrittenTheCarefulWay() throws IOException {
+    Files.createDirectories(target.resolve("d/sub"));
+    Files.writeString(target.resolve("d/sub/old"), "legacy"); // a provider wrote into the target itself
+
+    assertTrue(writer.writeFresh(target, CheckedPayload.of(List.of(file("d/x", "X")))));
+
+    assertTrue(Files.isSymbolicLink(target.resolve("d")));
+    assertEquals(Set.of("d/x"), new MountedFiles().list(target).keySet());
+    String ts = writer.currentDataDir(target).orElseThrow();
+    assertEquals(Set.of("..data", ts, "d"), names(target), "the first attempt's directory is gone too");
+  }
+
+  @Test
   void unchangedPayloadDoesNotTouchTheDisk() throws IOException {
     List<PayloadFile> payload = List.of(file("a", "A"), file("d/x", "X", 0600));
     assertTrue(writer.write(target, payload));
@@ -103,7 +133,7 @@ class AtomicWriterTest {
     assertEquals("C", read(target.resolve("c")));
     assertEquals("Y2", read(target.resolve("d/y")));
     assertFalse(Files.exists(target.resolve("d/x")));
-    assertEquals(Set.of("a", "c", "d/y"), writer.mountedFiles(target).keySet());
+    assertEquals(Set.of("a", "c", "d/y"), new MountedFiles().list(target).keySet());
   }
 
   @Test
@@ -180,7 +210,7 @@ class AtomicWriterTest {
     writer.write(target, List.of(file("d/x", "X")));
 
     assertTrue(Files.isSymbolicLink(target.resolve("d")));
-    assertEquals(Set.of("d/x"), writer.mountedFiles(target).keySet());
+    assertEquals(Set.of("d/x"), new MountedFiles().list(target).keySet());
   }
 
   @Test
@@ -262,7 +292,7 @@ class AtomicWriterTest {
     Files.createSymbolicLink(target.resolve("escape"), outside);
     Files.createSymbolicLink(target.resolve("dangling"), tmp.resolve("nothing"));
 
-    Map<String, Path> files = writer.mountedFiles(target);
+    Map<String, Path> files = new MountedFiles().list(target);
 
     assertEquals(new TreeSet<>(List.of("a", "d/e/y", "d/x")), files.keySet());
     assertEquals(target.toAbsolutePath().resolve("d/e/y"), files.get("d/e/y"));
@@ -274,7 +304,7 @@ class AtomicWriterTest {
     Files.createDirectories(target.resolve("dir"));
     Files.writeString(target.resolve("dir/k"), "v");
     Files.writeString(target.resolve("top"), "v");
-    assertEquals(Set.of("dir/k", "top"), writer.mountedFiles(target).keySet());
+    assertEquals(Set.of("dir/k", "top"), new MountedFiles().list(target).keySet());
     assertTrue(writer.currentDataDir(target).isEmpty());
   }
 

@@ -15,13 +15,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,8 +31,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One provider's pool against a real gRPC provider on a unix socket (no root needed): a worker that
- * fails mid-call is answered for and replaced, and a call made while the provider is gone waits for
+ * One provider's pool against a real gRPC provider on a unix socket (no root needed): a payload
+ * check that fails is answered INTERNAL and frees its slot, calls beyond the slots queue and a full
+ * queue is refused, and a call made while the provider is gone waits for
  * it to come back, as upstream's waitForReady dialling does.
  */
 @ExtendWith(TestKitJUnit5Extension.class)
@@ -38,7 +41,7 @@ class ProviderPoolTest {
   @JUnit5TestKit public ActorTestKit testKit = new JUnit5TestKitBuilder().build();
   @TempDir Path dir;
   static final ProviderMountRequest REQUEST =
-      new ProviderMountRequest("{}", "null", "/target", ProviderAttributes.DEFAULT_PERMISSION, Map.of());
+      new ProviderMountRequest("{}", "null", "/target", ProviderMountRequest.DEFAULT_PERMISSION, Map.of());
 
   TestProvider provider;
   ProviderName name;
@@ -60,58 +63,89 @@ class ProviderPoolTest {
         Duration.ofSeconds(10), null, new io.sscsi.retry.Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2));
   }
 
-  StatusReply<ProviderMountResult> call(ActorRef<ProviderPool.Command> pool, Duration within) {
-    TestProbe<StatusReply<ProviderMountResult>> reply = testKit.createTestProbe();
-    pool.tell(new ProviderPool.Call(REQUEST, Instant.now().plus(within), reply.getRef()));
-    return reply.receiveMessage(within.plusSeconds(5));
+  /** The pool's answer, or the DriverException it failed with. */
+  CompletableFuture<MountResponse> call(ActorRef<ProviderPool.Command> pool, Duration within) {
+    CompletableFuture<MountResponse> answer = new CompletableFuture<>();
+    pool.tell(new ProviderPool.Call(REQUEST, Instant.now().plus(within), answer));
+    return answer;
+  }
+
+  static MountResponse await(CompletableFuture<MountResponse> answer, Duration within) throws Exception {
+    return answer.get(within.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Test
-  void aWorkerThatFailsMidCallIsAnsweredForAndReplaced() throws Exception {
-    ProviderClient.ResponseCheck check = (p, response) -> {
+  void aCheckThatFailsIsAnsweredInternalAndFreesItsSlot() throws Exception {
+    ProviderPools.ResponseCheck check = (p, response) -> {
       if (response.getObjectVersion(0).getVersion().equals("boom")) {
         throw new IllegalStateException("a bug in the driver");
       }
       return ProviderResponses.check(p, response, io.sscsi.fs.PayloadRules.Policy.UPSTREAM);
     };
-    ActorRef<ProviderPool.Command> pool = testKit.spawn(ProviderPool.create(name, settings(2), Clock.systemUTC(), check));
-    provider.answerNow(versioned("boom"));
+    ExecutorService checks = Executors.newSingleThreadExecutor();
+    try {
+      ProviderPools pools = new ProviderPools(testKit.<ProviderRegistry.Command>createTestProbe().getRef(),
+          testKit.scheduler(), Clock.systemUTC(), checks, check);
+      ActorRef<ProviderPool.Command> pool = testKit.spawn(ProviderPool.create(name, settings(2), Clock.systemUTC()));
+      provider.answerNow(versioned("boom"));
 
-    StatusReply<ProviderMountResult> failed = call(pool, Duration.ofSeconds(30));
-    assertTrue(failed.isError());
-    assertEquals(FailureKind.INTERNAL, DriverException.of(failed.getError()).kind(), failed.getError().getMessage());
-    awaitScrape("sscsi_provider_calls_in_flight{provider=\"" + name + "\"} 0.0");
+      CompletableFuture<ProviderMountResult> failed = pools.checked(name, call(pool, Duration.ofSeconds(30)));
+      ExecutionException error = assertThrows(ExecutionException.class, () -> failed.get(35, TimeUnit.SECONDS));
+      assertEquals(FailureKind.INTERNAL, DriverException.of(error.getCause()).kind(), error.getMessage());
+      awaitScrape("sscsi_provider_calls_in_flight{provider=\"" + name + "\"} 0.0");
 
+      CompletableFuture<MountResponse> release = new CompletableFuture<>();
+      provider.answer(request -> release);
+      CompletableFuture<ProviderMountResult> first = pools.checked(name, call(pool, Duration.ofSeconds(30)));
+      CompletableFuture<ProviderMountResult> second = pools.checked(name, call(pool, Duration.ofSeconds(30)));
+      testKit.createTestProbe().awaitAssert(() -> {
+        assertEquals(2, provider.inFlight.get(), "both slots free again: both calls run at once");
+        return null;
+      });
+      release.complete(versioned("v1"));
+      assertEquals(Map.of("secret/key", "v1"), first.get(35, TimeUnit.SECONDS).versions());
+      assertEquals(Map.of("secret/key", "v1"), second.get(35, TimeUnit.SECONDS).versions());
+    } finally {
+      checks.shutdownNow();
+    }
+  }
+
+  @Test
+  void callsBeyondTheSlotsWaitInTheQueueAndAFullQueueIsRefusedAtOnce() throws Exception {
+    ProviderSettings oneSlotOneQueued = new ProviderSettings(List.of(dir), 1, 1, Duration.ofMinutes(2), 4 << 20, 5,
+        Duration.ofSeconds(10), null, ProviderSettings.UPSTREAM_RECONNECT);
+    ActorRef<ProviderPool.Command> pool = testKit.spawn(ProviderPool.create(name, oneSlotOneQueued, Clock.systemUTC()));
     CompletableFuture<MountResponse> release = new CompletableFuture<>();
     provider.answer(request -> release);
-    TestProbe<StatusReply<ProviderMountResult>> replies = testKit.createTestProbe();
-    pool.tell(new ProviderPool.Call(REQUEST, Instant.now().plusSeconds(30), replies.getRef()));
-    pool.tell(new ProviderPool.Call(REQUEST, Instant.now().plusSeconds(30), replies.getRef()));
-    replies.awaitAssert(() -> {
-      assertEquals(2, provider.inFlight.get(), "two workers again: both calls run at once");
+    CompletableFuture<MountResponse> running = call(pool, Duration.ofSeconds(30));
+    testKit.createTestProbe().awaitAssert(() -> {
+      assertEquals(1, provider.inFlight.get());
       return null;
     });
+    CompletableFuture<MountResponse> queued = call(pool, Duration.ofSeconds(30));
+    CompletableFuture<MountResponse> refused = call(pool, Duration.ofSeconds(30));
+    ExecutionException error = assertThrows(ExecutionException.class, () -> refused.get(10, TimeUnit.SECONDS));
+    assertEquals(FailureKind.PROVIDER_OVERLOADED, DriverException.of(error.getCause()).kind());
+    assertFalse(queued.isDone(), "the queued call waits for the slot");
+    assertEquals(1, provider.inFlight.get(), "one slot: the queued call has not been made");
     release.complete(versioned("v1"));
-    assertTrue(replies.receiveMessage().isSuccess());
-    assertTrue(replies.receiveMessage().isSuccess());
+    assertEquals("v1", await(running, Duration.ofSeconds(30)).getObjectVersion(0).getVersion());
+    assertEquals("v1", await(queued, Duration.ofSeconds(30)).getObjectVersion(0).getVersion());
   }
 
   @Test
   void aCallMadeWhileTheProviderIsGoneSucceedsWhenItComesBack() throws Exception {
     ActorRef<ProviderPool.Command> pool = testKit.spawn(ProviderPool.create(name, settings(1), Clock.systemUTC()));
     provider.answerNow(versioned("v1"));
-    assertTrue(call(pool, Duration.ofSeconds(30)).isSuccess());
+    assertEquals("v1", await(call(pool, Duration.ofSeconds(30)), Duration.ofSeconds(30)).getObjectVersion(0).getVersion());
 
     provider.close(); // the provider restarts: its socket is gone
     assertFalse(Files.exists(dir.resolve(name + ".sock")));
-    TestProbe<StatusReply<ProviderMountResult>> reply = testKit.createTestProbe();
-    pool.tell(new ProviderPool.Call(REQUEST, Instant.now().plusSeconds(60), reply.getRef()));
+    CompletableFuture<MountResponse> reply = call(pool, Duration.ofSeconds(60));
     awaitScrape("sscsi_provider_calls_in_flight{provider=\"" + name + "\"} 1.0");
 
     provider = TestProvider.start(dir, name.value()).answerNow(versioned("v2"));
-    StatusReply<ProviderMountResult> answered = reply.receiveMessage(Duration.ofSeconds(60));
-    assertTrue(answered.isSuccess(), () -> answered.getError().getMessage());
-    assertEquals(Map.of("secret/key", "v2"), answered.getValue().versions());
+    assertEquals("v2", await(reply, Duration.ofSeconds(60)).getObjectVersion(0).getVersion());
   }
 
   @Test
@@ -121,13 +155,13 @@ class ProviderPoolTest {
         Duration.ofSeconds(10), null, ProviderSettings.UPSTREAM_RECONNECT);
     ActorRef<ProviderPool.Command> pool = testKit.spawn(ProviderPool.create(name, twoDirs, Clock.systemUTC()));
     provider.answerNow(versioned("in-the-last-dir"));
-    assertEquals(Map.of("secret/key", "in-the-last-dir"), call(pool, Duration.ofSeconds(30)).getValue().versions());
+    assertEquals("in-the-last-dir",
+        await(call(pool, Duration.ofSeconds(30)), Duration.ofSeconds(30)).getObjectVersion(0).getVersion());
 
     provider.close();
     provider = TestProvider.start(other, name.value()).answerNow(versioned("in-the-first-dir"));
-    StatusReply<ProviderMountResult> moved = call(pool, Duration.ofSeconds(60));
-    assertTrue(moved.isSuccess(), () -> moved.getError().getMessage());
-    assertEquals(Map.of("secret/key", "in-the-first-dir"), moved.getValue().versions());
+    assertEquals("in-the-first-dir",
+        await(call(pool, Duration.ofSeconds(60)), Duration.ofSeconds(60)).getObjectVersion(0).getVersion());
   }
 
   static MountResponse versioned(String version) {

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.sscsi.Guardian;
 import io.sscsi.fs.AtomicWriter;
+import io.sscsi.fs.MountedFiles;
 import io.sscsi.fs.PayloadFile;
 import io.sscsi.k8s.KubeConnection;
 import io.sscsi.k8s.KubeEventRecorder;
@@ -84,7 +85,7 @@ class SecretSyncActorTest {
     Executor blocking = testKit.system().dispatchers().lookup(DispatcherSelector.fromConfig(Guardian.BLOCKING_DISPATCHER));
     KubeConnection connection = KubeTestConnections.of(client);
     SyncWork work = new SyncWork(new KubeSecretWriter(connection, SecretOwnerPolicy.POD_STATUS), new KubeEventRecorder(connection, "node-1"),
-        new AtomicWriter());
+        new MountedFiles());
     actor = testKit.spawn(SecretSyncActor.create(work, blocking,
         new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2)));
     sync = new ActorSecretSync(actor);
@@ -358,7 +359,7 @@ class SecretSyncActorTest {
     Executor blocking = testKit.system().dispatchers().lookup(DispatcherSelector.fromConfig(Guardian.BLOCKING_DISPATCHER));
     KubeConnection connection = KubeTestConnections.of(client);
     actor = testKit.spawn(SecretSyncActor.create(new SyncWork(new KubeSecretWriter(connection, SecretOwnerPolicy.POD_STATUS),
-        new KubeEventRecorder(connection, "node-1"), new AtomicWriter()), blocking,
+        new KubeEventRecorder(connection, "node-1"), new MountedFiles()), blocking,
         new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2)));
     sync = new ActorSecretSync(actor);
 

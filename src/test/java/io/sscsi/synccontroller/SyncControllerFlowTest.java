@@ -69,7 +69,8 @@ class SyncControllerFlowTest {
     TokenCache tokens = new TokenCache(List.of(), (a, b, c, d) -> fail("no audience"), Clock.systemUTC());
     List<SyncWatches> holder = new ArrayList<>();
     KubeSyncApi api = new KubeSyncApi(client, key -> holder.get(0).cachedClass(key));
-    SyncRun run = new SyncRun(api, new ProviderPools(registry, kit.scheduler(), Clock.systemUTC()), tokens, "ctrl-0",
+    SyncRun run = new SyncRun(api, new ProviderPools(registry, kit.scheduler(), Clock.systemUTC(),
+        java.util.concurrent.ForkJoinPool.commonPool(), io.sscsi.fs.PayloadRules.Policy.UPSTREAM), tokens, "ctrl-0",
         "ctrl-uid", Duration.ofSeconds(30), Clock.systemUTC());
     SyncDeps deps = new SyncDeps(run, api, Executors.newFixedThreadPool(4), new SyncTiming(SyncTiming.defaultBackoff(),
         () -> 0.5), Duration.ZERO, Clock.systemUTC());

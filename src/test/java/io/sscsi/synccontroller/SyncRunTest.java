@@ -67,7 +67,8 @@ class SyncRunTest {
     var registry = kit.spawn(ProviderRegistry.create(settings, new ProviderHealth(), Clock.systemUTC(),
         DispatcherSelector.defaultDispatcher()));
     TokenCache tokens = new TokenCache(List.of(), (a, b, c, d) -> fail("no audience, no token"), Clock.systemUTC());
-    run = new SyncRun(new KubeSyncApi(client, null), new ProviderPools(registry, kit.scheduler(), Clock.systemUTC()),
+    run = new SyncRun(new KubeSyncApi(client, null), new ProviderPools(registry, kit.scheduler(), Clock.systemUTC(),
+        java.util.concurrent.ForkJoinPool.commonPool(), io.sscsi.fs.PayloadRules.Policy.UPSTREAM),
         tokens, "ctrl-0", "ctrl-uid", Duration.ofSeconds(30), Clock.systemUTC());
   }
 

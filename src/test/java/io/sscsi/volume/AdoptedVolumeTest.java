@@ -82,7 +82,7 @@ class AdoptedVolumeTest {
     assertEquals("spc", before.secretProviderClass());
     assertEquals(Map.of("secret/key", "v0"), before.objects());
 
-    volume.tell(new VolumeActor.Publish(request(target, Map.of("user", "alice")), world.deadline(), replies.getRef()));
+    volume.tell(new VolumeRouter.Publish(request(target, Map.of("user", "alice")), world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess());
     assertTrue(world.providers.calls.isEmpty(), "within the interval since the payload was written: no fetch");
     assertEquals("before-the-restart", Files.readString(target.resolve("key")));
@@ -100,7 +100,7 @@ class AdoptedVolumeTest {
     refresh.answer(content("v1"));
     assertEquals("published spc 1 pod", world.sync.calls.poll(10, TimeUnit.SECONDS), "new content is synced");
 
-    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess());
     assertEquals("unpublished spc 1 pod", world.sync.calls.poll(10, TimeUnit.SECONDS), "ownership released");
     assertEquals(List.of("ns/pod-ns-spc"), world.statuses.deletes);
@@ -111,7 +111,7 @@ class AdoptedVolumeTest {
   void aRepublishAfterTheIntervalFetchesAsForAnyMountedVolume() throws Exception {
     ActorRef<VolumeActor.Command> volume = adopt(VolumeFixture.rotationOn(Duration.ofSeconds(10), false));
 
-    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    volume.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     VolumeFixture.ScriptedProviders.Call refresh = world.providers.next();
     assertEquals(Map.of("secret/key", "v0"), refresh.request().currentVersions());
     refresh.answer(content("v1"));
@@ -125,12 +125,12 @@ class AdoptedVolumeTest {
     world.classes.clear();
     ActorRef<VolumeActor.Command> volume = adopt(VolumeFixture.rotationOff());
 
-    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    volume.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess(), "the mounted content is fine: kubelet gets OK");
     assertEquals("adopted", describe(volume).state());
 
     world.classes.put("ns/spc", SYNCED);
-    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    volume.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess());
     assertEquals("mounted", describe(volume).state());
   }
@@ -139,7 +139,7 @@ class AdoptedVolumeTest {
   void anAdoptedVolumeUnpublishedBeforeAnyRepublishStillReleasesItsSecrets() throws Exception {
     ActorRef<VolumeActor.Command> volume = adopt(VolumeFixture.rotationOff());
 
-    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess());
     assertEquals("unpublished spc 1 pod", world.sync.calls.poll(10, TimeUnit.SECONDS));
     assertEquals(List.of("ns/pod-ns-spc"), world.statuses.deletes);
@@ -153,7 +153,7 @@ class AdoptedVolumeTest {
 
     world.mounter.unmountFails.set(true);
     world.advance(Duration.ofSeconds(5));
-    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
     assertTrue(replies.receiveMessage().isError(), "kubelet hears that the unpublish failed");
     VolumeView view = describe(volume);
     assertEquals("adopted", view.state());
@@ -162,7 +162,7 @@ class AdoptedVolumeTest {
     assertEquals(VolumeFixture.T0.plusSeconds(5), view.lastAttempt());
 
     world.mounter.unmountFails.set(false);
-    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess(), "kubelet's retry unpublishes it");
     assertEquals(List.of("ns/pod-ns-spc"), world.statuses.deletes);
   }
@@ -171,7 +171,7 @@ class AdoptedVolumeTest {
   private ActorRef<VolumeActor.Command> adoptedThenEmptied() {
     ActorRef<VolumeActor.Command> volume = adopt(VolumeFixture.rotationOff());
     world.mounter.unmountFails.set(true);
-    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
     assertTrue(replies.receiveMessage().isError());
     assertFalse(Files.exists(target.resolve("key")), "deleted before the unmount failed");
     return volume;
@@ -183,7 +183,7 @@ class AdoptedVolumeTest {
     ActorRef<VolumeActor.Command> volume = adoptedThenEmptied();
     assertTrue(describe(volume).lastError().contains("already deleted"), describe(volume).toString());
 
-    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    volume.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     world.providers.next().answer(content("v1"));
     assertTrue(replies.receiveMessage().isSuccess());
     assertEquals("v1", Files.readString(target.resolve("key")), "learned, then fetched and written again");
@@ -196,7 +196,7 @@ class AdoptedVolumeTest {
     ActorRef<VolumeActor.Command> volume = adoptedThenEmptied();
 
     world.classes.clear();
-    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    volume.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isError(), "nothing mounted to keep: the class read's failure reaches kubelet");
     VolumeView view = describe(volume);
     assertEquals("adopted", view.state());

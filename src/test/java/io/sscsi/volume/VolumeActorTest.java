@@ -156,6 +156,7 @@ class VolumeActorTest {
 
   @Test
   void idleVolumeIsPassivatedAndALaterPublishGetsAFreshActor() throws Exception {
+    router = testKit.spawn(VolumeRouter.create(world.deps(VolumeFixture.rotationOff()), 0)); // no idle actor kept
     Path target = dir.resolve("m");
     TestProbe<List<ActorRef<VolumeActor.Command>>> list = testKit.createTestProbe();
 
@@ -179,5 +180,101 @@ class VolumeActorTest {
     List<ActorRef<VolumeActor.Command>> after = list.receiveMessage();
     assertEquals(1, after.size());
     assertNotEquals(before, after.get(0));
+  }
+
+  @Test
+  void anIdleActorRestsForItsPathsNextPublishAndTheOneIdleLongestStopsBeyondTheBound() throws Exception {
+    router = testKit.spawn(VolumeRouter.create(world.deps(VolumeFixture.rotationOff()), 1)); // one idle actor kept
+    Path first = dir.resolve("first");
+    Path second = dir.resolve("second");
+    ActorRef<VolumeActor.Command> firstActor = publishAndUnpublish(first, "a");
+
+    assertEquals(firstActor, publishAndUnpublish(first, "b"), "the resting actor takes its path's next publish");
+    publishAndUnpublish(second, "c"); // two idle now: the one idle longest (first's) is passivated
+    assertNotEquals(firstActor, publishAndUnpublish(first, "d"), "first's actor stopped: a fresh one took the call");
+  }
+
+  /** Publishes and unpublishes {@code target}; the actor that held it, as the router listed it while mounted. */
+  private ActorRef<VolumeActor.Command> publishAndUnpublish(Path target, String version) throws Exception {
+    TestProbe<List<ActorRef<VolumeActor.Command>>> list = testKit.createTestProbe();
+    router.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
+    world.providers.next().answer(content(version));
+    assertTrue(replies.receiveMessage().isSuccess());
+    router.tell(new VolumeRouter.ListVolumes(list.getRef()));
+    List<ActorRef<VolumeActor.Command>> inUse = list.receiveMessage();
+    assertEquals(1, inUse.size(), "only the mounted volume is listed; resting idle actors are not");
+    router.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
+    assertTrue(replies.receiveMessage().isSuccess());
+    list.awaitAssert(() -> {
+      router.tell(new VolumeRouter.ListVolumes(list.getRef()));
+      assertEquals(List.of(), list.receiveMessage(), "idle: resting or passivated, not listed");
+      return null;
+    });
+    return inUse.get(0);
+  }
+
+  /**
+   * The router's hand-off, with its window held open: the actor's idle report reaches the router while
+   * the actor is busy with a first publish (its provider call unanswered), so the router's Stop waits in
+   * the actor's stash and the next call waits in the router's buffer. The publish fails, the actor is
+   * idle and stops: the buffered call goes to a fresh actor and is answered.
+   */
+  @Test
+  void aCallBufferedWhileItsActorStopsGoesToAFreshActor() throws Exception {
+    router = testKit.spawn(VolumeRouter.create(world.deps(VolumeFixture.rotationOff()), 0));
+    Path target = dir.resolve("window");
+    router.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
+    VolumeFixture.ScriptedProviders.Call first = world.providers.next();
+    ActorRef<VolumeActor.Command> stopping = onlyVolume();
+
+    router.tell(new VolumeRouter.Passivate(target, stopping)); // the window opens: Stop is stashed behind the publish
+    TestProbe<StatusReply<Done>> buffered = testKit.createTestProbe();
+    router.tell(new VolumeRouter.Publish(request(target), world.deadline(), buffered.getRef()));
+    assertEquals(List.of(stopping), listed(), "still one actor for the path");
+    assertTrue(world.providers.calls.isEmpty(), "the buffered publish reached no actor");
+
+    first.fail(new DriverException(FailureKind.PROVIDER_UNAVAILABLE, "down"));
+    assertTrue(replies.receiveMessage().isError());
+    world.providers.next().answer(content("v1")); // the buffered publish, now at a fresh actor
+    assertTrue(buffered.receiveMessage().isSuccess(), "no call lost to the stopping actor");
+    List<ActorRef<VolumeActor.Command>> now = listed();
+    assertEquals(1, now.size());
+    assertNotEquals(stopping, now.get(0));
+  }
+
+  /**
+   * The same window, but the call the actor was busy with mounted the volume: the actor cancels its
+   * passivation and the buffered call goes to it.
+   */
+  @Test
+  void aCallBufferedWhileItsActorCancelsPassivationGoesToThatActor() throws Exception {
+    router = testKit.spawn(VolumeRouter.create(world.deps(VolumeFixture.rotationOff()), 0));
+    Path target = dir.resolve("window");
+    router.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
+    VolumeFixture.ScriptedProviders.Call first = world.providers.next();
+    ActorRef<VolumeActor.Command> volume = onlyVolume();
+
+    router.tell(new VolumeRouter.Passivate(target, volume));
+    TestProbe<StatusReply<Done>> buffered = testKit.createTestProbe();
+    router.tell(new VolumeRouter.Publish(request(target), world.deadline(), buffered.getRef()));
+
+    first.answer(content("v1"));
+    assertTrue(replies.receiveMessage().isSuccess());
+    assertTrue(buffered.receiveMessage().isSuccess(), "the republish, answered by the mounted actor");
+    assertTrue(world.providers.calls.isEmpty(), "rotation off: the republish called no provider");
+    assertEquals(List.of(volume), listed(), "the actor stayed");
+    assertEquals("mounted", describe(target).state());
+  }
+
+  private List<ActorRef<VolumeActor.Command>> listed() {
+    TestProbe<List<ActorRef<VolumeActor.Command>>> list = testKit.createTestProbe();
+    router.tell(new VolumeRouter.ListVolumes(list.getRef()));
+    return list.receiveMessage();
+  }
+
+  private ActorRef<VolumeActor.Command> onlyVolume() {
+    List<ActorRef<VolumeActor.Command>> all = listed();
+    assertEquals(1, all.size());
+    return all.get(0);
   }
 }

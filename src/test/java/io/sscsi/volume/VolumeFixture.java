@@ -204,7 +204,9 @@ final class VolumeFixture {
         Instant deadline) {
       Call call = new Call(provider, request, deadline, new CompletableFuture<>());
       calls.add(call);
-      return call.result();
+      // as ProviderCalls promises: completed on a pool thread (the driver's blocking dispatcher), never on
+      // the test's thread that answers, nor on an actor's
+      return call.result().whenCompleteAsync((r, f) -> { }, java.util.concurrent.ForkJoinPool.commonPool());
     }
 
     /** The next call; waits for it to arrive. */

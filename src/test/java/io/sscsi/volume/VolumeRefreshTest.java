@@ -59,7 +59,7 @@ class VolumeRefreshTest {
   /** A volume actor, published once with content "v1" at the test's start time. */
   ActorRef<VolumeActor.Command> published(VolumeSettings settings, Map<String, String> secrets) throws Exception {
     ActorRef<VolumeActor.Command> volume = testKit.spawn(VolumeActor.create(target, world.deps(settings), router.getRef()));
-    volume.tell(new VolumeActor.Publish(request(target, secrets), world.deadline(), replies.getRef()));
+    volume.tell(new VolumeRouter.Publish(request(target, secrets), world.deadline(), replies.getRef()));
     world.providers.next().answer(content("v1"));
     assertTrue(replies.receiveMessage().isSuccess());
     assertEquals("v1", Files.readString(target.resolve("key")));
@@ -76,7 +76,7 @@ class VolumeRefreshTest {
   void withRotationOffARepublishNeverCallsTheProvider() throws Exception {
     ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOff(), Map.of());
     world.advance(Duration.ofHours(1));
-    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    volume.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess(), "answered without a provider call");
     assertTrue(world.providers.calls.isEmpty());
     assertEquals("mounted", describe(volume).state());
@@ -87,12 +87,12 @@ class VolumeRefreshTest {
     ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(INTERVAL, false), Map.of());
 
     world.advance(INTERVAL.minusSeconds(1));
-    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    volume.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess(), "within the interval: answered at once");
     assertTrue(world.providers.calls.isEmpty(), "no provider call");
 
     world.advance(Duration.ofSeconds(1));
-    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    volume.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     VolumeFixture.ScriptedProviders.Call refresh = world.providers.next();
     assertEquals(Map.of("secret/key", "v1"), refresh.request().currentVersions(), "the refresh sends the mounted versions");
     refresh.answer(content("v2"));
@@ -154,7 +154,7 @@ class VolumeRefreshTest {
       assertFalse(logs.all().contains("have expired"), "not reported as expired");
       assertFalse(logs.all().contains("sentinel-token-value"), "never the token text");
 
-      volume.tell(new VolumeActor.Publish(request(target, Map.of(ServiceAccountTokens.KEY, tokens)), world.deadline(),
+      volume.tell(new VolumeRouter.Publish(request(target, Map.of(ServiceAccountTokens.KEY, tokens)), world.deadline(),
           replies.getRef()));
       world.providers.next().answer(content("v2"));
       assertTrue(replies.receiveMessage().isSuccess(), "kubelet's republish passes the value on as given, as upstream");
@@ -202,7 +202,7 @@ class VolumeRefreshTest {
     ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(INTERVAL, false), Map.of());
     world.advance(INTERVAL);
 
-    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    volume.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     world.providers.next().fail(new DriverException(FailureKind.PROVIDER_RPC_FAILED, "vault sealed"));
     assertTrue(replies.receiveMessage().isSuccess(), "kubernetes#121271: never fail a republish");
     assertEquals("v1", Files.readString(target.resolve("key")));
@@ -221,7 +221,7 @@ class VolumeRefreshTest {
     ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(INTERVAL, false), Map.of());
     world.advance(INTERVAL);
     try (LogCapture logs = LogCapture.open()) {
-      volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+      volume.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
       world.providers.next().fail(DriverException.providerReported("vault", "E".repeat(100_000)));
       assertTrue(replies.receiveMessage().isSuccess());
       String cut = "...[" + (100_000 - 1024) + " more characters cut]";
@@ -266,7 +266,7 @@ class VolumeRefreshTest {
     assertEquals("failed", world.statuses.attempts.poll(10, TimeUnit.SECONDS), "a status retry is pending");
 
     world.mounter.unmountFails.set(true);
-    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
     assertTrue(replies.receiveMessage().isError(), "kubelet hears that the unpublish failed");
     VolumeView view = describe(volume);
     assertEquals("mounted", view.state());
@@ -298,7 +298,7 @@ class VolumeRefreshTest {
     world.statuses.hold = apiServer;
     world.advance(Duration.ofSeconds(1));
     assertNotNull(world.statuses.held.poll(10, TimeUnit.SECONDS), "the retry's write is with the API server");
-    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
     assertEquals("mounted", describe(volume).state(), "the unpublish waits behind the write, not beside it");
     assertTrue(world.statuses.deletes.isEmpty());
 
@@ -320,26 +320,26 @@ class VolumeRefreshTest {
   void aVolumeEmptiedByAFailedUnpublishIsFetchedAgainOnRepublish() throws Exception {
     ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOff(), Map.of());
     world.mounter.unmountFails.set(true);
-    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
     assertTrue(replies.receiveMessage().isError(), "kubelet hears that the unpublish failed");
     assertFalse(Files.exists(target.resolve("key")), "the files were deleted before the unmount failed");
     VolumeView view = describe(volume);
     assertEquals("mounted", view.state());
     assertTrue(view.lastError().contains("already deleted"), view.lastError());
 
-    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    volume.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     world.providers.next().fail(new DriverException(FailureKind.PROVIDER_UNAVAILABLE, "provider down"));
     assertTrue(replies.receiveMessage().isError(), "a failed fetch into the empty volume is an error to kubelet");
     assertFalse(Files.exists(target.resolve("key")));
 
-    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    volume.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     world.providers.next().answer(content("v2"));
     assertTrue(replies.receiveMessage().isSuccess());
     assertEquals("v2", Files.readString(target.resolve("key")), "fetched and written again");
     VolumeView restored = describe(volume);
     assertEquals("ok", restored.lastResult());
 
-    volume.tell(new VolumeActor.Publish(request(target), world.deadline(), replies.getRef()));
+    volume.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess());
     assertTrue(world.providers.calls.isEmpty(), "a full volume again: rotation off answers without a fetch");
   }
@@ -359,7 +359,7 @@ class VolumeRefreshTest {
     assertEquals("written", world.statuses.attempts.poll(10, TimeUnit.SECONDS), "the refresh wrote v2's status");
 
     world.advance(Duration.ofSeconds(1)); // v1's retry comes due
-    volume.tell(new VolumeActor.Unpublish(replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess());
     assertEquals(List.of("v2"), world.statuses.upserts.stream().map(st -> st.objectVersions().get("secret/key")).toList(),
         "v1's retry was dropped");
