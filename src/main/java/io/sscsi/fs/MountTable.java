@@ -83,18 +83,8 @@ public final class MountTable {
       return near;
     }
     List<MountEntry> out = new ArrayList<>(near);
-    int lineNo = 0;
-    for (int start = 0; start < text.length(); ) {
-      int end = text.indexOf('\n', start);
-      if (end < 0) {
-        end = text.length();
-      }
-      lineNo++;
-      if (!mountPointField(text, start, end, prefix) && deviceField(text, start, end, devices)) {
-        out.add(parseLine(text.substring(start, end), lineNo));
-      }
-      start = end + 1;
-    }
+    out.addAll(parseWhere(text,
+        (t, start, end) -> !mountPointField(t, start, end, prefix) && deviceField(t, start, end, devices)));
     return out;
   }
 
@@ -130,6 +120,17 @@ public final class MountTable {
 
   /** Parses the lines whose mount point field, as the kernel writes it, is {@code prefix} or below it. */
   static List<MountEntry> parse(String text, String prefix) {
+    return parseWhere(text, (t, start, end) -> mountPointField(t, start, end, prefix));
+  }
+
+  /** A test on the line in {@code text[start, end)}, before it is parsed. */
+  @FunctionalInterface
+  private interface LineTest {
+    boolean test(String text, int start, int end);
+  }
+
+  /** Parses the lines of {@code text} that pass {@code wanted}; the others are only scanned. */
+  private static List<MountEntry> parseWhere(String text, LineTest wanted) {
     List<MountEntry> out = new ArrayList<>();
     int lineNo = 0;
     for (int start = 0; start < text.length(); ) {
@@ -138,7 +139,7 @@ public final class MountTable {
         end = text.length();
       }
       lineNo++;
-      if (mountPointField(text, start, end, prefix)) {
+      if (wanted.test(text, start, end)) {
         out.add(parseLine(text.substring(start, end), lineNo));
       }
       start = end + 1;
