@@ -55,8 +55,10 @@ class KubeApiFailureTest {
     KubeClientFactory.Settings settings =
         new KubeClientFactory.Settings(
             Optional.of(kubeconfig),
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(3),
+            // generous: no test here stalls the server, and a loaded machine can take seconds for the
+            // first HTTPS request of a fresh client (a 3 s request timeout failed a clean-clone run)
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(60),
             retries,
             Duration.ofMillis(20),
             "sscsi/test-version");
