@@ -282,18 +282,25 @@ public final class DriverCommand implements Callable<Integer> {
     return process.awaitExit();
   }
 
+  /** {@code /readyz}'s check of the API server's watches, with the settings' {@code watch-stale-after}. */
+  static Readiness apiServerReadiness(DriverSettings settings, java.util.function.LongSupplier nanoTime,
+      KubeReachability.Watched... watched) {
+    KubeReachability reachability = new KubeReachability(
+        new io.sscsi.k8s.WatchLiveness(settings.watchStaleAfter(), nanoTime), watched);
+    return new Readiness().add("api-server", reachability::problem);
+  }
+
   /** The API server's parts, built when the core starts (not before the CSI socket answers). */
   private static DriverProcess.Core clusterCore(DriverSettings settings, Mounter mounter) {
     KubeConnection kube = KubeClientFactory.create(
         KubeClientFactory.Settings.defaults(settings.kubeconfig(), SscsiVersion.current()));
     KubeClassCache classes = new KubeClassCache(kube);
     KubeNodePublishSecrets publishSecrets = new KubeNodePublishSecrets(kube, settings.driverName());
-    KubeReachability reachability = new KubeReachability(classes, publishSecrets);
     KubeEventRecorder recorder = new KubeEventRecorder(kube, settings.nodeId());
     KubePodStatusStore statuses = new KubePodStatusStore(kube);
     Guardian.Edges edges = new Guardian.Edges(classes, statuses, mounter,
         Optional.of(new SecretSyncApi(kube, statuses, settings.secretOwners())), classes,
-        new Readiness().add("api-server", reachability::problem), recorder::warnPod, publishSecrets);
+        apiServerReadiness(settings, System::nanoTime, classes, publishSecrets), recorder::warnPod, publishSecrets);
     return new DriverProcess.Core(edges, () -> {
       classes.close(); // stop the watches before their connection goes
       publishSecrets.close();

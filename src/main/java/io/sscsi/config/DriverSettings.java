@@ -25,7 +25,8 @@ public record DriverSettings(
     VolumeSettings volumes,
     HostPort adminAddress,
     HostPort metricsAddress,
-    SecretOwnerPolicy secretOwners) {
+    SecretOwnerPolicy secretOwners,
+    java.time.Duration watchStaleAfter) {
 
   public static DriverSettings from(Config root) {
     Config c = root.getConfig("sscsi.driver");
@@ -71,6 +72,15 @@ public record DriverSettings(
         kubeconfig.isBlank() ? Optional.empty() : Optional.of(Path.of(kubeconfig)), providers, volumes,
         HostPort.parse(c.getString("admin-addr"), "--admin-addr"),
         HostPort.parse(c.getString("metrics-addr"), "--metrics-addr"),
-        SecretOwnerPolicy.parse(c.getString("secret-owner")));
+        SecretOwnerPolicy.parse(c.getString("secret-owner")), watchStaleAfter(c));
+  }
+
+  /** {@code watch-stale-after}: zero (off) or positive. */
+  private static java.time.Duration watchStaleAfter(Config c) {
+    java.time.Duration d = c.getDuration("watch-stale-after");
+    if (d.isNegative()) {
+      throw new IllegalArgumentException("watch-stale-after must be 0 (off) or positive, got " + d);
+    }
+    return d;
   }
 }

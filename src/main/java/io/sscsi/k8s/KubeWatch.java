@@ -97,6 +97,23 @@ public final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
     return Optional.of("watch of " + what + " not running: " + KubeErrors.describe(failure) + " (retrying)");
   }
 
+  /** What is watched, e.g. {@code SecretProviderClasses}. */
+  public String what() {
+    return what;
+  }
+
+  /**
+   * The resourceVersion of the last event or bookmark the running watch has seen; empty while the
+   * watch is not running (down, or left off), so that {@link WatchLiveness} measures only running
+   * watches.
+   */
+  public Optional<String> seenVersion() {
+    if (!informer.isWatching()) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(informer.lastSyncResourceVersion());
+  }
+
   /** Whether the first list has been stored, so that {@link #store()} is complete. */
   public boolean synced() {
     return informer.hasSynced();

@@ -68,6 +68,16 @@ abstract class WatchedCache<T extends HasMetadata> implements KubeReachability.W
   }
 
   @Override
+  public final String watchName() {
+    return watch.what();
+  }
+
+  @Override
+  public final Optional<String> seenVersion() {
+    return watch.seenVersion();
+  }
+
+  @Override
   public final void close() {
     watch.close();
   }

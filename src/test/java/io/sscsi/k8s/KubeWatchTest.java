@@ -203,4 +203,25 @@ class KubeWatchTest {
       assertEquals(Optional.empty(), watch.problem(), "not a readiness problem");
     }
   }
+
+  @Test
+  void theSeenVersionFollowsTheWatchesEventsAndIsEmptyOnceItStops() throws Exception {
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher(), false);
+    server.start();
+    client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(server.url("/"))
+        .withRequestRetryBackoffLimit(0).build()).build();
+    KubeWatch<io.fabric8.kubernetes.api.model.Secret> watch = new KubeWatch<>("Secrets",
+        client.secrets().inNamespace("app").runnableInformer(0), true);
+    try (watch) {
+      watch.start();
+      await(() -> watch.seenVersion().isPresent(), "the running watch has a version");
+      String before = watch.seenVersion().get();
+      client.secrets().inNamespace("app").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+          .withNewMetadata().withName("db").endMetadata().build()).create();
+      await(() -> watch.store().getByKey("app/db") != null, "the event arrived");
+      assertNotEquals(before, watch.seenVersion().orElseThrow(), "an event moves the version WatchLiveness samples");
+    }
+    assertEquals(Optional.empty(), watch.seenVersion(), "a stopped watch has none: only running ones can be stale");
+  }
 }
