@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -271,14 +272,26 @@ public final class DriverCommand implements Callable<Integer> {
     } else {
       core = () -> clusterCore(settings, mounter);
     }
+    // One shutdown hook, registered before the bind, so a SIGTERM at any moment of the start (even
+    // the instant the socket file appears) unbinds and removes what this process published. It waits
+    // for serve to finish (a failed serve has already removed its hidden name), then stops the driver:
+    // close() is idempotent with CoordinatedShutdown's own unbind.
+    CompletableFuture<DriverProcess> serving = new CompletableFuture<>();
+    try {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> stopOnceServed(serving), "sscsi-stop"));
+    } catch (IllegalStateException shuttingDown) {
+      return 0; // terminated before anything was bound
+    }
     DriverProcess process;
     try {
       process = DriverProcess.serve(settings, config, this::fullConfig, core);
+      serving.complete(process);
     } catch (IOException e) {
       org.slf4j.LoggerFactory.getLogger(DriverCommand.class).error("{}", e.getMessage());
       return 1;
+    } finally {
+      serving.complete(null); // nothing left to stop: a failed serve has closed what it bound
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(process::close, "sscsi-stop"));
     return process.awaitExit();
   }
 
@@ -288,6 +301,14 @@ public final class DriverCommand implements Callable<Integer> {
     KubeReachability reachability = new KubeReachability(
         new io.sscsi.k8s.WatchLiveness(settings.watchStaleAfter(), nanoTime), watched);
     return new Readiness().add("api-server", reachability::problem);
+  }
+
+  /** The shutdown hook: waits for the socket's start to end, then stops what it published. */
+  private static void stopOnceServed(CompletableFuture<DriverProcess> serving) {
+    DriverProcess served = serving.join();
+    if (served != null) {
+      served.close();
+    }
   }
 
   /** The API server's parts, built when the core starts (not before the CSI socket answers). */
