@@ -16,6 +16,7 @@ import io.sscsi.provider.ProviderRegistry;
 import io.sscsi.provider.ProviderSettings;
 import io.sscsi.synccontroller.model.SecretSync;
 import io.sscsi.synccontroller.model.SecretSyncSpec;
+import io.sscsi.testkit.Await;
 import io.sscsi.testkit.TestProvider;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -89,17 +90,8 @@ class SyncControllerFlowTest {
     kit.shutdownTestKit();
   }
 
-  static <T> T eventually(Supplier<T> value, Predicate<T> ok, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    T v = value.get();
-    while (!ok.test(v)) {
-      if (System.nanoTime() > deadline) {
-        fail("timed out waiting until " + what + "; last: " + v);
-      }
-      Thread.sleep(50);
-      v = value.get();
-    }
-    return v;
+  static <T> T eventually(Supplier<T> value, Predicate<T> ok, String what) {
+    return Await.value(what, value::get, ok);
   }
 
   void spc(String ns, String name, Map<String, String> parameters) {

@@ -102,11 +102,7 @@ class ConcurrentPublishTest {
     awaitNoVolumeActors();
   }
 
-  private static void awaitNoVolumeActors() throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (driver.volumeActors() != 0 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertEquals(0, driver.volumeActors(), "idle volume actors are passivated");
+  private static void awaitNoVolumeActors() {
+    Await.until("idle volume actors are passivated", () -> driver.volumeActors() == 0);
   }
 }
