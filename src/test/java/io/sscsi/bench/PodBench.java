@@ -93,6 +93,8 @@ public final class PodBench {
   final int idleSeconds;
   final List<Launch> floors = new ArrayList<>();
   final List<Limits> floorLimits;
+  /** --nmt: the driver runs with {@code -XX:NativeMemoryTracking=summary}; each memory reading adds its categories. */
+  final boolean nmt;
   ManagedChannel provider;
   KubernetesMockServer mock;
   Path kubeconfig;
@@ -138,6 +140,7 @@ public final class PodBench {
     }
     floorLimits = limits;
     idleSeconds = Integer.parseInt(a.getOrDefault("idle-seconds", quick ? "10" : "60"));
+    nmt = a.containsKey("nmt");
   }
 
   public static void main(String[] args) throws Exception {
@@ -426,7 +429,10 @@ public final class PodBench {
     long hits0 = cg.limitHits();
     long faults0 = majorFaults(d.pid());
     r.put("c1", cycles(d, cg, 1, quick ? 30 : 300));
-    r.put("c8", cycles(d, cg, 8, quick ? 80 : 1000));
+    int n = quick ? 80 : 1000;
+    long gcs0 = d.youngGcs();
+    r.put("c8", cycles(d, cg, 8, n));
+    r.put("youngGcsPer1000CyclesC8", Math.round((d.youngGcs() - gcs0) * 1000.0 / n));
     r.put("limitHitsAfterWarmUp", cg.limitHits() - hits0);
     r.put("majorFaultsAfterWarmUp", majorFaults(d.pid()) - faults0);
     System.out.println("  warm " + r);
@@ -543,7 +549,11 @@ public final class PodBench {
     m.put("cgroupStat", cg.memoryStat());
     if (heap) {
       m.put("heap", heapInfo(rt, d.pid()));
+      if (nmt) {
+        m.put("nmtCommittedKiB", nativeMemory(rt, d.pid()));
+      }
     }
+    m.put("youngGcs", d.youngGcs());
     return m;
   }
 
@@ -609,6 +619,27 @@ public final class PodBench {
     return m;
   }
 
+  /** Committed KiB by NMT category ({@code jcmd VM.native_memory summary}), e.g. "Java Heap", "Thread", "Shared class space". */
+  static Map<String, Object> nativeMemory(Launch rt, long pid) throws Exception {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (String line : jcmd(rt, pid, "VM.native_memory summary").split("\n")) {
+      var c = NMT_LINE.matcher(line);
+      if (c.find()) {
+        m.put(c.group(1).trim(), Long.parseLong(c.group(2)));
+      } else if (line.startsWith("Total:")) {
+        var t = NMT_TOTAL.matcher(line);
+        if (t.find()) {
+          m.put("Total", Long.parseLong(t.group(1)));
+        }
+      }
+    }
+    return m;
+  }
+
+  static final java.util.regex.Pattern NMT_LINE =
+      java.util.regex.Pattern.compile("^-\\s+(.+?) \\(reserved=\\d+KB, committed=(\\d+)KB");
+  static final java.util.regex.Pattern NMT_TOTAL = java.util.regex.Pattern.compile("committed=(\\d+)KB");
+
   static final java.util.regex.Pattern BOTH_USED =
       java.util.regex.Pattern.compile("^\\s*Both:\\s+([\\d.]+) (KB|MB|GB) used");
   static final java.util.regex.Pattern BOTH_COMMITTED =
@@ -657,6 +688,7 @@ public final class PodBench {
     final Path pods;
     final Path socket;
     final Path log;
+    final Path gcLog;
     final Map<String, Object> startup = new LinkedHashMap<>();
     final long socketAt;
     private ManagedChannel channel;
@@ -666,7 +698,17 @@ public final class PodBench {
       log = kubelet.resolve("driver.log");
       socket = kubelet.resolve("plugins/csi.sock");
       Files.createDirectories(socket.getParent());
-      List<String> cmd = new ArrayList<>(c.runtime().prefix());
+      gcLog = kubelet.resolve("gc.log");
+      List<String> cmd = new ArrayList<>();
+      for (String w : c.runtime().prefix()) { // before -jar: a GC log (young collections counted), NMT with --nmt
+        if (w.equals("-jar")) {
+          cmd.add("-Xlog:gc:file=" + gcLog);
+          if (nmt) {
+            cmd.add("-XX:NativeMemoryTracking=summary");
+          }
+        }
+        cmd.add(w);
+      }
       cmd.add("driver");
       Map<String, String> args = new LinkedHashMap<>(daemonSetArgs);
       args.put("--endpoint", "unix://" + socket);
@@ -736,6 +778,13 @@ public final class PodBench {
 
     ManagedChannel channel() {
       return channel;
+    }
+
+    /** Young collections so far, from the driver's GC log. */
+    long youngGcs() throws IOException {
+      try (var lines = Files.lines(gcLog)) {
+        return lines.filter(l -> l.contains("Pause Young")).count();
+      }
     }
 
     long pid() {
