@@ -24,8 +24,12 @@ for ((i = 0; i < ${#PREFIX[@]}; i++)); do
   esac
 done
 [ -n "$jar" ] || { echo "floor-runtime: no -jar in the prefix" >&2; exit 2; }
-rm -f "$DIR/floor.jar"
-(cd target/test-classes && jar cf "$DIR/floor.jar" io/sscsi/bench/FloorServer*.class)
+# Rebuilt (and its archives dropped) only when the classes changed: a CDS archive is refused, silently
+# with -Xshare:auto, when a jar on its class path has another modification time than at training.
+if [ ! -f "$DIR/floor.jar" ] || [ -n "$(find target/test-classes/io/sscsi/bench -name 'FloorServer*.class' -newer "$DIR/floor.jar")" ]; then
+  rm -f "$DIR/floor.jar" "$DIR"/floor-*.aot "$DIR"/floor-*.jsa
+  (cd target/test-classes && jar cf "$DIR/floor.jar" io/sscsi/bench/FloorServer*.class)
+fi
 CP="$DIR/floor.jar:$jar"
 if [ -n "$aot" ]; then
   cache=$DIR/floor-$(printf '%s' "${PREFIX[*]}" | sha256sum | cut -c1-12).$aot
