@@ -5,7 +5,9 @@
 #   bench/run.sh --phases=floor,latency --main-jvm=serial-c1-64m
 #   bench/run.sh --quick --phases=cpu --jar=OLD.jar --jar-b=NEW.jar   # A/B of driver CPU per cycle, by thread group
 #   bench/run.sh --pod [--quick]      # pod mode: the driver inside the DaemonSet's cgroup limits (PodBench),
-#                                     # with the start floor (FloorServer); SSCSI_OLD_RUNTIME=FILE adds an A/B runtime `old`
+#                                     # with the start floor (FloorServer); SSCSI_OLD_RUNTIME=FILE adds an A/B runtime `old`;
+#                                     # SSCSI_RUNTIMES="name:local-runtime.sh args;..." replaces the `jdk17` runtime, e.g.
+#                                     # SSCSI_RUNTIMES="jdk17cds:--java /usr/lib/jvm/java-17-openjdk-amd64/bin/java --archive cds"
 # Builds what is missing (the jar and test classes with Maven, the syscall floor with gcc), starts the
 # driver (java -jar target/sscsi.jar driver, local mode) and a zero-latency provider as separate
 # processes, plays kubelet on the CSI socket, and writes bench/results/<timestamp>.json and .md.
@@ -45,22 +47,31 @@ OUT=bench/results/$(date -u +%Y%m%dT%H%M%SZ)
 CP="target/test-classes:target/classes:$(cat target/cp.txt)"
 if [ "$POD" = yes ]; then
   unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS _JAVA_OPTIONS
-  # The shipped runtime (image's JDK, DaemonSet flags, AOT cache) and JDK 17 with the same flags, no cache.
+  # The shipped runtime (image's JDK, DaemonSet flags, class archive) and others with the same flags, each
+  # with its start floor (FloorServer on that runtime and kind of archive): by default JDK 17 without an archive.
+  JDK17=${SSCSI_JDK17:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}
   deploy/hack/local-runtime.sh | tail -1 > "$WORK/shipped.cmd"
-  deploy/hack/local-runtime.sh --java "${SSCSI_JDK17:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}" --no-aot-cache \
-    | tail -1 > "$WORK/jdk17.cmd"
-  RUNTIMES="shipped=$WORK/shipped.cmd,jdk17=$WORK/jdk17.cmd"
+  RUNTIMES="shipped=$WORK/shipped.cmd"
+  IFS=';' read -ra VARIANTS <<< "${SSCSI_RUNTIMES:-jdk17:--java $JDK17 --archive none}"
+  for v in "${VARIANTS[@]}"; do
+    read -ra vargs <<< "${v#*:}"
+    deploy/hack/local-runtime.sh "${vargs[@]}" | tail -1 > "$WORK/${v%%:*}.cmd"
+    RUNTIMES="$RUNTIMES,${v%%:*}=$WORK/${v%%:*}.cmd"
+  done
+  FLOORS=""
+  for r in ${RUNTIMES//,/ }; do
+    n=${r%%=*}
+    bench/floor-runtime.sh "$(cat "$WORK/$n.cmd")" "target/bench/floor-$n" > "$WORK/floor-$n.cmd"
+    FLOORS="${FLOORS:+$FLOORS,}$n=$WORK/floor-$n.cmd"
+  done
   if [ -n "${SSCSI_OLD_RUNTIME:-}" ]; then # A/B in the same run: a file holding an older checkout's
     # `deploy/hack/local-runtime.sh | tail -1` (its jar, flags and AOT cache as that checkout built them)
     cp "$SSCSI_OLD_RUNTIME" "$WORK/old.cmd"
     RUNTIMES="$RUNTIMES,old=$WORK/old.cmd"
   fi
-  # The start floor (FloorServer) on the shipped runtime and on JDK 17, same flags.
-  bench/floor-runtime.sh "$(cat "$WORK/shipped.cmd")" target/bench/floor-shipped > "$WORK/floor-shipped.cmd"
-  bench/floor-runtime.sh "$(cat "$WORK/jdk17.cmd")" target/bench/floor-jdk17 > "$WORK/floor-jdk17.cmd"
   java -Xmx1g -XX:+UseSerialGC -cp "$CP" io.sscsi.bench.PodBench --work="$WORK" --out="$OUT-pod" \
     --cgroup-prefix="$CGROUPS" --runtimes="$RUNTIMES" \
-    --floors="shipped=$WORK/floor-shipped.cmd,jdk17=$WORK/floor-jdk17.cmd" "$@"
+    --floors="$FLOORS" "$@"
   exit
 fi
 gcc -O2 -Wall -pthread -o target/bench/floor bench/floor.c

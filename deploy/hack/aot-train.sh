@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Builds the driver's AOT cache (JDK 25, JEP 483/514/515) by a training run that needs no cluster,
-# no privileges and no network beyond loopback:
+# Builds the driver's class archive by a training run that needs no cluster, no privileges and no
+# network beyond loopback:
 #
-#   deploy/hack/aot-train.sh JAVA JAR OUT_AOT [extra JVM flags...]
+#   deploy/hack/aot-train.sh JAVA JAR OUT [extra JVM flags...]
 #
-#   JAVA     the java binary that will run the driver (JDK 25 or later)
-#   JAR      the shaded jar at the path it will have at run time (the cache is tied to the class path)
-#   OUT_AOT  the cache file to write; production then runs `JAVA <flags> -XX:AOTCache=OUT_AOT -jar JAR`
+#   JAVA     the java binary that will run the driver
+#   JAR      the shaded jar at the path it will have at run time (the archive is tied to the class path)
+#   OUT      the archive to write, by its name:
+#            *.jsa  a dynamic AppCDS archive (JDK 13+, -XX:ArchiveClassesAtExit): the classes the run
+#                   loaded, parsed and verified, loaded lazily at run time;
+#                   production runs `JAVA <flags> -XX:SharedArchiveFile=OUT -jar JAR`
+#            other  an AOT cache (JDK 25+, JEP 483/514/515, -XX:AOTCacheOutput): classes loaded and
+#                   linked eagerly at start, plus method profiles;
+#                   production runs `JAVA <flags> -XX:AOTCache=OUT -jar JAR`
 #
 # The training driver runs with the DaemonSet's JVM flags (JAVA_TOOL_OPTIONS of the driver container in
 # deploy/secrets-store-csi-driver.yaml, read by daemonset-env.sh; set SSCSI_DAEMONSET_YAML when the
@@ -14,7 +20,7 @@
 # (--local-classes, --local-state, --no-tmpfs) with metrics and admin endpoints on ephemeral loopback
 # ports, against the bundled file provider on a socket in a temporary directory. `sscsi cycles` plays
 # kubelet for $SSCSI_TRAIN_CYCLES (default 30) volumes, the endpoints are scraped once, then the driver
-# gets SIGTERM and writes the cache as it exits. Every inherited JVM option variable is cleared, so
+# gets SIGTERM and writes the archive as it exits. Every inherited JVM option variable is cleared, so
 # only these flags reach the JVMs. Needs bash and coreutils only (no procps, no curl); runs as any user.
 set -euo pipefail
 
@@ -30,7 +36,8 @@ MALLOC=$(daemonset_env MALLOC_ARENA_MAX 2>/dev/null || true)
 unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS _JAVA_OPTIONS JDK_AOT_VM_OPTIONS
 [ -x "$JAVA" ] || { echo "aot-train: $JAVA is not executable" >&2; exit 2; }
 [ -f "$JAR" ] || { echo "aot-train: no jar at $JAR" >&2; exit 2; }
-case $JAR in /*) ;; *) echo "aot-train: JAR must be an absolute path (the cache records it)" >&2; exit 2 ;; esac
+case $JAR in /*) ;; *) echo "aot-train: JAR must be an absolute path (the archive records it)" >&2; exit 2 ;; esac
+case $OUT in *.jsa) OUTPUT_FLAG=-XX:ArchiveClassesAtExit ;; *) OUTPUT_FLAG=-XX:AOTCacheOutput ;; esac
 mkdir -p "$(dirname "$OUT")"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sscsi-aot-train.XXXXXX")
@@ -88,7 +95,7 @@ PROVIDER_PID=$!
 # mapped outside metaspace, so the DaemonSet's limit stays as it is.
 TRAIN_ONLY=(-XX:MaxMetaspaceSize=256m -XX:CompressedClassSpaceSize=256m)
 env ${MALLOC:+MALLOC_ARENA_MAX=$MALLOC} \
-  "$JAVA" "${FLAGS[@]}" "${TRAIN_ONLY[@]}" "${EXTRA[@]}" -XX:AOTCacheOutput="$OUT.tmp" -jar "$JAR" \
+  "$JAVA" "${FLAGS[@]}" "${TRAIN_ONLY[@]}" "${EXTRA[@]}" "$OUTPUT_FLAG=$OUT.tmp" -jar "$JAR" \
   driver --endpoint "unix://$WORK/csi.sock" --nodeid aot-training \
   --local-classes "$WORK/classes" --local-state "$WORK/state" --no-tmpfs --kubelet-dir "$WORK/kubelet" \
   --provider-volume "$WORK/providers" --additional-provider-volume-paths= \
@@ -126,6 +133,6 @@ done < "$WORK/driver.log"
 
 stop "$DRIVER_PID"
 DRIVER_PID=""
-[ -s "$OUT.tmp" ] || fail "the driver exited without writing an AOT cache"
+[ -s "$OUT.tmp" ] || fail "the driver exited without writing an archive"
 mv -f "$OUT.tmp" "$OUT"
 echo "aot-train: wrote $OUT ($(wc -c < "$OUT") bytes) for $JAR" >&2

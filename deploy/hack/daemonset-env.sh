@@ -51,13 +51,14 @@ daemonset_env() {
   return 1
 }
 
-# The DaemonSet's JVM flags without those that name the image's AOT cache (-XX:AOTCache, -XX:AOTMode):
-# a training run writes a cache (and may not name one), a run on this machine names its own.
+# The DaemonSet's JVM flags without those that name the image's class archive (-XX:AOTCache, -XX:AOTMode,
+# -XX:SharedArchiveFile, -Xshare:*): a training run writes an archive (and may not name one), a run on
+# this machine names its own.
 daemonset_jvm_flags() {
   local flag kept=()
   read -ra all <<< "$(daemonset_env JAVA_TOOL_OPTIONS "$@")"
   for flag in "${all[@]}"; do
-    case "$flag" in -XX:AOTCache=*|-XX:AOTMode=*) ;; *) kept+=("$flag") ;; esac
+    case "$flag" in -XX:AOTCache=*|-XX:AOTMode=*|-XX:SharedArchiveFile=*|-Xshare:*) ;; *) kept+=("$flag") ;; esac
   done
   printf '%s\n' "${kept[*]}"
 }

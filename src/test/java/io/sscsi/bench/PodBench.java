@@ -43,8 +43,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * Pod mode of the benchmark (a {@code main}, run by {@code bench/run.sh --pod}): the driver as a
  * node runs it, inside a {@link Cgroup} with the DaemonSet's CPU and memory limits (the chart's
  * default resources, and upstream's 200m/200Mi), started with a runtime's command prefix from
- * {@code deploy/hack/local-runtime.sh} (the image's runtime, DaemonSet JVM flags and AOT cache; or
- * plain JDK 17 with the same flags) and the DaemonSet's own driver arguments. This JVM plays kubelet
+ * {@code deploy/hack/local-runtime.sh} (the image's runtime, DaemonSet JVM flags and class archive;
+ * or another runtime/archive with the same flags) and the DaemonSet's own driver arguments. This JVM plays kubelet
  * and the registrar from outside the cgroup; {@link ZeroProvider} is the provider; in cluster mode
  * fabric8's mock API server (CRUD) runs here and counts the driver's requests. Per configuration:
  * start to socket file to GetPluginInfo (1 s deadline, retried, as node-driver-registrar), the first
@@ -804,7 +804,7 @@ public final class PodBench {
   }
 
   /**
-   * Drops the page cache of the jar, the AOT cache and the runtime's libjvm and modules (pages no
+   * Drops the page cache of the jar, the class archive and the runtime's libjvm and modules (pages no
    * other process maps), so the driver reads them as on a node that never ran it, and its memory
    * cgroup is charged for them as a container's would be.
    */
@@ -818,7 +818,7 @@ public final class PodBench {
         for (String jar : rt.prefix().get(i + 1).split(":")) {
           files.add(Path.of(jar));
         }
-      } else if (w.startsWith("-XX:AOTCache=")) {
+      } else if (w.startsWith("-XX:AOTCache=") || w.startsWith("-XX:SharedArchiveFile=")) {
         files.add(Path.of(w.substring(w.indexOf('=') + 1)));
       } else if (w.endsWith("/bin/java")) {
         Path home = Path.of(w).getParent().getParent();
