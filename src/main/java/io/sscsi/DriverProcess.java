@@ -38,6 +38,7 @@ public final class DriverProcess implements AutoCloseable {
 
   private final DriverSettings settings;
   private final Supplier<Config> fullConfig;
+  private final Duration coreStartWait;
   private final CoreGate gate = new CoreGate();
   private final CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
@@ -46,9 +47,10 @@ public final class DriverProcess implements AutoCloseable {
   private AutoCloseable resources = () -> {};
   private boolean stopping;
 
-  private DriverProcess(DriverSettings settings, Supplier<Config> fullConfig) {
+  private DriverProcess(DriverSettings settings, Supplier<Config> fullConfig, Duration coreStartWait) {
     this.settings = settings;
     this.fullConfig = fullConfig;
+    this.coreStartWait = coreStartWait;
   }
 
   /**
@@ -66,7 +68,8 @@ public final class DriverProcess implements AutoCloseable {
    */
   public static DriverProcess serve(DriverSettings settings, Config config, Supplier<Config> fullConfig,
       Supplier<Core> core) throws IOException {
-    DriverProcess process = new DriverProcess(settings, fullConfig);
+    Duration wait = config.getDuration("sscsi.driver.core-start-wait");
+    DriverProcess process = new DriverProcess(settings, fullConfig, wait);
     process.server = CsiServer.start(settings.socket(),
         new IdentityService(settings.driverName(), SscsiVersion.current(), process.gate::healthy, process.gate),
         new NodeService(process.gate, settings.nodeId(), java.time.Clock.systemUTC()),
@@ -74,7 +77,6 @@ public final class DriverProcess implements AutoCloseable {
     process.gate.socketPublished();
     LOG.info("sscsi {} serving CSI driver {} for node {} on unix://{}", SscsiVersion.current(),
         settings.driverName(), settings.nodeId(), settings.socket());
-    Duration wait = config.getDuration("sscsi.driver.core-start-wait");
     if (wait.isZero()) {
       process.gate.startNow();
     } else {
@@ -88,7 +90,25 @@ public final class DriverProcess implements AutoCloseable {
     return process;
   }
 
+  /**
+   * When the core binds its metrics and admin endpoints: after the first volume call was answered, or
+   * {@code sscsi.driver.core-start-wait} after the volume router is up without one (0: at once). At
+   * 200m the endpoints' start (pekko-http, TLS defaults) costs as much CPU as the first publish itself.
+   */
+  private CompletableFuture<Void> endpointsWanted(CompletableFuture<?> routerUp) {
+    CompletableFuture<Void> wanted = gate.firstVolumeCallAnswered().toCompletableFuture().copy();
+    if (coreStartWait.isZero()) {
+      wanted.complete(null);
+    } else {
+      routerUp.thenRun(() -> CompletableFuture.delayedExecutor(coreStartWait.toMillis(), TimeUnit.MILLISECONDS,
+          Runnable::run).execute(() -> wanted.complete(null)));
+    }
+    return wanted;
+  }
+
   private void startCore(Supplier<Core> parts) {
+    CompletableFuture<org.apache.pekko.actor.typed.ActorRef<io.sscsi.volume.VolumeRouter.Command>> routerUp =
+        new CompletableFuture<>();
     try {
       Config everything = fullConfig.get();
       Core core = parts.get();
@@ -98,7 +118,10 @@ public final class DriverProcess implements AutoCloseable {
           return;
         }
         resources = core.resources();
-        system = ActorSystem.create(Guardian.create(settings, core.edges(), started), "sscsi", everything);
+        ActorSystem<Void> created = ActorSystem.create(
+            Guardian.create(settings, core.edges(), routerUp, endpointsWanted(routerUp), started), "sscsi", everything);
+        system = created;
+        routerUp.thenAccept(router -> gate.coreUp(new VolumeCalls(router, created.scheduler())));
       }
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "csi-socket", () -> {
         server.close();
@@ -111,8 +134,6 @@ public final class DriverProcess implements AutoCloseable {
       started.whenComplete((ok, failure) -> {
         if (failure != null) {
           gate.coreFailed(Optional.ofNullable(failure.getMessage()).orElse(failure.toString()));
-        } else {
-          gate.coreUp(new VolumeCalls(ok.router(), system.scheduler()));
         }
       });
     } catch (Exception | LinkageError e) {

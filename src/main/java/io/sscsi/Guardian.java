@@ -27,6 +27,7 @@ import io.sscsi.volume.VolumeRouter;
 import io.sscsi.volume.VolumeTime;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -75,7 +76,42 @@ public final class Guardian {
         : HttpServers.bind(system, name, at, route).toCompletableFuture();
   }
 
+  /** Binds the admin and metrics endpoints (those set), then completes {@code started}, or terminates the system. */
+  private static void bindEndpoints(org.apache.pekko.actor.typed.ActorSystem<Void> system, DriverSettings settings,
+      AdminRoutes routes, ActorRef<VolumeRouter.Command> router, CompletableFuture<Started> started) {
+    CompletableFuture<InetSocketAddress> admin = bindIfSet(system, "admin", settings.adminAddress(), routes.admin());
+    CompletableFuture<InetSocketAddress> metrics =
+        bindIfSet(system, "metrics", settings.metricsAddress(), routes.metrics());
+    admin.thenCombine(metrics, (a, m) -> new Started(router, a, m)).whenComplete((ok, failure) -> {
+      if (failure != null) {
+        String why = failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage();
+        if (org.apache.pekko.actor.CoordinatedShutdown.get(system).getShutdownReason().isPresent()) {
+          system.log().info("stopped while the core was starting ({})", why); // not a fault
+        } else {
+          system.log().error("{}", why);
+        }
+        started.completeExceptionally(failure);
+        system.terminate();
+      } else {
+        system.log().info("core up: admin endpoint on {}, metrics on {}", ok.admin(), ok.metrics());
+        started.complete(ok);
+      }
+    });
+  }
+
+  /** As {@link #create(DriverSettings, Edges, CompletableFuture, CompletionStage, CompletableFuture)}, the endpoints bound at once. */
   public static Behavior<Void> create(DriverSettings settings, Edges edges, CompletableFuture<Started> started) {
+    return create(settings, edges, new CompletableFuture<>(), CompletableFuture.completedFuture(null), started);
+  }
+
+  /**
+   * @param routerUp completed with the volume router as soon as it is spawned: volume calls may go to it
+   * @param endpointsWanted when to bind the metrics and admin endpoints (e.g. after the first volume call)
+   * @param started completed once the endpoints are bound (or failed: the system then terminates)
+   */
+  public static Behavior<Void> create(DriverSettings settings, Edges edges,
+      CompletableFuture<ActorRef<VolumeRouter.Command>> routerUp, CompletionStage<Void> endpointsWanted,
+      CompletableFuture<Started> started) {
     return Behaviors.setup(ctx -> {
       DispatcherSelector blockingSelector = DispatcherSelector.fromConfig(BLOCKING_DISPATCHER);
       Executor blocking = ctx.getSystem().dispatchers().lookup(blockingSelector);
@@ -96,30 +132,15 @@ public final class Guardian {
       edges.publishSecrets().subscribe(
           (namespace, name) -> router.tell(new VolumeRouter.PublishSecretChanged(namespace, name)));
       DriverMetrics.init(ctx.getSystem().settings().config());
+      routerUp.complete(router);
       Readiness readiness = edges.readiness().add("csi-socket",
           () -> java.nio.file.Files.exists(settings.socket()) ? Optional.empty() : Optional.of("socket file is gone"));
       if (settings.providers().healthCheckInterval() != null) {
         readiness.add("providers", providerHealth::problem);
       }
-      AdminRoutes routes = new AdminRoutes(router, ctx.getSystem().scheduler(), readiness, blocking, syncActor);
-      CompletableFuture<InetSocketAddress> admin = bindIfSet(ctx.getSystem(), "admin", settings.adminAddress(), routes.admin());
-      CompletableFuture<InetSocketAddress> metrics =
-          bindIfSet(ctx.getSystem(), "metrics", settings.metricsAddress(), routes.metrics());
-      admin.thenCombine(metrics, (a, m) -> new Started(router, a, m)).whenComplete((ok, failure) -> {
-        if (failure != null) {
-          String why = failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage();
-          if (org.apache.pekko.actor.CoordinatedShutdown.get(ctx.getSystem()).getShutdownReason().isPresent()) {
-            ctx.getSystem().log().info("stopped while the core was starting ({})", why); // not a fault
-          } else {
-            ctx.getSystem().log().error("{}", why);
-          }
-          started.completeExceptionally(failure);
-          ctx.getSystem().terminate();
-        } else {
-          ctx.getSystem().log().info("core up: admin endpoint on {}, metrics on {}", ok.admin(), ok.metrics());
-          started.complete(ok);
-        }
-      });
+      org.apache.pekko.actor.typed.ActorSystem<Void> system = ctx.getSystem();
+      endpointsWanted.thenRunAsync(() -> bindEndpoints(system, settings,
+          new AdminRoutes(router, system.scheduler(), readiness, blocking, syncActor), router, started), blocking);
       return Behaviors.empty();
     });
   }

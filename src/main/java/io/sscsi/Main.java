@@ -7,7 +7,6 @@ import io.sscsi.cli.PublishCommand;
 import io.sscsi.cli.UnpublishCommand;
 import io.sscsi.cli.VolumesCommand;
 import io.sscsi.cli.DriverCommand;
-import io.sscsi.config.GoFlags;
 import io.sscsi.config.SscsiVersion;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +24,9 @@ import picocli.CommandLine.Command;
         VolumesCommand.class, CyclesCommand.class, io.sscsi.synccontroller.SyncControllerCommand.class})
 public final class Main implements Runnable {
 
+  /** As {@link Launcher}, the jar's entry point. */
   public static void main(String[] args) {
-    realCommonPool();
-    System.exit(execute(runsDriver(args) ? commandLine(new DriverOnly()) : commandLine(), args));
+    Launcher.main(args);
   }
 
   /** Whether {@link #execute} will run the driver: its start must not pay for every other subcommand's classes. */
@@ -42,8 +41,8 @@ public final class Main implements Runnable {
   /**
    * Runs {@code args} as upstream's binary would read them: a first argument that is a flag means
    * the driver (so upstream's DaemonSet args work without {@code driver}), and the driver's command
-   * line is read with Go's flag rules ({@link GoFlags}) before picocli sees it. Other subcommands
-   * are plain picocli.
+   * line is read with Go's flag rules from its flag table ({@link DriverCommand#run}), writing to the
+   * driver subcommand's streams of {@code cli}. Other subcommands are plain picocli.
    *
    * @return the exit code: 2 for a command line Go's flag package would refuse
    */
@@ -54,19 +53,7 @@ public final class Main implements Runnable {
     }
     if (!given.isEmpty() && given.get(0).equals("driver")) {
       CommandLine driver = cli.getSubcommands().get("driver");
-      GoFlags.Parsed parsed;
-      try {
-        parsed = DriverCommand.goFlags(driver.getCommandSpec()).parse(given.subList(1, given.size()));
-      } catch (GoFlags.BadFlag e) {
-        driver.getErr().println("sscsi driver: " + e.getMessage());
-        return 2;
-      }
-      if (!parsed.leftOver().isEmpty()) {
-        driver.getErr().println("sscsi driver: ignoring the arguments after the flags, as upstream does: "
-            + String.join(" ", parsed.leftOver()));
-      }
-      given = new ArrayList<>(parsed.args());
-      given.add(0, "driver");
+      return DriverCommand.run(given.subList(1, given.size()), driver.getOut(), driver.getErr());
     }
     return cli.execute(given.toArray(String[]::new));
   }
@@ -85,11 +72,7 @@ public final class Main implements Runnable {
 
   /** The parser with sscsi's conventions: one line per error, Go-style boolean flags. */
   public static CommandLine commandLine() {
-    return commandLine(new Main());
-  }
-
-  private static CommandLine commandLine(Object root) {
-    CommandLine cli = new CommandLine(root);
+    CommandLine cli = new CommandLine(new Main());
     cli.setParameterExceptionHandler((ex, a) -> {
       ex.getCommandLine().getErr().println("sscsi: " + ex.getMessage());
       return 2;
@@ -100,15 +83,6 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     CommandLine.usage(this, System.out);
-  }
-
-  /** {@code sscsi} with the driver alone: what a node runs, parsed without building the other subcommands. */
-  @Command(name = "sscsi", subcommands = DriverCommand.class)
-  static final class DriverOnly implements Runnable {
-    @Override
-    public void run() {
-      CommandLine.usage(this, System.out);
-    }
   }
 
   static final class Version implements CommandLine.IVersionProvider {

@@ -5,10 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.sscsi.DriverProcess;
 import io.sscsi.Guardian;
 import io.sscsi.config.DriverSettings;
-import io.sscsi.config.GoBool;
-import io.sscsi.config.GoDuration;
 import io.sscsi.config.GoFlags;
-import io.sscsi.config.GoInt;
 import io.sscsi.config.LogFormat;
 import io.sscsi.config.SscsiVersion;
 import io.sscsi.fs.Mounter;
@@ -23,7 +20,7 @@ import io.sscsi.k8s.KubeReachability;
 import io.sscsi.sync.SecretSyncApi;
 import io.sscsi.local.LocalMode;
 import java.io.IOException;
-import java.util.Arrays;
+import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,163 +28,78 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sscsi driver}: the CSI node driver. Flags keep upstream's names and defaults; each one only
- * sets a HOCON key (see sscsi.conf), so every setting can also come from a config file. With
- * {@code --local-classes} it runs without a cluster ({@link LocalMode}). The command line is read
- * with Go's flag rules first ({@link #goFlags}: single or double dash, repeated flags, klog's flags),
- * so upstream's manifests work unchanged.
+ * {@code sscsi driver}: the CSI node driver. Its flags are {@link DriverFlags}' table: upstream's
+ * names and defaults, each one only setting a HOCON key (see sscsi.conf), so every setting can also
+ * come from a config file. With {@code --local-classes} it runs without a cluster ({@link LocalMode}).
+ * {@link #run} reads the command line with Go's flag rules ({@link GoFlags}: single or double dash,
+ * repeated flags, klog's flags) from the table alone, so upstream's manifests work unchanged and
+ * nothing of picocli loads before the CSI socket answers; picocli sees this command only through
+ * {@link DriverUsage} (the usage, the {@code sscsi} command's list).
  */
 @Command(name = "driver", description = "Run the CSI node driver", sortOptions = false)
 public final class DriverCommand implements Callable<Integer> {
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help")
-  boolean help;
+  /** The flags given, by name without dashes, as the table's readers read them. */
+  final Map<String, Object> given;
 
+  /** klog's flags among them. */
+  final KlogFlags klog;
+
+  public DriverCommand() {
+    this(new HashMap<>());
+  }
+
+  private DriverCommand(Map<String, Object> given) {
+    this.given = given;
+    this.klog = new KlogFlags(given);
+  }
+
+  /** picocli's model of this command (built only when picocli is asked): the table's options, parsed into {@link #given}. */
   @Spec
-  CommandSpec spec;
+  void spec(CommandSpec spec) {
+    DriverUsage.addOptions(spec, given);
+  }
 
-  @Option(names = "--version", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
-      description = "print the version as JSON and exit")
-  Boolean version;
-
-  @Option(names = "--endpoint", description = "CSI endpoint (unix:///path)")
-  String endpoint;
-
-  @Option(names = "--drivername", description = "CSI driver name")
-  String driverName;
-
-  @Option(names = "--nodeid", description = "node id (the node's name)")
-  String nodeId;
-
-  @Option(names = "--provider-volume", description = "provider socket directory, searched last")
-  String providerVolume;
-
-  @Option(names = "--additional-provider-volume-paths", description = "comma-separated provider socket directories, searched first")
-  String additionalProviderPaths;
-
-  @Option(names = "--max-call-recv-msg-size", converter = GoInt.Base0.class,
-      description = "largest provider response in bytes")
-  Integer maxCallRecvMsgSize;
-
-  @Option(names = "--kubeconfig", description = "kubeconfig path (default: in-cluster)")
-  String kubeconfig;
-
-  @Option(names = "--metrics-addr", description = "Prometheus endpoint, host:port or :port (default :8095); empty = off")
-  String metricsAddr;
-
-  @Option(names = "--metrics-backend", description = "metrics exporter: only Prometheus (upstream's default)")
-  String metricsBackend;
-
-  @Option(names = "--admin-addr", description = "admin endpoint, host:port (default 127.0.0.1:8096); empty = off")
-  String adminAddr;
-
-  @Option(names = "--enable-secret-rotation", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
-      description = "refresh mounted volumes from their provider")
-  Boolean enableSecretRotation;
-
-  @Option(names = "--rotation-poll-interval", converter = GoDuration.Signed.class,
-      description = "at most one provider call per volume per interval (Go duration, default 2m); 0: every"
-          + " kubelet republish calls the provider")
-  java.time.Duration rotationPollInterval;
-
-  @Option(names = "--provider-health-check", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
-      description = "call each provider's Version RPC periodically; /readyz reports unhealthy providers")
-  Boolean providerHealthCheck;
-
-  @Option(names = "--provider-health-check-interval", converter = GoDuration.class,
-      description = "interval of the provider health check (Go duration, default 2m)")
-  java.time.Duration providerHealthCheckInterval;
-
-  @Option(names = "--log-format-json", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
-      description = "log one JSON object per line")
-  Boolean logFormatJson;
-
-  @Option(names = "--v", converter = GoInt.Level.class,
-      description = "klog verbosity: 0-1 INFO, 2-4 DEBUG, 5+ TRACE (requests stay sanitised)")
-  Integer verbosity;
-
-  @Option(names = "--enable-pprof", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
-      description = "accepted for compatibility; the JVM has no pprof (use jcmd or JFR)")
-  Boolean enablePprof;
-
-  @Option(names = "--pprof-port", converter = GoInt.Base0.class, description = "accepted for compatibility; unused")
-  Integer pprofPort;
-
-  @Option(names = "--tmpfs-mount-options", paramLabel = "OPTS",
-      description = "options of each volume's tmpfs, e.g. nosuid,nodev,noexec,mode=0755 (default: none, as upstream)")
-  String tmpfsMountOptions;
-
-  @Option(names = "--strict-payload", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
-      description = "refuse provider files with a mode outside 0..0777 or a path twice (default: upstream's"
-          + " mode & 0777, last duplicate wins)")
-  Boolean strictPayload;
-
-  @Option(names = "--secret-owner", paramLabel = "workload|pod-status",
-      description = "who owns a synced Secret: workload = the mounting pods' owners, kept until the garbage collector"
-          + " removes it (default, as upstream); pod-status = each pod's SecretProviderClassPodStatus, deleted with the last"
-          + " mounting pod")
-  String secretOwner;
-
-  @Mixin
-  KlogFlags klog;
-
-  @Option(names = "--kubelet-dir", paramLabel = "DIR",
-      description = "kubelet's root directory (default /var/lib/kubelet): volumes still mounted under DIR/pods are recovered at start")
-  String kubeletDir;
-
-  @Option(names = "--local-classes", paramLabel = "DIR",
-      description = "local mode, no cluster: read SecretProviderClass manifests from DIR instead of the API server")
-  String localClasses;
-
-  @Option(names = "--local-state", paramLabel = "DIR",
-      description = "local mode: where pod status files go (default: a new temporary directory)")
-  String localState;
-
-  @Option(names = "--no-tmpfs", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
-      description = "local mode on a laptop only: volumes are plain directories, secrets land on disk")
-  Boolean noTmpfs;
+  /**
+   * Runs {@code sscsi driver} with {@code args} (what follows {@code driver}): reads them with Go's
+   * flag rules from the table, then starts the driver and blocks until it stops.
+   *
+   * @return the exit code: 0 after a clean stop or the usage, 1 when the driver failed, 2 for a command
+   *     line Go's flag package (or a flag's reader) refuses
+   */
+  public static int run(List<String> args, PrintWriter out, PrintWriter err) {
+    Map<String, Object> values;
+    try {
+      GoFlags.Parsed parsed = DriverFlags.goFlags().parse(args);
+      if (parsed.helpAsked()) {
+        CommandLine usage = new CommandLine(new DriverCommand());
+        usage.setCommandName("sscsi driver");
+        usage.usage(out);
+        out.flush();
+        return 0;
+      }
+      if (!parsed.leftOver().isEmpty()) {
+        err.println("sscsi driver: ignoring the arguments after the flags, as upstream does: "
+            + String.join(" ", parsed.leftOver()));
+      }
+      values = DriverFlags.values(parsed.args());
+    } catch (IllegalArgumentException e) { // GoFlags.BadFlag, DriverFlags.BadValue
+      err.println("sscsi driver: " + e.getMessage());
+      return 2;
+    }
+    return new DriverCommand(values).start(err);
+  }
 
   /** The HOCON overrides the given flags stand for. */
   Map<String, Object> overrides() {
-    Map<String, Object> o = new HashMap<>();
-    String p = "sscsi.driver.";
-    if (endpoint != null) o.put(p + "endpoint", endpoint);
-    if (driverName != null) o.put(p + "driver-name", driverName);
-    if (nodeId != null) o.put(p + "node-id", nodeId);
-    if (providerVolume != null) o.put(p + "provider-volume", providerVolume);
-    if (additionalProviderPaths != null) {
-      List<String> dirs = Arrays.stream(additionalProviderPaths.split(",")).map(String::trim)
-          .filter(s -> !s.isEmpty()).toList();
-      o.put(p + "additional-provider-volume-paths", dirs);
-    }
-    if (maxCallRecvMsgSize != null) o.put(p + "max-call-recv-msg-size", maxCallRecvMsgSize);
-    if (kubeconfig != null) o.put(p + "kubeconfig", kubeconfig);
-    if (localClasses != null) o.put(p + "local-classes", localClasses);
-    if (localState != null) o.put(p + "local-state", localState);
-    if (noTmpfs != null) o.put(p + "tmpfs", !noTmpfs);
-    if (tmpfsMountOptions != null) o.put(p + "tmpfs-mount-options", tmpfsMountOptions);
-    if (strictPayload != null) o.put(p + "strict-payload", strictPayload);
-    if (secretOwner != null) o.put(p + "secret-owner", secretOwner);
-    if (metricsAddr != null) o.put(p + "metrics-addr", metricsAddr);
-    if (kubeletDir != null) o.put(p + "kubelet-dir", kubeletDir);
-    if (adminAddr != null) o.put(p + "admin-addr", adminAddr);
-    if (enableSecretRotation != null) o.put(p + "enable-secret-rotation", enableSecretRotation);
-    if (rotationPollInterval != null) o.put(p + "rotation-poll-interval", GoDuration.hocon(rotationPollInterval));
-    if (providerHealthCheck != null) o.put(p + "provider-health-check", providerHealthCheck);
-    if (providerHealthCheckInterval != null) {
-      o.put(p + "provider-health-check-interval", GoDuration.hocon(providerHealthCheckInterval));
-    }
-    if (logFormatJson != null) o.put(p + "log-format-json", logFormatJson);
-    if (verbosity != null) o.put(p + "log-level", LogFormat.levelFor(verbosity));
-    return o;
+    return DriverFlags.overrides(given);
   }
 
   /**
@@ -227,14 +139,20 @@ public final class DriverCommand implements Callable<Integer> {
 
   /** Checks that no single setting can catch: flags accepted only for compatibility. */
   private void checkCompatibilityFlags() {
-    if (metricsBackend != null && !metricsBackend.equalsIgnoreCase("prometheus")) {
+    Object metricsBackend = given.get("metrics-backend");
+    if (metricsBackend != null && !((String) metricsBackend).equalsIgnoreCase("prometheus")) {
       throw new IllegalArgumentException("--metrics-backend " + metricsBackend + " is not supported: only Prometheus");
     }
   }
 
+  /** picocli's entry, for a caller that runs this command through picocli rather than {@link #run}. */
   @Override
   public Integer call() {
-    if (Boolean.TRUE.equals(version)) {
+    return start(new PrintWriter(System.err, true));
+  }
+
+  private int start(PrintWriter err) {
+    if (Boolean.TRUE.equals(given.get("version"))) {
       System.out.println(SscsiVersion.json());
       return 0;
     }
@@ -244,10 +162,10 @@ public final class DriverCommand implements Callable<Integer> {
       config = config();
       LogFormat.apply(config);
     } catch (RuntimeException e) {
-      spec.commandLine().getErr().println("sscsi driver: " + e.getMessage());
+      err.println("sscsi driver: " + e.getMessage());
       return 2;
     }
-    if (Boolean.TRUE.equals(enablePprof)) {
+    if (Boolean.TRUE.equals(given.get("enable-pprof"))) {
       org.slf4j.LoggerFactory.getLogger(DriverCommand.class)
           .warn("--enable-pprof is ignored: the JVM has no pprof; use jcmd <pid> Thread.print or JFR");
     }
@@ -260,7 +178,7 @@ public final class DriverCommand implements Callable<Integer> {
       local = LocalMode.from(config);
       mounter = LocalMode.mounter(config, local);
     } catch (RuntimeException e) {
-      spec.commandLine().getErr().println("sscsi driver: " + e.getMessage());
+      err.println("sscsi driver: " + e.getMessage());
       return 2;
     }
     Supplier<DriverProcess.Core> core;

@@ -18,6 +18,7 @@ public final class CoreGate {
   private final CompletableFuture<Void> wanted = new CompletableFuture<>();
   private final CompletableFuture<VolumeCalls> up = new CompletableFuture<>();
   private final AtomicBoolean published = new AtomicBoolean();
+  private final CompletableFuture<Void> volumeCallAnswered = new CompletableFuture<>();
 
   /** From now on, an answered GetPluginInfo is a caller's (the socket file exists). */
   public void socketPublished() {
@@ -44,6 +45,20 @@ public final class CoreGate {
   CompletionStage<VolumeCalls> volumes() {
     wanted.complete(null);
     return up;
+  }
+
+  /** A publish or unpublish was answered, whatever the outcome. */
+  void volumeCallAnswered() {
+    volumeCallAnswered.complete(null);
+  }
+
+  /**
+   * Completes once the first publish or unpublish was answered: the parts of the core that no volume
+   * call needs (the metrics and admin endpoints) start then, so at a fifth of a CPU they do not delay
+   * the first volume kubelet waits for.
+   */
+  public CompletionStage<Void> firstVolumeCallAnswered() {
+    return volumeCallAnswered;
   }
 
   public void coreUp(VolumeCalls calls) {

@@ -65,7 +65,8 @@ public final class NodeService implements Node {
               calls.router(), replyTo -> new VolumeRouter.Publish(request, deadline, replyTo), timeout, calls.scheduler());
         })
         .handleAsync(answer(NodePublishVolumeResponse.getDefaultInstance(),
-            failure -> DriverMetrics.publishError(providerLabel, failure.errorType())), ProviderPools.SAME_THREAD);
+            failure -> DriverMetrics.publishError(providerLabel, failure.errorType())), ProviderPools.SAME_THREAD)
+        .whenComplete((ok, failure) -> core.volumeCallAnswered());
   }
 
   @Override
@@ -81,7 +82,8 @@ public final class NodeService implements Node {
     return volumes(call).thenCompose(calls -> AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
             calls.router(), replyTo -> new VolumeRouter.Unpublish(target, replyTo), remaining(call), calls.scheduler()))
         .handleAsync(answer(NodeUnpublishVolumeResponse.getDefaultInstance(), failure -> DriverMetrics.unpublishError()),
-            ProviderPools.SAME_THREAD);
+            ProviderPools.SAME_THREAD)
+        .whenComplete((ok, failure) -> core.volumeCallAnswered());
   }
 
   /**
