@@ -156,7 +156,7 @@ public final class SyncControllerProcess extends AllDirectives {
    * The guardian of both modes: the provider registry and the {@link SecretSyncGroup}, whose syncs
    * talk to {@code api} (the API server, or local mode's files).
    */
-  static Behavior<SecretSyncGroup.Command> group(SyncApi api, TokenCache tokens, ProviderSettings providers,
+  public static Behavior<SecretSyncGroup.Command> group(SyncApi api, TokenCache tokens, ProviderSettings providers,
       String podName, String podUid, Duration interval) {
     return Behaviors.setup(ctx -> {
       DispatcherSelector blocking = DispatcherSelector.fromConfig(Guardian.BLOCKING_DISPATCHER);
