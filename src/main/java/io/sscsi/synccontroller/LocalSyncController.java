@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * local class source, and Secrets go to files or stdout ({@link LocalSyncApi}). With
  * {@code --local-file-provider DIR} the bundled file provider serves DIR in this process on a unix
  * socket in a fresh temporary directory, as provider {@code file}. With {@code --once} every
- * SecretSync is synced once and the process exits: 0 when all synced, 1 when one failed. Otherwise
+ * SecretSync is synced once and the process exits: 0 when all synced, 1 when one failed or a manifest
+ * could not be used. Otherwise
  * it keeps running: file edits are seen within {@link #SCAN_INTERVAL}, and every object re-syncs
  * by {@code --rotation-poll-interval} (or its annotation) as in a cluster. No HTTP endpoint but the
  * admin view ({@code --admin-addr}, not with {@code --once}); no token, no leader election.
@@ -135,8 +136,9 @@ final class LocalSyncController {
       }
     }
     long failed = views.stream().filter(v -> v.lastError() != null).count();
-    LOG.info("synced {} SecretSync(s) once: {} written, {} failed", views.size(), views.size() - failed, failed);
-    return failed == 0 ? 0 : 1;
+    LOG.info("synced {} SecretSync(s) once: {} written, {} failed{}", views.size(), views.size() - failed, failed,
+        feed.problems() ? "; some manifests could not be used (see the warnings above)" : "");
+    return failed == 0 && !feed.problems() ? 0 : 1;
   }
 
   private static int keepRunning(SyncControllerFlags flags, LocalSyncFeed feed, SyncControllerProcess process,

@@ -77,6 +77,11 @@ final class LocalSyncFeed {
     return syncsNow.keySet();
   }
 
+  /** Whether the last scan found manifests it could not use (each was logged). */
+  boolean problems() {
+    return !problems.isEmpty();
+  }
+
   /** The class as a sync would find it: its provider and parameters, missing, or why it cannot be used. */
   private String classState(SyncKey key) {
     try {

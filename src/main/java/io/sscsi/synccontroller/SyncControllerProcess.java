@@ -62,6 +62,8 @@ public final class SyncControllerProcess extends AllDirectives {
   private static final Duration ASK = Duration.ofSeconds(2);
   /** Syncs running at once: the provider pool's default in-flight calls. */
   static final int MAX_CONCURRENT_SYNCS = 16;
+  /** Where sync runs, restores and housekeeping block (fixed-pool-size = {@link #MAX_CONCURRENT_SYNCS}). */
+  static final String SYNC_RUN_DISPATCHER = "sscsi.sync-run-dispatcher";
 
   private final ActorSystem<SecretSyncGroup.Command> system;
 
@@ -166,7 +168,10 @@ public final class SyncControllerProcess extends AllDirectives {
       SyncRun run = new SyncRun(api, new ProviderPools(registry, ctx.getSystem().scheduler(), Clock.systemUTC(),
               blockingExecutor, providers.payloadPolicy()),
           tokens, podName, podUid, providers.callTimeout(), Clock.systemUTC());
-      SyncDeps deps = new SyncDeps(run, api, blockingExecutor,
+      // Runs block until their provider answers, whose answer is checked on the blocking dispatcher:
+      // they get their own pool, one thread per sync slot, so they never starve those checks.
+      Executor runs = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(SYNC_RUN_DISPATCHER));
+      SyncDeps deps = new SyncDeps(run, api, runs,
           new SyncTiming(SyncTiming.defaultBackoff(), () -> ThreadLocalRandom.current().nextDouble()),
           interval, Clock.systemUTC());
       return SecretSyncGroup.create(deps, MAX_CONCURRENT_SYNCS);

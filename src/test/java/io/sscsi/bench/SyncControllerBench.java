@@ -185,15 +185,25 @@ public final class SyncControllerBench {
       String what) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(20);
     List<SyncView> last = List.of();
+    int polls = 0;
     while (System.nanoTime() < deadline) {
       last = views(group, kit);
       if (done.test(last)) {
         return;
       }
-      Thread.sleep(200);
+      if (++polls % 30 == 0) {
+        System.err.println("waiting for " + what + ": " + progress(last));
+      }
+      Thread.sleep(1000); // how often the actors are asked; counts do not depend on it
     }
-    throw new IllegalStateException("not reached: " + what + "; " + last.size() + " views, e.g. "
-        + (last.isEmpty() ? "" : last.get(0)));
+    throw new IllegalStateException("not reached: " + what + "; " + progress(last));
+  }
+
+  static String progress(List<SyncView> views) {
+    Map<String, Long> states = new TreeMap<>();
+    views.forEach(v -> states.merge(v.state() + " syncs=" + v.syncs(), 1L, Long::sum));
+    return views.size() + " actors " + states + views.stream().filter(v -> v.lastError() != null).findFirst()
+        .map(v -> ", e.g. " + v.namespace() + "/" + v.name() + ": " + v.lastError()).orElse("");
   }
 
   static List<SyncView> views(ActorRef<SecretSyncGroup.Command> group, ActorTestKit kit) {
