@@ -103,8 +103,10 @@ public final class SyncControllerBench {
     ActorTestKit realTime = ActorTestKit.create("sync-bench-providers", ConfigFactory.load());
     var registry = realTime.spawn(ProviderRegistry.create(providers, new ProviderHealth(), Clock.systemUTC(),
         DispatcherSelector.defaultDispatcher()), "provider-registry");
+    // As the process: provider answers are checked on the blocking pool, runs block on their own.
+    Executor checks = Executors.newFixedThreadPool(16);
     Executor blocking = Executors.newFixedThreadPool(16);
-    SyncRun run = new SyncRun(api, new ProviderPools(registry, realTime.scheduler(), Clock.systemUTC(), blocking,
+    SyncRun run = new SyncRun(api, new ProviderPools(registry, realTime.scheduler(), Clock.systemUTC(), checks,
         providers.payloadPolicy()), new TokenCache(List.of(), api, Clock.systemUTC()), "bench-0", "bench-uid",
         providers.callTimeout(), Clock.systemUTC());
     SyncDeps deps = new SyncDeps(run, api, blocking, new SyncTiming(SyncTiming.defaultBackoff(),
