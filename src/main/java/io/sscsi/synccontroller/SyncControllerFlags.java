@@ -52,6 +52,24 @@ public final class SyncControllerFlags {
   @Option(names = "--kubeconfig", description = "kubeconfig path (default: in-cluster)")
   String kubeconfig;
 
+  @Option(names = "--local-classes", description = "local mode: SecretProviderClass manifests from this directory, no API server")
+  String localClasses;
+
+  @Option(names = "--local-secretsyncs", description = "local mode: SecretSync manifests from this directory")
+  String localSecretSyncs;
+
+  @Option(names = "--local-secrets-out",
+      description = "local mode: write each Secret as <dir>/<namespace>/<name>.yaml (default: print them on stdout)")
+  String localSecretsOut;
+
+  @Option(names = "--local-file-provider",
+      description = "local mode: serve the files under this directory as provider \"file\" (the bundled file provider)")
+  String localFileProvider;
+
+  @Option(names = "--once", arity = "0..1", fallbackValue = "true", converter = GoBool.class,
+      description = "local mode: sync every SecretSync once, then exit (1 when one failed)")
+  Boolean once = false;
+
   @Option(names = {"-v", "--v"}, converter = GoInt.Level.class, description = "log verbosity (klog's -v)")
   Integer verbosity;
 
@@ -71,6 +89,29 @@ public final class SyncControllerFlags {
       flags.help = true;
     }
     return flags;
+  }
+
+  /** Local mode: SecretSyncs and classes from directories, Secrets to files or stdout, no API server. */
+  public boolean local() {
+    return localSecretSyncs != null && !localSecretSyncs.isBlank();
+  }
+
+  /** Why the local flags given do not make a local mode (usage error), or empty. */
+  public java.util.Optional<String> localProblem() {
+    boolean anyLocal = given(localClasses) || given(localSecretsOut) || given(localFileProvider) || once;
+    if (!local() && anyLocal) {
+      return java.util.Optional.of("--local-classes, --local-secrets-out, --local-file-provider and --once"
+          + " need --local-secretsyncs DIR (local mode)");
+    }
+    if (local() && !given(localClasses)) {
+      return java.util.Optional.of("--local-secretsyncs needs --local-classes DIR (the SecretProviderClass manifests;"
+          + " it may be the same directory)");
+    }
+    return java.util.Optional.empty();
+  }
+
+  private static boolean given(String value) {
+    return value != null && !value.isBlank();
   }
 
   public List<String> audiences() {

@@ -34,6 +34,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -61,10 +62,12 @@ public final class SyncControllerProcess extends AllDirectives {
   private static final Duration ASK = Duration.ofSeconds(2);
   /** Syncs running at once: the provider pool's default in-flight calls. */
   static final int MAX_CONCURRENT_SYNCS = 16;
+  /** Where sync runs, restores and housekeeping block (fixed-pool-size = {@link #MAX_CONCURRENT_SYNCS}). */
+  static final String SYNC_RUN_DISPATCHER = "sscsi.sync-run-dispatcher";
 
   private final ActorSystem<SecretSyncGroup.Command> system;
 
-  private SyncControllerProcess(ActorSystem<SecretSyncGroup.Command> system) {
+  SyncControllerProcess(ActorSystem<SecretSyncGroup.Command> system) {
     this.system = system;
   }
 
@@ -74,6 +77,9 @@ public final class SyncControllerProcess extends AllDirectives {
     if (flags.verbosity != null) {
       LogFormat.apply(ConfigFactory.parseMap(Map.of("sscsi.driver.log-level", LogFormat.levelFor(flags.verbosity)))
           .withFallback(config));
+    }
+    if (flags.local() || flags.localProblem().isPresent()) {
+      return LocalSyncController.run(flags, config);
     }
     String podName = Optional.ofNullable(System.getenv("SYNC_CONTROLLER_POD_NAME")).orElse("");
     String podUid = Optional.ofNullable(System.getenv("SYNC_CONTROLLER_POD_UID")).orElse("");
@@ -86,19 +92,8 @@ public final class SyncControllerProcess extends AllDirectives {
     KubeSyncApi api = new KubeSyncApi(client,
         key -> watchesHolder.isEmpty() ? Optional.empty() : watchesHolder.get(0).cachedClass(key));
     TokenCache tokens = new TokenCache(flags.audiences(), api, Clock.systemUTC());
-    ActorSystem<SecretSyncGroup.Command> system = ActorSystem.create(Behaviors.setup(ctx -> {
-      DispatcherSelector blocking = DispatcherSelector.fromConfig(Guardian.BLOCKING_DISPATCHER);
-      Executor blockingExecutor = ctx.getSystem().dispatchers().lookup(blocking);
-      var registry = ctx.spawn(ProviderRegistry.create(providers, new ProviderHealth(), Clock.systemUTC(),
-          DispatcherSelector.defaultDispatcher()), "provider-registry", blocking);
-      SyncRun run = new SyncRun(api, new ProviderPools(registry, ctx.getSystem().scheduler(), Clock.systemUTC(),
-              blockingExecutor, providers.payloadPolicy()),
-          tokens, podName, podUid, providers.callTimeout(), Clock.systemUTC());
-      SyncDeps deps = new SyncDeps(run, api, blockingExecutor,
-          new SyncTiming(SyncTiming.defaultBackoff(), () -> ThreadLocalRandom.current().nextDouble()),
-          flags.rotationPollInterval(), Clock.systemUTC());
-      return SecretSyncGroup.create(deps, MAX_CONCURRENT_SYNCS);
-    }), "sscsi-sync-controller", config);
+    ActorSystem<SecretSyncGroup.Command> system = ActorSystem.create(
+        group(api, tokens, providers, podName, podUid, flags.rotationPollInterval()), "sscsi-sync-controller", config);
     DriverMetrics.init(config);
     SyncWatches watches = new SyncWatches(client, system);
     watchesHolder.add(watches);
@@ -159,6 +154,30 @@ public final class SyncControllerProcess extends AllDirectives {
     return 1;
   }
 
+  /**
+   * The guardian of both modes: the provider registry and the {@link SecretSyncGroup}, whose syncs
+   * talk to {@code api} (the API server, or local mode's files).
+   */
+  public static Behavior<SecretSyncGroup.Command> group(SyncApi api, TokenCache tokens, ProviderSettings providers,
+      String podName, String podUid, Duration interval) {
+    return Behaviors.setup(ctx -> {
+      DispatcherSelector blocking = DispatcherSelector.fromConfig(Guardian.BLOCKING_DISPATCHER);
+      Executor blockingExecutor = ctx.getSystem().dispatchers().lookup(blocking);
+      var registry = ctx.spawn(ProviderRegistry.create(providers, new ProviderHealth(), Clock.systemUTC(),
+          DispatcherSelector.defaultDispatcher()), "provider-registry", blocking);
+      SyncRun run = new SyncRun(api, new ProviderPools(registry, ctx.getSystem().scheduler(), Clock.systemUTC(),
+              blockingExecutor, providers.payloadPolicy()),
+          tokens, podName, podUid, providers.callTimeout(), Clock.systemUTC());
+      // Runs block until their provider answers, whose answer is checked on the blocking dispatcher:
+      // they get their own pool, one thread per sync slot, so they never starve those checks.
+      Executor runs = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(SYNC_RUN_DISPATCHER));
+      SyncDeps deps = new SyncDeps(run, api, runs,
+          new SyncTiming(SyncTiming.defaultBackoff(), () -> ThreadLocalRandom.current().nextDouble()),
+          interval, Clock.systemUTC());
+      return SecretSyncGroup.create(deps, MAX_CONCURRENT_SYNCS);
+    });
+  }
+
   private static String hostname() {
     try {
       return java.net.InetAddress.getLocalHost().getHostName();
@@ -167,7 +186,7 @@ public final class SyncControllerProcess extends AllDirectives {
     }
   }
 
-  private static void bind(ActorSystem<?> system, String name, String address, String flag, Route route) {
+  static void bind(ActorSystem<?> system, String name, String address, String flag, Route route) {
     if (address == null || address.isBlank() || address.equals("0")) {
       return;
     }

@@ -15,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * when present), so the flows after it can go on. What the real API server's apply does beyond that
  * (field ownership, removing fields a manager no longer applies) is not shown here.
  */
-final class ApplyRecordingCrud extends KubernetesCrudDispatcher {
+public final class ApplyRecordingCrud extends KubernetesCrudDispatcher {
   static final String APPLY = "application/apply-patch+yaml";
 
   record Apply(String path, String contentType, String body) {}
