@@ -548,7 +548,8 @@ public final class PublishBench {
     if (args.containsKey("jar-b") || args.containsKey("runtime-b")) {
       prefixes.put("B", side("runtime-b", "jar-b", null));
     }
-    // --cpu-limit-millis=200: each driver in a cgroup of its own with that CPU quota (--mem-limit-mib, default 256)
+    // --cpu-limit-millis=200: each driver in a cgroup of its own with that CPU quota (--mem-limit-mib, default 256);
+    // --cpu-limit-only=A: only A's (B unlimited: what the quota itself does to the same runtime)
     Optional<Long> cpuLimit = Optional.ofNullable(args.get("cpu-limit-millis")).map(Long::parseLong);
     long memLimit = Long.parseLong(args.getOrDefault("mem-limit-mib", "256")) << 20;
     Map<String, Driver> drivers = new LinkedHashMap<>();
@@ -558,7 +559,7 @@ public final class PublishBench {
     try {
       for (Map.Entry<String, List<String>> j : prefixes.entrySet()) {
         Optional<io.sscsi.testkit.Cgroup> g = Optional.empty();
-        if (cpuLimit.isPresent()) {
+        if (cpuLimit.isPresent() && args.getOrDefault("cpu-limit-only", j.getKey()).equals(j.getKey())) {
           io.sscsi.testkit.Cgroup cg = io.sscsi.testkit.Cgroup.create(
               args.getOrDefault("cgroup-prefix", "sscsi-cpu-" + ProcessHandle.current().pid()) + "-" + j.getKey(),
               cpuLimit.get(), memLimit);
