@@ -76,4 +76,4 @@ if [ "$POD" = yes ]; then
 fi
 gcc -O2 -Wall -pthread -o target/bench/floor bench/floor.c
 java -Xmx1g -XX:+UseSerialGC -cp "$CP" io.sscsi.bench.PublishBench \
-  --jar=target/sscsi.jar --floor=target/bench/floor --work="$WORK" --out="$OUT" "$@"
+  --jar=target/sscsi.jar --floor=target/bench/floor --work="$WORK" --out="$OUT" --cgroup-prefix="$CGROUPS" "$@"

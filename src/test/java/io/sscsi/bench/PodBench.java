@@ -425,7 +425,13 @@ public final class PodBench {
 
   Map<String, Object> warm(Driver d, Cgroup cg) throws Exception {
     Map<String, Object> r = new LinkedHashMap<>();
-    cycles(d, cg, 8, quick ? 30 : 400); // warm-up, not recorded
+    // Warm-up, not recorded. With C1 only (-XX:TieredStopAtLevel=1) a method is compiled after about 200 calls,
+    // and much of the path runs once or twice per cycle: after 30 cycles most of it was still interpreted, and
+    // the c=8 figure (cycles 160-240 of the process) read 14-17 ms where the same runtime settles at a third of
+    // that after 1,000-1,500 cycles (BENCHMARKS.md, "CPU per cycle at 200m").
+    int warmUp = quick ? 1000 : 2000;
+    cycles(d, cg, 8, warmUp);
+    r.put("warmUpCycles", warmUp);
     long hits0 = cg.limitHits();
     long faults0 = majorFaults(d.pid());
     r.put("c1", cycles(d, cg, 1, quick ? 30 : 300));

@@ -83,6 +83,7 @@ public final class PublishBench {
   final AtomicInteger driverSeq = new AtomicInteger();
   final AtomicInteger volumeSeq = new AtomicInteger();
   volatile long providerPid;
+  final List<io.sscsi.testkit.Cgroup> cgroups = Collections.synchronizedList(new ArrayList<>());
 
   PublishBench(Map<String, String> a) {
     args = a;
@@ -269,6 +270,16 @@ public final class PublishBench {
     return new Provider();
   }
 
+  /** {@code java <jvm flags> <extra flags> -jar <jar>}, with this JVM's {@code java}. */
+  static List<String> jvmPrefix(Path driverJar, Jvm jvm, List<String> extraFlags) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java());
+    cmd.addAll(jvm.flags());
+    cmd.addAll(extraFlags);
+    cmd.addAll(List.of("-jar", driverJar.toString()));
+    return cmd;
+  }
+
   static String java() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
@@ -294,17 +305,27 @@ public final class PublishBench {
     }
 
     Driver(Path driverJar, Jvm jvm, List<String> extraFlags) throws Exception {
-      List<String> cmd = new ArrayList<>();
-      cmd.add(java());
-      cmd.addAll(jvm.flags());
+      this(jvmPrefix(driverJar, jvm, extraFlags), Optional.empty());
+    }
+
+    /**
+     * {@code prefix}: the command up to and including {@code -jar <jar>} (e.g. {@code deploy/hack/local-runtime.sh}'s
+     * line); with a cgroup, the process runs in it from its first instruction.
+     */
+    Driver(List<String> prefix, Optional<io.sscsi.testkit.Cgroup> cgroup) throws Exception {
+      int jarAt = prefix.lastIndexOf("-jar");
+      if (jarAt < 0) {
+        throw new IllegalArgumentException("no -jar in the driver's command prefix " + prefix);
+      }
+      List<String> cmd = new ArrayList<>(prefix.subList(0, jarAt));
       cmd.add("-Dsscsi.driver.metrics-addr=127.0.0.1:0");
       cmd.add("-Dsscsi.driver.admin-addr=127.0.0.1:0");
-      cmd.addAll(extraFlags);
-      cmd.addAll(List.of("-jar", driverJar.toString(), "driver", "--endpoint", "unix://" + socket, "--nodeid", "bench-node",
+      cmd.addAll(prefix.subList(jarAt, prefix.size()));
+      cmd.addAll(List.of("driver", "--endpoint", "unix://" + socket, "--nodeid", "bench-node",
           "--local-classes", work.resolve("classes").toString(), "--local-state", work.resolve("state-" + n).toString(),
           "--provider-volume", work.resolve("providers").toString(), "--additional-provider-volume-paths", ""));
       long t0 = System.nanoTime();
-      process = start(cmd, log);
+      process = start(cgroup.map(g -> g.wrap(cmd)).orElse(cmd), log);
       double fileMs = -1;
       while (true) {
         if (!process.isAlive()) {
@@ -519,19 +540,46 @@ public final class PublishBench {
   Map<String, Object> cpuPerCycle() throws Exception {
     int rounds = Integer.parseInt(args.getOrDefault("cpu-rounds", "6"));
     int n = Integer.parseInt(args.getOrDefault("cpu-cycles", "1000"));
-    Map<String, Path> jars = new LinkedHashMap<>();
-    jars.put("A", jar);
-    if (args.containsKey("jar-b")) {
-      jars.put("B", Path.of(args.get("jar-b")).toAbsolutePath());
+    int warmUp = Integer.parseInt(args.getOrDefault("cpu-warmup", quick ? "1000" : "3000"));
+    // Each side is a jar run by this JVM's java with the main JVM's flags, or (--runtime=FILE, --runtime-b=FILE)
+    // a command prefix up to `-jar <jar>` as deploy/hack/local-runtime.sh prints it: the shipped runtime.
+    Map<String, List<String>> prefixes = new LinkedHashMap<>();
+    prefixes.put("A", side("runtime", "jar", jar));
+    if (args.containsKey("jar-b") || args.containsKey("runtime-b")) {
+      prefixes.put("B", side("runtime-b", "jar-b", null));
     }
+    // --cpu-limit-millis=200: each driver in a cgroup of its own with that CPU quota (--mem-limit-mib, default 256);
+    // --cpu-limit-only=A: only A's (B unlimited: what the quota itself does to the same runtime)
+    Optional<Long> cpuLimit = Optional.ofNullable(args.get("cpu-limit-millis")).map(Long::parseLong);
+    long memLimit = Long.parseLong(args.getOrDefault("mem-limit-mib", "256")) << 20;
     Map<String, Driver> drivers = new LinkedHashMap<>();
+    Map<String, io.sscsi.testkit.Cgroup> groupOf = new LinkedHashMap<>();
     Map<String, Object> r = new LinkedHashMap<>();
+    cpuLimit.ifPresent(c -> r.put("cpuLimitMillis", c));
     try {
-      for (Map.Entry<String, Path> j : jars.entrySet()) {
-        Driver d = new Driver(j.getValue(), jvms.get(mainJvmName), List.of());
+      for (Map.Entry<String, List<String>> j : prefixes.entrySet()) {
+        Optional<io.sscsi.testkit.Cgroup> g = Optional.empty();
+        if (cpuLimit.isPresent() && args.getOrDefault("cpu-limit-only", j.getKey()).equals(j.getKey())) {
+          io.sscsi.testkit.Cgroup cg = io.sscsi.testkit.Cgroup.create(
+              args.getOrDefault("cgroup-prefix", "sscsi-cpu-" + ProcessHandle.current().pid()) + "-" + j.getKey(),
+              cpuLimit.get(), memLimit);
+          cgroups.add(cg);
+          groupOf.put(j.getKey(), cg);
+          g = Optional.of(cg);
+        }
+        Driver d = new Driver(j.getValue(), g);
         drivers.put(j.getKey(), d);
-        cycles(d, "small", 8, quick ? 1000 : 3000); // warm-up: C1 has compiled the path
-        r.put(j.getKey() + "-jar", j.getValue().toString());
+        Map<String, Long> t0 = ThreadCpu.byGroup(d.pid());
+        long startCpu = cpuMs(d.pid());
+        Map<String, Object> w = cycles(d, "small", 8, warmUp); // warm-up: the JIT has compiled the path
+        Map<String, Object> wr = new LinkedHashMap<>();
+        wr.put("cycles", warmUp);
+        wr.put("startCpuMs", startCpu);
+        wr.put("driverCpuMsPerCycle", w.get("driverCpuMsPerCycle"));
+        wr.put("threadGroupsMsPerCycle", perCycle(ThreadCpu.minus(ThreadCpu.byGroup(d.pid()), t0), warmUp));
+        r.put(j.getKey() + "-warmUp", wr);
+        System.out.println("cpu warm-up " + j.getKey() + " " + wr);
+        r.put(j.getKey() + "-command", String.join(" ", j.getValue()));
       }
       Map<String, List<Double>> perCycle = new LinkedHashMap<>();
       List<Map<String, Object>> all = new ArrayList<>();
@@ -554,10 +602,10 @@ public final class PublishBench {
           round.put("driverCpuMsPerCycle", one.get("driverCpuMsPerCycle"));
           round.put("cyclesPerSec", one.get("cyclesPerSec"));
           round.put("publishP50Us", ((Map<?, ?>) one.get("publishUs")).get("p50"));
-          Map<String, Object> g = new LinkedHashMap<>();
-          groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-              .forEach(x -> g.put(x.getKey(), round2((double) x.getValue() / n)));
-          round.put("threadGroupsMsPerCycle", g);
+          round.put("threadGroupsMsPerCycle", perCycle(groups, n));
+          if (groupOf.containsKey(e.getKey())) {
+            round.put("throttledPeriodsSoFar", groupOf.get(e.getKey()).throttling().get("throttled"));
+          }
           double wallMs = n / (double) one.get("cyclesPerSec") * 1000;
           // CPU busy outside the bench's processes (others' work, plus kernel threads the mounts wake), % of one CPU
           round.put("othersCpuPercent", round(100.0 * Math.max(0, busy - tree) / wallMs));
@@ -589,6 +637,22 @@ public final class PublishBench {
       }
     }
     return r;
+  }
+
+  /** The command prefix of one side of the cpu phase: a file holding it ({@code --<runtimeKey>}) or the jar ({@code --<jarKey>}). */
+  List<String> side(String runtimeKey, String jarKey, Path defaultJar) throws IOException {
+    if (args.containsKey(runtimeKey)) {
+      return List.of(Files.readString(Path.of(args.get(runtimeKey))).trim().split("\\s+"));
+    }
+    Path j = args.containsKey(jarKey) ? Path.of(args.get(jarKey)).toAbsolutePath() : defaultJar;
+    return jvmPrefix(j, jvms.get(mainJvmName), List.of());
+  }
+
+  static Map<String, Object> perCycle(Map<String, Long> groups, int n) {
+    Map<String, Object> g = new LinkedHashMap<>();
+    groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .forEach(x -> g.put(x.getKey(), round2((double) x.getValue() / n)));
+    return g;
   }
 
   static long uncheckedCpuMs(long pid) {
@@ -811,6 +875,14 @@ public final class PublishBench {
       } catch (RuntimeException e) {
         System.out.println("cleanup: " + e.getMessage());
       }
+      for (io.sscsi.testkit.Cgroup g : new ArrayList<>(cgroups)) {
+        try {
+          g.close();
+        } catch (IOException | RuntimeException e) {
+          System.out.println("cleanup: cgroup " + g.name + ": " + e.getMessage());
+        }
+      }
+      cgroups.clear();
     }
   }
 }
