@@ -135,9 +135,9 @@ public final class SyncControllerProcess extends AllDirectives {
     client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
         .withName(flags.leaderElectionId)
         .withLock(new LeaseLock(namespace, flags.leaderElectionId, identity))
-        .withLeaseDuration(Duration.ofSeconds(15))
-        .withRenewDeadline(Duration.ofSeconds(10))
-        .withRetryPeriod(Duration.ofSeconds(2))
+        .withLeaseDuration(flags.leaseDuration)
+        .withRenewDeadline(flags.renewDeadline)
+        .withRetryPeriod(flags.retryPeriod)
         .withReleaseOnCancel(true)
         .withLeaderCallbacks(new LeaderCallbacks(
             () -> {
