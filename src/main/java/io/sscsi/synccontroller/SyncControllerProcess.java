@@ -14,7 +14,10 @@ import io.sscsi.config.LogFormat;
 import io.sscsi.config.SscsiVersion;
 import io.sscsi.k8s.KubeClientFactory;
 import io.sscsi.k8s.KubeConnection;
+import io.sscsi.k8s.KubeReachability;
+import io.sscsi.k8s.WatchLiveness;
 import io.sscsi.metrics.DriverMetrics;
+import io.sscsi.metrics.SyncControllerMetrics;
 import io.sscsi.provider.ProviderHealth;
 import io.sscsi.provider.ProviderPools;
 import io.sscsi.provider.ProviderRegistry;
@@ -59,7 +62,7 @@ public final class SyncControllerProcess extends AllDirectives {
   private static final Logger LOG = LoggerFactory.getLogger(SyncControllerProcess.class);
   private static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
   private static final Duration ASK = Duration.ofSeconds(2);
-  /** Syncs running at once: the provider pool's default in-flight calls. */
+  /** Syncs running at once per provider: the provider pool's in-flight calls. */
   static final int MAX_CONCURRENT_SYNCS = 16;
 
   private final ActorSystem<SecretSyncGroup.Command> system;
@@ -96,16 +99,24 @@ public final class SyncControllerProcess extends AllDirectives {
           tokens, podName, podUid, providers.callTimeout(), Clock.systemUTC());
       SyncDeps deps = new SyncDeps(run, api, blockingExecutor,
           new SyncTiming(SyncTiming.defaultBackoff(), () -> ThreadLocalRandom.current().nextDouble()),
-          flags.rotationPollInterval(), Clock.systemUTC());
+          flags.rotationPollInterval(), Clock.systemUTC(), key -> watchesHolder.isEmpty() ? ""
+              : watchesHolder.get(0).cachedClass(key).flatMap(c -> c)
+                  .map(c -> c.getSpec() == null || c.getSpec().provider() == null ? "" : c.getSpec().provider())
+                  .orElse(""));
       return SecretSyncGroup.create(deps, MAX_CONCURRENT_SYNCS);
     }), "sscsi-sync-controller", config);
     DriverMetrics.init(config);
+    SyncControllerMetrics.init();
+    SyncControllerMetrics.leader(!flags.leaderElect);
     SyncWatches watches = new SyncWatches(client, system);
     watchesHolder.add(watches);
     SyncControllerProcess process = new SyncControllerProcess(system);
     AtomicBoolean leading = new AtomicBoolean(!flags.leaderElect);
-    Readiness readiness = new Readiness().add("watches",
-        () -> leading.get() ? watches.problem() : Optional.empty());
+    // As the driver's /readyz: the watches' own state, and with --watch-stale-after a running watch
+    // that has seen no event or bookmark for that long. A follower runs no watch and is ready.
+    KubeReachability reachability = watches.reachability(new WatchLiveness(flags.watchStaleAfter, System::nanoTime));
+    Readiness readiness = new Readiness().add("api-server",
+        () -> leading.get() ? reachability.problem() : Optional.empty());
     try {
       bind(system, "metrics", flags.metricsBindAddress, "--metrics-bind-address", process.metrics());
       bind(system, "health", flags.healthProbeBindAddress, "--health-probe-bind-address", process.health(readiness));
@@ -143,6 +154,7 @@ public final class SyncControllerProcess extends AllDirectives {
             () -> {
               LOG.info("leading: Lease {}/{} held by {}", namespace, flags.leaderElectionId, identity);
               leading.set(true);
+              SyncControllerMetrics.leader(true);
               watches.start();
             },
             () -> {
@@ -171,7 +183,9 @@ public final class SyncControllerProcess extends AllDirectives {
     if (address == null || address.isBlank() || address.equals("0")) {
       return;
     }
-    HttpServers.bind(system, name, HostPort.parse(address, flag), route).toCompletableFuture().join();
+    java.net.InetSocketAddress bound = HttpServers.bind(system, name, HostPort.parse(address, flag), route)
+        .toCompletableFuture().join();
+    LOG.info("serving {} on {}:{}", name, bound.getHostString(), bound.getPort());
   }
 
   Route metrics() {

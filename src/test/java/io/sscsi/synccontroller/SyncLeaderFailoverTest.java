@@ -15,6 +15,10 @@ import io.sscsi.synccontroller.model.SecretSyncSpec;
 import io.sscsi.testkit.Await;
 import io.sscsi.testkit.Integration;
 import io.sscsi.testkit.TestProvider;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +27,8 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Integration
 class SyncLeaderFailoverTest {
   static final String LEASE = "sync-leader-test";
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   @TempDir Path dir;
   ApplyRecordingCrud crud;
   KubernetesMockServer server;
@@ -77,7 +84,28 @@ class SyncLeaderFailoverTest {
         "--kubeconfig=" + kubeconfig, "--provider-volume=" + dir.resolve("providers"), "--leader-elect",
         "--leader-election-id=" + LEASE, "--leader-election-namespace=default",
         "--leader-elect-lease-duration=10s", "--leader-elect-renew-deadline=8s", "--leader-elect-retry-period=1s",
-        "--rotation-poll-interval=0", "--metrics-bind-address=0", "--health-probe-bind-address=0", "--admin-addr=");
+        "--rotation-poll-interval=0", "--metrics-bind-address=127.0.0.1:0", "--health-probe-bind-address=127.0.0.1:0", "--admin-addr=");
+  }
+
+  /** The port {@code identity} logged for {@code what} (metrics, health). */
+  int port(String identity, String what) {
+    Pattern p = Pattern.compile("serving " + what + " on [^:\\s]+:(\\d+)");
+    Matcher m = Await.value(identity + " serves " + what, Duration.ofSeconds(120),
+        () -> p.matcher(Jvm.log(dir.resolve(identity + ".log"))), Matcher::find);
+    return Integer.parseInt(m.group(1));
+  }
+
+  static String get(int port, String path) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return r.statusCode() + " " + r.body();
+  }
+
+  /** Waits for the metrics of {@code identity} to hold {@code sample} (Kamon ticks every 2 s). */
+  void awaitMetric(String identity, String sample) {
+    int port = port(identity, "metrics");
+    Await.value(identity + "'s /metrics shows " + sample, Duration.ofSeconds(60), () -> get(port, "/metrics"),
+        body -> body.lines().anyMatch(l -> l.equals(sample) || l.startsWith(sample + ".")));
   }
 
   String holder() {
@@ -147,6 +175,13 @@ class SyncLeaderFailoverTest {
     assertTrue(writes(leader, 0).stream().anyMatch(r -> r.path().contains("/secrets/first")), "Secret by the leader");
     assertTrue(writes(leader, 0).stream().anyMatch(r -> r.path().contains("/secretsyncs/first/status")));
     assertEquals(leader, holder(), "the leader kept the Lease throughout");
+    awaitMetric(leader, "sscsi_secretsync_leader 1");
+    awaitMetric(leader, "sscsi_secretsync_syncs_total{result=\"written\"} 1");
+    awaitMetric(leader, "sscsi_secretsync_secret_writes_total{cause=\"sync\"} 1");
+    awaitMetric(leader, "sscsi_secretsyncs 1");
+    awaitMetric(follower, "sscsi_secretsync_leader 0");
+    awaitMetric(follower, "sscsi_secretsync_syncs_total{result=\"written\"} 0");
+    assertTrue(get(port(follower, "health"), "/readyz").startsWith("200"), "a follower is ready");
 
     leading.destroyForcibly(); // SIGKILL: no Lease release
     leading.waitFor();
@@ -159,5 +194,7 @@ class SyncLeaderFailoverTest {
         "the new leader wrote the Secret of the SecretSync created after the kill");
     assertEquals(List.of(), writes(leader, atKill), "the killed leader wrote nothing more");
     assertTrue(following.isAlive(), Jvm.log(dir.resolve(follower + ".log")));
+    awaitMetric(follower, "sscsi_secretsync_leader 1");
+    awaitMetric(follower, "sscsi_secretsyncs 2");
   }
 }
