@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * applied with the DaemonSet to take effect), then left off with one WARN and the driver ready, so a
  * node without that RBAC makes no request for it.
  */
-public final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
+public final class KubeWatch<T extends HasMetadata> implements KubeReachability.Watched, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KubeWatch.class);
   /** After the first failure, one WARN per this many more. */
   private static final int WARN_EVERY = 10;
@@ -102,11 +102,22 @@ public final class KubeWatch<T extends HasMetadata> implements AutoCloseable {
     return what;
   }
 
+  @Override
+  public Optional<String> watchProblem() {
+    return problem();
+  }
+
+  @Override
+  public String watchName() {
+    return what;
+  }
+
   /**
    * The resourceVersion of the last event or bookmark the running watch has seen; empty while the
    * watch is not running (down, or left off), so that {@link WatchLiveness} measures only running
    * watches.
    */
+  @Override
   public Optional<String> seenVersion() {
     if (!informer.isWatching()) {
       return Optional.empty();

@@ -1,6 +1,7 @@
 package io.sscsi.synccontroller;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.sscsi.metrics.SyncControllerMetrics;
 import io.sscsi.synccontroller.model.SecretSync;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,6 +11,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -111,6 +114,8 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
           d.replyTo().tell(view());
           return this;
         })
+        .onSignal(PostStop.class, s -> stopped())
+        .onSignal(PreRestart.class, s -> stopped())
         .build();
   }
 
@@ -176,6 +181,7 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
     }
     restores++;
     writes++;
+    SyncControllerMetrics.secretWritten("restore");
     return again ? want("triggered during restore") : this;
   }
 
@@ -191,9 +197,19 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
       waiting = true;
       timers.cancel(TIMER);
       getContext().getLog().debug("SecretSync {}: sync wanted ({})", SyncKey.of(sync), why);
-      group.tell(new SecretSyncGroup.WantsToRun(getContext().getSelf()));
+      group.tell(new SecretSyncGroup.WantsToRun(getContext().getSelf(), lane()));
     }
     return this;
+  }
+
+  /** The provider this object's class names, as the class watch has it; its sync slot lane. */
+  private String lane() {
+    String className = sync.getSpec() == null ? null : sync.getSpec().secretProviderClassName();
+    if (className == null || className.isBlank()) {
+      return "";
+    }
+    String provider = deps.providerOf().apply(sync.getMetadata().getNamespace() + "/" + className);
+    return provider == null ? "" : provider;
   }
 
   private Behavior<Command> startRun() {
@@ -221,12 +237,17 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
     SyncRun.Result r = done.result();
     if (r.wrote()) {
       writes++;
+      SyncControllerMetrics.secretWritten("sync");
     }
     if (r.status() != null) {
       sync.setStatus(r.status());
     }
     if (r.outcome() instanceof SyncStatus.Synced s) {
       known = new SyncRun.Known(Optional.of(s.hash()), false, r.applied());
+      SyncControllerMetrics.sync(r.wrote() ? "written" : "unchanged", null);
+      if (failures > 0) {
+        SyncControllerMetrics.failing(-1);
+      }
       failures = 0;
       lastFailure = null;
       lastSuccess = lastAttempt;
@@ -240,6 +261,10 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
     } else {
       SyncFailure f = ((SyncStatus.Failed) r.outcome()).failure();
       known = new SyncRun.Known(known.hash(), true, r.applied());
+      SyncControllerMetrics.sync("error", f.reason());
+      if (failures == 0) {
+        SyncControllerMetrics.failing(1);
+      }
       failures++;
       lastFailure = f;
       getContext().getLog().warn("SecretSync {}: sync failed ({}, code {}): {}; attempt {}", SyncKey.of(sync),
@@ -280,6 +305,15 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
     } else if (done.what().equals("release")) {
       getContext().getLog().info("SecretSync {} deleted with {}: its Secret is kept without the ownerReference",
           SyncKey.of(sync), SyncAnnotations.RETAIN_ON_DELETE);
+    }
+    return this;
+  }
+
+  /** Stopped (its SecretSync deleted) or restarted by its supervisor: it no longer counts as failing. */
+  private Behavior<Command> stopped() {
+    if (failures > 0) {
+      SyncControllerMetrics.failing(-1);
+      failures = 0;
     }
     return this;
   }

@@ -1,6 +1,7 @@
 package io.sscsi.synccontroller;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.sscsi.metrics.SyncControllerMetrics;
 import io.sscsi.synccontroller.model.SecretSync;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -23,10 +24,11 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * shape), each supervised (restarted on failure). The watches tell it what changed: a SecretSync
  * (spawns or updates its actor; deleted: stops it), a SecretProviderClass (every SecretSync naming
  * it re-syncs: SSC misses class edits) and a Secret we own (its actor checks for drift). It also
- * hands out the sync slots: at most {@code maxConcurrent} syncs run at once, the others wait in
- * FIFO order, so a thousand objects created together (or a controller start) meet the provider's
- * pool at its own size rather than overflowing its queue. Talks to: the watches and the admin route
- * (in), its children (both ways).
+ * hands out the sync slots: per provider (the lane the object names through its class), at most
+ * {@code maxConcurrent} syncs run at once, the others wait in FIFO order, so a thousand objects
+ * created together (or a controller start) meet the provider's pool at its own size rather than
+ * overflowing its queue, and a provider that hangs holds only its own lane's slots. Talks to: the
+ * watches and the admin route (in), its children (both ways).
  */
 public final class SecretSyncGroup extends AbstractBehavior<SecretSyncGroup.Command> {
 
@@ -43,7 +45,8 @@ public final class SecretSyncGroup extends AbstractBehavior<SecretSyncGroup.Comm
   /** The actors, for {@code GET /secretsyncs}. */
   public record ListActors(ActorRef<List<ActorRef<SecretSyncActor.Command>>> replyTo) implements Command {}
 
-  record WantsToRun(ActorRef<SecretSyncActor.Command> actor) implements Command {}
+  /** @param lane the provider the object's class names ({@code ""} when not known) */
+  record WantsToRun(ActorRef<SecretSyncActor.Command> actor, String lane) implements Command {}
 
   record RunFinished(ActorRef<SecretSyncActor.Command> actor) implements Command {}
 
@@ -52,8 +55,15 @@ public final class SecretSyncGroup extends AbstractBehavior<SecretSyncGroup.Comm
   private final SyncDeps deps;
   private final int maxConcurrent;
   private final Map<SyncKey, Child> children = new HashMap<>();
-  private final Set<ActorRef<SecretSyncActor.Command>> running = new HashSet<>();
-  private final ArrayDeque<ActorRef<SecretSyncActor.Command>> queue = new ArrayDeque<>();
+  /** The sync slots of one provider: who runs, who waits (FIFO). */
+  private static final class Lane {
+    final Set<ActorRef<SecretSyncActor.Command>> running = new HashSet<>();
+    final ArrayDeque<ActorRef<SecretSyncActor.Command>> queue = new ArrayDeque<>();
+  }
+
+  private final Map<String, Lane> lanes = new HashMap<>();
+  /** The lane each running or waiting actor is in. */
+  private final Map<ActorRef<SecretSyncActor.Command>, String> laneOf = new HashMap<>();
 
   public static Behavior<Command> create(SyncDeps deps, int maxConcurrent) {
     return Behaviors.setup(ctx -> new SecretSyncGroup(ctx, deps, maxConcurrent));
@@ -74,6 +84,7 @@ public final class SecretSyncGroup extends AbstractBehavior<SecretSyncGroup.Comm
           if (c != null) {
             getContext().stop(c.ref());
           }
+          SyncControllerMetrics.objects(children.size());
           return this;
         })
         .onMessage(ClassChanged.class, c -> {
@@ -94,34 +105,52 @@ public final class SecretSyncGroup extends AbstractBehavior<SecretSyncGroup.Comm
           return this;
         })
         .onMessage(WantsToRun.class, w -> {
-          if (running.contains(w.actor()) || running.size() < maxConcurrent) {
-            running.add(w.actor());
+          String name = laneOf.getOrDefault(w.actor(), w.lane());
+          Lane lane = lanes.computeIfAbsent(name, k -> new Lane());
+          laneOf.put(w.actor(), name);
+          if (lane.running.contains(w.actor()) || lane.running.size() < maxConcurrent) {
+            lane.running.add(w.actor());
             w.actor().tell(new SecretSyncActor.Permit());
-          } else if (!queue.contains(w.actor())) {
-            queue.add(w.actor());
+          } else if (!lane.queue.contains(w.actor())) {
+            lane.queue.add(w.actor());
           }
           return this;
         })
         .onMessage(RunFinished.class, f -> {
-          running.remove(f.actor());
-          grant();
+          finished(f.actor());
           return this;
         })
         .onSignal(Terminated.class, t -> {
-          ActorRef<Void> gone = t.getRef();
-          running.removeIf(r -> r.equals(gone));
-          queue.removeIf(r -> r.equals(gone));
-          grant();
+          @SuppressWarnings("unchecked")
+          ActorRef<SecretSyncActor.Command> gone = (ActorRef<SecretSyncActor.Command>) (ActorRef<?>) t.getRef();
+          String name = laneOf.get(gone);
+          if (name != null) {
+            lanes.get(name).queue.remove(gone);
+          }
+          finished(gone);
           return this;
         })
         .build();
   }
 
-  private void grant() {
-    while (running.size() < maxConcurrent && !queue.isEmpty()) {
-      ActorRef<SecretSyncActor.Command> next = queue.poll();
-      running.add(next);
+  /** {@code actor}'s run ended (or it stopped): its slot goes to the next in its lane. */
+  private void finished(ActorRef<SecretSyncActor.Command> actor) {
+    String name = laneOf.get(actor);
+    if (name == null) {
+      return;
+    }
+    Lane lane = lanes.get(name);
+    if (!lane.running.remove(actor) && lane.queue.contains(actor)) {
+      return; // still waiting for a slot
+    }
+    laneOf.remove(actor);
+    while (lane.running.size() < maxConcurrent && !lane.queue.isEmpty()) {
+      ActorRef<SecretSyncActor.Command> next = lane.queue.poll();
+      lane.running.add(next);
       next.tell(new SecretSyncActor.Permit());
+    }
+    if (lane.running.isEmpty() && lane.queue.isEmpty()) {
+      lanes.remove(name);
     }
   }
 
@@ -137,6 +166,7 @@ public final class SecretSyncGroup extends AbstractBehavior<SecretSyncGroup.Comm
           key.namespace() + ":" + key.name());
       getContext().watch(ref);
       children.put(key, new Child(ref, className));
+      SyncControllerMetrics.objects(children.size());
     } else {
       children.put(key, new Child(c.ref(), className));
       c.ref().tell(new SecretSyncActor.Changed(sync));

@@ -45,6 +45,22 @@ public final class SyncControllerFlags {
   @Option(names = "--leader-election-namespace", description = "the Lease's namespace (default $POD_NAMESPACE)")
   String leaderElectionNamespace = System.getenv("POD_NAMESPACE");
 
+  @Option(names = "--leader-elect-lease-duration", converter = GoDuration.class,
+      description = "how long a Lease holds without renewal (Go duration, default 15s)")
+  Duration leaseDuration = Duration.ofSeconds(15);
+
+  @Option(names = "--leader-elect-renew-deadline", converter = GoDuration.class,
+      description = "how long the leader tries to renew before it gives up and exits (default 10s)")
+  Duration renewDeadline = Duration.ofSeconds(10);
+
+  @Option(names = "--leader-elect-retry-period", converter = GoDuration.class,
+      description = "how often the Lease is tried and renewed (default 2s)")
+  Duration retryPeriod = Duration.ofSeconds(2);
+
+  @Option(names = "--watch-stale-after", converter = GoDuration.class,
+      description = "/readyz fails when a running watch has seen no event or bookmark for this long (default 0: off)")
+  Duration watchStaleAfter = Duration.ZERO;
+
   @Option(names = "--max-call-recv-msg-size", converter = GoInt.Base0.class,
       description = "largest provider response in bytes (default 4 MiB)")
   Integer maxCallRecvMsgSize = 4 << 20;

@@ -14,7 +14,10 @@ import io.sscsi.config.LogFormat;
 import io.sscsi.config.SscsiVersion;
 import io.sscsi.k8s.KubeClientFactory;
 import io.sscsi.k8s.KubeConnection;
+import io.sscsi.k8s.KubeReachability;
+import io.sscsi.k8s.WatchLiveness;
 import io.sscsi.metrics.DriverMetrics;
+import io.sscsi.metrics.SyncControllerMetrics;
 import io.sscsi.provider.ProviderHealth;
 import io.sscsi.provider.ProviderPools;
 import io.sscsi.provider.ProviderRegistry;
@@ -32,6 +35,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -60,9 +64,9 @@ public final class SyncControllerProcess extends AllDirectives {
   private static final Logger LOG = LoggerFactory.getLogger(SyncControllerProcess.class);
   private static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
   private static final Duration ASK = Duration.ofSeconds(2);
-  /** Syncs running at once: the provider pool's default in-flight calls. */
+  /** Syncs running at once per provider: the provider pool's in-flight calls. */
   static final int MAX_CONCURRENT_SYNCS = 16;
-  /** Where sync runs, restores and housekeeping block (fixed-pool-size = {@link #MAX_CONCURRENT_SYNCS}). */
+  /** Where sync runs, restores and housekeeping block (4 × {@link #MAX_CONCURRENT_SYNCS} threads). */
   static final String SYNC_RUN_DISPATCHER = "sscsi.sync-run-dispatcher";
 
   private final ActorSystem<SecretSyncGroup.Command> system;
@@ -93,14 +97,23 @@ public final class SyncControllerProcess extends AllDirectives {
         key -> watchesHolder.isEmpty() ? Optional.empty() : watchesHolder.get(0).cachedClass(key));
     TokenCache tokens = new TokenCache(flags.audiences(), api, Clock.systemUTC());
     ActorSystem<SecretSyncGroup.Command> system = ActorSystem.create(
-        group(api, tokens, providers, podName, podUid, flags.rotationPollInterval()), "sscsi-sync-controller", config);
+        group(api, tokens, providers, podName, podUid, flags.rotationPollInterval(),
+            key -> watchesHolder.isEmpty() ? "" : watchesHolder.get(0).cachedClass(key).flatMap(c -> c)
+                .map(c -> c.getSpec() == null || c.getSpec().provider() == null ? "" : c.getSpec().provider())
+                .orElse("")),
+        "sscsi-sync-controller", config);
     DriverMetrics.init(config);
+    SyncControllerMetrics.init();
+    SyncControllerMetrics.leader(!flags.leaderElect);
     SyncWatches watches = new SyncWatches(client, system);
     watchesHolder.add(watches);
     SyncControllerProcess process = new SyncControllerProcess(system);
     AtomicBoolean leading = new AtomicBoolean(!flags.leaderElect);
-    Readiness readiness = new Readiness().add("watches",
-        () -> leading.get() ? watches.problem() : Optional.empty());
+    // As the driver's /readyz: the watches' own state, and with --watch-stale-after a running watch
+    // that has seen no event or bookmark for that long. A follower runs no watch and is ready.
+    KubeReachability reachability = watches.reachability(new WatchLiveness(flags.watchStaleAfter, System::nanoTime));
+    Readiness readiness = new Readiness().add("api-server",
+        () -> leading.get() ? reachability.problem() : Optional.empty());
     try {
       bind(system, "metrics", flags.metricsBindAddress, "--metrics-bind-address", process.metrics());
       bind(system, "health", flags.healthProbeBindAddress, "--health-probe-bind-address", process.health(readiness));
@@ -130,14 +143,15 @@ public final class SyncControllerProcess extends AllDirectives {
     client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
         .withName(flags.leaderElectionId)
         .withLock(new LeaseLock(namespace, flags.leaderElectionId, identity))
-        .withLeaseDuration(Duration.ofSeconds(15))
-        .withRenewDeadline(Duration.ofSeconds(10))
-        .withRetryPeriod(Duration.ofSeconds(2))
+        .withLeaseDuration(flags.leaseDuration)
+        .withRenewDeadline(flags.renewDeadline)
+        .withRetryPeriod(flags.retryPeriod)
         .withReleaseOnCancel(true)
         .withLeaderCallbacks(new LeaderCallbacks(
             () -> {
               LOG.info("leading: Lease {}/{} held by {}", namespace, flags.leaderElectionId, identity);
               leading.set(true);
+              SyncControllerMetrics.leader(true);
               watches.start();
             },
             () -> {
@@ -160,6 +174,15 @@ public final class SyncControllerProcess extends AllDirectives {
    */
   public static Behavior<SecretSyncGroup.Command> group(SyncApi api, TokenCache tokens, ProviderSettings providers,
       String podName, String podUid, Duration interval) {
+    return group(api, tokens, providers, podName, podUid, interval, key -> "");
+  }
+
+  /**
+   * The group as {@link #group(SyncApi, TokenCache, ProviderSettings, String, String, Duration)}, with sync slots
+   * in one lane per provider: {@code providerOf} names the provider of a SecretSync's key ("" when unknown).
+   */
+  public static Behavior<SecretSyncGroup.Command> group(SyncApi api, TokenCache tokens, ProviderSettings providers,
+      String podName, String podUid, Duration interval, Function<String, String> providerOf) {
     return Behaviors.setup(ctx -> {
       DispatcherSelector blocking = DispatcherSelector.fromConfig(Guardian.BLOCKING_DISPATCHER);
       Executor blockingExecutor = ctx.getSystem().dispatchers().lookup(blocking);
@@ -169,11 +192,12 @@ public final class SyncControllerProcess extends AllDirectives {
               blockingExecutor, providers.payloadPolicy()),
           tokens, podName, podUid, providers.callTimeout(), Clock.systemUTC());
       // Runs block until their provider answers, whose answer is checked on the blocking dispatcher:
-      // they get their own pool, one thread per sync slot, so they never starve those checks.
+      // they get their own pool (threads for four providers' slots at once), so they never starve those
+      // checks, and one hung provider's runs leave threads for the others' lanes.
       Executor runs = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(SYNC_RUN_DISPATCHER));
       SyncDeps deps = new SyncDeps(run, api, runs,
           new SyncTiming(SyncTiming.defaultBackoff(), () -> ThreadLocalRandom.current().nextDouble()),
-          interval, Clock.systemUTC());
+          interval, Clock.systemUTC(), providerOf);
       return SecretSyncGroup.create(deps, MAX_CONCURRENT_SYNCS);
     });
   }
@@ -190,7 +214,9 @@ public final class SyncControllerProcess extends AllDirectives {
     if (address == null || address.isBlank() || address.equals("0")) {
       return;
     }
-    HttpServers.bind(system, name, HostPort.parse(address, flag), route).toCompletableFuture().join();
+    java.net.InetSocketAddress bound = HttpServers.bind(system, name, HostPort.parse(address, flag), route)
+        .toCompletableFuture().join();
+    LOG.info("serving {} on {}:{}", name, bound.getHostString(), bound.getPort());
   }
 
   Route metrics() {

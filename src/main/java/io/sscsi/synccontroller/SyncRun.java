@@ -83,7 +83,7 @@ public final class SyncRun {
           sync.getSpec().serviceAccountName());
       ProviderMountRequest request = SyncMountRequest.build(spc, sync, podName, podUid, tokensJson);
       called[0] = true;
-      Map<String, byte[]> files = mount(provider, request);
+      Map<String, byte[]> files = mount(provider, request, Redaction.secretsOf(tokensJson, known.applied()));
       SecretContent.Desired desired = SecretContent.build(sync.getSpec().secretObject(), files);
       String hash = SyncHash.of(desired, spc.uid(), spc.generation(), sync.getMetadata().getUid(),
           sync.getMetadata().getGeneration(), sync.getSpec().forceSynchronization());
@@ -148,14 +148,16 @@ public final class SyncRun {
     return new ProviderName(spc.provider());
   }
 
-  private Map<String, byte[]> mount(ProviderName provider, ProviderMountRequest request) {
+  /** @param held the tokens sent and the values last applied: taken out of the provider's error message */
+  private Map<String, byte[]> mount(ProviderName provider, ProviderMountRequest request, java.util.List<String> held) {
     Instant deadline = clock.instant().plus(callTimeout);
     ProviderMountResult result;
     try {
       result = providers.mount(provider, request, deadline)
           .get(callTimeout.toMillis() + 2_000, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      throw new SyncFailure(SyncFailure.PROVIDER_ERROR, code(e.getCause()), message(e.getCause())).toException();
+      throw new SyncFailure(SyncFailure.PROVIDER_ERROR, code(e.getCause()),
+          Redaction.redact(message(e.getCause()), held)).toException();
     } catch (TimeoutException e) {
       throw new SyncFailure(SyncFailure.PROVIDER_ERROR, "ProviderTimeout", "provider " + provider
           + " did not answer in time").toException();

@@ -5,13 +5,14 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.sscsi.k8s.KubeReachability;
 import io.sscsi.k8s.KubeWatch;
+import io.sscsi.k8s.WatchLiveness;
 import io.sscsi.k8s.model.SecretProviderClass;
 import io.sscsi.synccontroller.model.SecretSync;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -77,9 +78,12 @@ public final class SyncWatches implements AutoCloseable {
     return classes.synced() ? Optional.of(Optional.ofNullable(classes.store().getByKey(key))) : Optional.empty();
   }
 
-  /** Empty while every watch runs; else the first problem, for {@code /readyz}. */
-  public Optional<String> problem() {
-    return Stream.of(classes, syncs, secrets).map(KubeWatch::problem).flatMap(Optional::stream).findFirst();
+  /**
+   * {@code /readyz}'s check: empty while every watch runs (and, with {@code liveness} on, has heard
+   * from the API server within its {@code staleAfter}); else the first problem. As the driver's.
+   */
+  public KubeReachability reachability(WatchLiveness liveness) {
+    return new KubeReachability(liveness, classes, syncs, secrets);
   }
 
   @Override

@@ -63,6 +63,15 @@ public final class Jvm {
     return new ProcessBuilder(command(mainClass, args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
+  /** As {@link #start(Path, String, String...)}, with {@code env} added to the child's environment. */
+  public static Process start(Path log, java.util.Map<String, String> env, String mainClass, String... args)
+      throws IOException {
+    ProcessBuilder b = new ProcessBuilder(command(mainClass, args)).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    b.environment().putAll(env);
+    return b.start();
+  }
+
   /** Runs {@code sscsi <args>} in {@code cwd} to completion. */
   static Result sscsi(Path cwd, Duration timeout, String... args) throws IOException, InterruptedException {
     Path out = Files.createTempFile("sscsi-cli-", ".out");

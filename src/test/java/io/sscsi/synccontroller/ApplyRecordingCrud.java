@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * fabric8's CRUD mock plus the one thing it cannot serve: server-side apply. Every apply request is
+ * fabric8's CRUD mock plus the one thing it cannot serve: server-side apply; it also records every
+ * request's method, path and bearer token (so a test with two clients tells who wrote). Every apply request is
  * recorded as it arrived (path with its query, content type, body), which is what the tests assert
  * about it; it is then stored the nearest way the mock can (create when absent, JSON merge patch
  * when present), so the flows after it can go on. What the real API server's apply does beyond that
@@ -19,6 +20,23 @@ public final class ApplyRecordingCrud extends KubernetesCrudDispatcher {
   static final String APPLY = "application/apply-patch+yaml";
 
   record Apply(String path, String contentType, String body) {}
+
+  /** Any request: its method, path and the bearer token that sent it (which process, in a failover test). */
+  record Request(String method, String path, String token) {
+    boolean write() {
+      return !method.equals("GET");
+    }
+  }
+
+  final List<Request> requests = new CopyOnWriteArrayList<>();
+
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    String auth = request.getHeader("Authorization");
+    requests.add(new Request(request.getMethod(), request.getPath(),
+        auth == null ? "" : auth.replaceFirst("^Bearer ", "")));
+    return super.dispatch(request);
+  }
 
   final List<Apply> applies = new CopyOnWriteArrayList<>();
   /** Path prefixes whose applies are refused with 403, as an admission policy refuses them. */
