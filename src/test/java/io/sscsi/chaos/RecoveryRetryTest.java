@@ -57,12 +57,10 @@ class RecoveryRetryTest {
     };
     KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, refusing, false);
     server.init();
-    Path root = Files.createTempDirectory("sscsi-recovery-retry-");
-    DriverChild driver = null;
     try (KubernetesClient client = server.createClient();
-        TestProvider provider = TestProvider.start(Files.createDirectories(root.resolve("providers")), "keeper")) {
-      Path providers = root.resolve("providers");
-      Path kubeconfig = DriverChild.kubeconfig(root, client.getMasterUrl().toString());
+        DriverNode node = DriverNode.cluster("sscsi-recovery-retry-", client.getMasterUrl().toString());
+        TestProvider provider = TestProvider.start(node.providers, "keeper")) {
+      Path root = node.root;
       Cluster cluster = new Cluster(client);
       cluster.secretProviderClass("ns", "spc", "keeper", Map.of("objects", "x"));
       cluster.secretProviderClass("ns", "other", "keeper", Map.of("objects", "y"));
@@ -73,15 +71,16 @@ class RecoveryRetryTest {
       var foreign = Requests.publish(target, "ns", "intruder", intruderUid, "other").build();
 
       provider.answerNow(TestProvider.files(Map.of("key", "mine")));
-      driver = DriverChild.start(root, providers, kubeconfig, "driver-1.log");
+      DriverChild driver = node.start("driver-1.log");
       try (CsiClient csi = new CsiClient(driver.socket)) {
         assertEquals(Status.Code.OK, csi.publish(owner).getCode());
       }
+      int calls = provider.requests.size();
       driver.kill();
 
       refuseList.set(true);
       provider.answerNow(TestProvider.files(Map.of("key", "theirs")));
-      driver = DriverChild.start(root, providers, kubeconfig, "driver-2.log");
+      driver = node.start("driver-2.log");
       DriverChild restarted = driver;
       String failing = driver.awaitAdmin("/readyz", body -> body.contains("restart-recovery: restart recovery failed"),
           Duration.ofSeconds(60));
@@ -90,6 +89,7 @@ class RecoveryRetryTest {
         Status held = csi.publish(foreign, Duration.ofSeconds(5));
         assertEquals(Status.Code.DEADLINE_EXCEEDED, held.getCode(), "decided while recovery was failing: " + held);
         assertEquals("mine", Files.readString(target.resolve("key")), "the owner's files are untouched");
+        assertEquals(calls, provider.requests.size(), "the held publish never reached the provider");
         int attempts = refused.get();
         Await.until("recovery tried again", () -> refused.get() > attempts);
 
@@ -100,6 +100,7 @@ class RecoveryRetryTest {
             () -> restarted.get(restarted.adminPort, "/readyz").contains("restart-recovery: ok"));
 
         assertEquals(Status.Code.ALREADY_EXISTS, csi.publish(foreign).getCode(), "another pod's publish, after recovery");
+        assertEquals(calls, provider.requests.size(), "no provider call for another pod's volume");
         assertEquals("mine", Files.readString(target.resolve("key")));
         assertEquals(Status.Code.OK, csi.publish(owner).getCode(), "the owner's republish");
         assertEquals("mine", Files.readString(target.resolve("key")));
@@ -107,10 +108,6 @@ class RecoveryRetryTest {
       }
       assertFalse(Files.exists(target));
     } finally {
-      if (driver != null) {
-        driver.close();
-      }
-      DriverChild.removeRoot(root);
       server.destroy();
     }
   }
