@@ -22,6 +22,7 @@ import io.sscsi.sync.SecretSync;
 import io.sscsi.sync.ActorSecretSync;
 import io.sscsi.sync.SecretSyncActor;
 import io.sscsi.sync.SecretSyncApi;
+import io.sscsi.volume.RecoveryProgress;
 import io.sscsi.volume.VolumeDeps;
 import io.sscsi.volume.VolumeRouter;
 import io.sscsi.volume.VolumeTime;
@@ -126,7 +127,8 @@ public final class Guardian {
           new ProviderPools(providers, ctx.getSystem().scheduler(), Clock.systemUTC(), blocking,
               settings.providers().payloadPolicy()), blocking, settings.volumes(),
           secretSync, edges.events(), edges.publishSecrets(), VolumeTime.system());
-      ActorRef<VolumeRouter.Command> router = ctx.spawn(VolumeRouter.create(deps), "volume-router",
+      RecoveryProgress recovery = new RecoveryProgress();
+      ActorRef<VolumeRouter.Command> router = ctx.spawn(VolumeRouter.create(deps, recovery), "volume-router",
           DispatcherSelector.fromConfig(CORE_DISPATCHER));
       edges.classChanges().subscribe((namespace, name) -> router.tell(new VolumeRouter.ClassChanged(namespace, name)));
       edges.publishSecrets().subscribe(
@@ -135,6 +137,7 @@ public final class Guardian {
       routerUp.complete(router);
       Readiness readiness = edges.readiness().add("csi-socket",
           () -> java.nio.file.Files.exists(settings.socket()) ? Optional.empty() : Optional.of("socket file is gone"));
+      readiness.add("restart-recovery", recovery::problem);
       if (settings.providers().healthCheckInterval() != null) {
         readiness.add("providers", providerHealth::problem);
       }

@@ -87,13 +87,9 @@ public final class KubePodStatusStore implements PodStatusStore {
 
     SecretProviderClassPodStatus existing = known.get(key);
     if (existing == null) {
-      if (!mayCreate(status, refresh)) {
-        return RefreshWrite.POD_GONE;
-      }
-      SecretProviderClassPodStatus created = tryCreate(ops, desired(status), what);
-      if (created != null) {
-        remember(key, created);
-        return RefreshWrite.WRITTEN;
+      Optional<RefreshWrite> done = create(status, refresh, ops, key, what);
+      if (done.isPresent()) {
+        return done.get();
       }
       log.debug("{} already exists, updating it", what);
       existing = read(ops, name, what);
@@ -102,13 +98,9 @@ public final class KubePodStatusStore implements PodStatusStore {
     for (int attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
       if (existing == null) {
         // Deleted meanwhile: create it again, unless a refresh finds its pod gone.
-        if (!mayCreate(status, refresh)) {
-          return RefreshWrite.POD_GONE;
-        }
-        SecretProviderClassPodStatus created = tryCreate(ops, desired(status), what);
-        if (created != null) {
-          remember(key, created);
-          return RefreshWrite.WRITTEN;
+        Optional<RefreshWrite> done = create(status, refresh, ops, key, what);
+        if (done.isPresent()) {
+          return done.get();
         }
         existing = read(ops, name, what);
         continue;
@@ -137,6 +129,24 @@ public final class KubePodStatusStore implements PodStatusStore {
         "could not update " + what + ": it kept changing concurrently ("
             + (CONFLICT_RETRIES + 1) + " attempts)",
         conflict);
+  }
+
+  /**
+   * Creates the object, unless a refresh finds its pod gone: WRITTEN (remembered) or POD_GONE; empty
+   * when it already exists (the caller reads and updates it).
+   */
+  private Optional<RefreshWrite> create(PodStatus status, boolean refresh,
+      NonNamespaceOperation<SecretProviderClassPodStatus, ?, Resource<SecretProviderClassPodStatus>> ops,
+      String key, String what) {
+    if (!mayCreate(status, refresh)) {
+      return Optional.of(RefreshWrite.POD_GONE);
+    }
+    SecretProviderClassPodStatus created = tryCreate(ops, desired(status), what);
+    if (created == null) {
+      return Optional.empty();
+    }
+    remember(key, created);
+    return Optional.of(RefreshWrite.WRITTEN);
   }
 
   @Override

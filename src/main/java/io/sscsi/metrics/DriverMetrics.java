@@ -76,25 +76,25 @@ public final class DriverMetrics {
   /** On a failed rotation nothing rotated. */
   static final String NOT_ROTATED = "false";
 
-  private static final Map<String, String> HELP = Map.ofEntries(
-      Map.entry(NODE_PUBLISH, "NodePublishVolume calls that succeeded, republishes included"),
-      Map.entry(NODE_PUBLISH_ERROR, "NodePublishVolume calls that failed, by error_type"),
-      Map.entry(NODE_UNPUBLISH, "NodeUnpublishVolume calls that succeeded"),
-      Map.entry(NODE_UNPUBLISH_ERROR, "NodeUnpublishVolume calls that failed"),
-      Map.entry(ROTATION, "kubelet republishes of a mounted volume that called its provider and succeeded"),
-      Map.entry(ROTATION_ERROR, "kubelet republishes of a mounted volume that called its provider and failed"
-          + " (kubelet is answered OK, the content is kept)"),
-      Map.entry(ROTATION_DURATION, "Seconds a kubelet republish that called the provider took"),
-      Map.entry(SECRET_SYNC, "Kubernetes Secrets written from mounted content"),
-      Map.entry(SECRET_SYNC_ALIAS, "Kubernetes Secrets written from mounted content (same as sync_k8s_secret_total)"),
-      Map.entry(SECRET_SYNC_DURATION, "Seconds one Kubernetes Secret write took"),
-      Map.entry(PROVIDER_CALL_DURATION, "Seconds one provider Mount call took, queueing included"),
-      Map.entry(PROVIDER_IN_FLIGHT, "Provider Mount calls under way"),
-      Map.entry(PROVIDER_REJECTED, "Provider Mount calls refused because the provider's queue was full"),
-      Map.entry(VOLUMES_MOUNTED, "Volumes this driver holds mounted"),
-      Map.entry(ROTATION_SKIPPED, "Refreshes the driver skipped, by reason (tokens_expired: the pod's tokens expired)"),
-      Map.entry(REFRESHES, "Provider calls for already mounted volumes, by trigger (republish, timer,"
-          + " class_changed, secret_changed) and result (changed, unchanged, error)"));
+  /** Each metric's {@code # HELP} text: its name, spaces, the text (one line per metric). */
+  private static final Map<String, String> HELP = helpTable("""
+      node_publish_total                  NodePublishVolume calls that succeeded, republishes included
+      node_publish_error_total            NodePublishVolume calls that failed, by error_type
+      node_unpublish_total                NodeUnpublishVolume calls that succeeded
+      node_unpublish_error_total          NodeUnpublishVolume calls that failed
+      rotation_reconcile_total            kubelet republishes of a mounted volume that called its provider and succeeded
+      rotation_reconcile_error_total      kubelet republishes of a mounted volume that called its provider and failed (kubelet is answered OK, the content is kept)
+      rotation_reconcile_duration_sec     Seconds a kubelet republish that called the provider took
+      sync_k8s_secret_total               Kubernetes Secrets written from mounted content
+      k8s_secret_sync_total               Kubernetes Secrets written from mounted content (same as sync_k8s_secret_total)
+      k8s_secret_duration_sec             Seconds one Kubernetes Secret write took
+      sscsi_provider_call_duration        Seconds one provider Mount call took, queueing included
+      sscsi_provider_calls_in_flight      Provider Mount calls under way
+      sscsi_provider_calls_rejected_total Provider Mount calls refused because the provider's queue was full
+      sscsi_volumes_mounted               Volumes this driver holds mounted
+      sscsi_rotation_skipped_total        Refreshes the driver skipped, by reason (tokens_expired: the pod's tokens expired)
+      sscsi_refreshes_total               Provider calls for already mounted volumes, by trigger (republish, timer, class_changed, secret_changed) and result (changed, unchanged, error)
+      """);
 
   private static final Map<String, String> ZEROS = zeroHistograms();
   private static final AtomicBoolean STARTED = new AtomicBoolean();
@@ -103,6 +103,11 @@ public final class DriverMetrics {
   private static final Set<String> PROVIDERS_SEEN = ConcurrentHashMap.newKeySet();
 
   private DriverMetrics() {}
+
+  private static Map<String, String> helpTable(String table) {
+    return table.lines().map(line -> line.split(" +", 2))
+        .collect(Collectors.toUnmodifiableMap(nameAndText -> nameAndText[0], nameAndText -> nameAndText[1]));
+  }
 
   /**
    * Starts Kamon's metric pipeline once per process. Kamon's own HTTP server stays off: {@code

@@ -2,6 +2,7 @@ package io.sscsi.volume;
 
 import io.sscsi.errors.DriverException;
 import io.sscsi.errors.FailureKind;
+import io.sscsi.retry.Backoff;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,6 +62,9 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
 
   private record Recovered(List<AdoptedVolume> volumes, Throwable failure) implements Command {}
 
+  /** The backoff after a failed restart recovery has passed: try again. */
+  private record RetryRecovery() implements Command {}
+
   /** A publish held for restart recovery reached its deadline. */
   private record RecoveryWaitExpired(Publish publish) implements Command {}
 
@@ -81,6 +85,12 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
 
   }
 
+  /**
+   * Between attempts of a restart recovery that failed (the API server down or refusing the status
+   * list): 1 s, doubling, at most 30 s, for as long as it fails.
+   */
+  static final Backoff RECOVERY_RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 2);
+
   /** Idle actors kept by default: a few KiB each; beyond these the one idle longest stops. */
   static final int MAX_RESTING = 128;
 
@@ -92,35 +102,68 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
   private long spawned;
 
   public static Behavior<Command> create(VolumeDeps deps) {
-    return create(deps, MAX_RESTING);
+    return create(deps, new RecoveryProgress());
+  }
+
+  /** A router that reports restart recovery's failures to {@code progress} (for {@code /readyz}). */
+  public static Behavior<Command> create(VolumeDeps deps, RecoveryProgress progress) {
+    return create(deps, MAX_RESTING, progress);
   }
 
   /** A router keeping at most {@code maxResting} idle actors (0: each is passivated once idle). */
   static Behavior<Command> create(VolumeDeps deps, int maxResting) {
+    return create(deps, maxResting, new RecoveryProgress());
+  }
+
+  private static Behavior<Command> create(VolumeDeps deps, int maxResting, RecoveryProgress progress) {
     return Behaviors.setup(ctx -> {
       VolumeRouter router = new VolumeRouter(ctx, deps, maxResting);
       if (deps.settings().podsDir() == null) {
         return router;
       }
-      ctx.pipeToSelf(java.util.concurrent.CompletableFuture.supplyAsync(
-              () -> new RestartRecovery(deps).run(), deps.blocking()),
-          (volumes, failure) -> new Recovered(volumes, failure));
-      return router.recovering(new ArrayList<>());
+      router.startRecovery();
+      return router.recovering(new ArrayList<>(), progress, 0);
     });
+  }
+
+  /** One attempt of restart recovery, on the blocking dispatcher; its outcome comes back as {@link Recovered}. */
+  private void startRecovery() {
+    getContext().pipeToSelf(java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> new RestartRecovery(deps).run(), deps.blocking()),
+        (volumes, failure) -> new Recovered(volumes, failure));
   }
 
   /**
    * Until restart recovery has finished: publish and unpublish calls are held, in order, and routed
    * once the recovered volumes have their actors. A publish still held at its deadline is answered
    * DEADLINE_EXCEEDED ("restart recovery is still running"): kubelet retries it. An unpublish waits
-   * for its ask's timeout. Class and Secret changes reach no volume yet (there is none).
+   * for its ask's timeout. Class and Secret changes reach no volume yet (there is none). An attempt
+   * that fails (the API server down or refusing the status list) is tried again after
+   * {@link #RECOVERY_RETRY}, for as long as it fails, with the calls still held: deciding a call
+   * before its target's recovered state is known could hand another pod's volume to a new one.
+   * {@code progress} tells {@code /readyz} meanwhile; {@code failures} counts the failed attempts.
    */
-  private Behavior<Command> recovering(List<Command> held) {
+  private Behavior<Command> recovering(List<Command> held, RecoveryProgress progress, int failures) {
     return Behaviors.receive(Command.class)
         .onMessage(Recovered.class, recovered -> {
+          if (recovered.failure() != null) {
+            int attempt = failures + 1;
+            Duration retryIn = RECOVERY_RETRY.delay(attempt);
+            String reason = reason(recovered.failure());
+            getContext().getLog().warn("restart recovery failed (attempt {}), volume calls stay held; next attempt in"
+                + " {} s: {}", attempt, retryIn.toSeconds(), reason);
+            progress.failed(attempt, reason, retryIn);
+            getContext().scheduleOnce(retryIn, getContext().getSelf(), new RetryRecovery());
+            return recovering(held, progress, attempt);
+          }
+          progress.finished();
           onRecovered(recovered);
           held.forEach(this::routeCall);
           return this;
+        })
+        .onMessage(RetryRecovery.class, retry -> {
+          startRecovery();
+          return Behaviors.same();
         })
         .onMessage(Publish.class, p -> {
           held.add(p);
@@ -180,8 +223,8 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
         .onMessage(Passivate.class, this::onPassivate)
         .onMessage(PassivationCancelled.class, this::onPassivationCancelled)
         .onMessage(VolumeStopped.class, this::onVolumeStopped)
-        .onMessage(Recovered.class, this::onRecovered)
         .onMessage(RecoveryWaitExpired.class, routedSince -> this)
+        .onMessage(RetryRecovery.class, recoveredSince -> this)
         .build();
   }
 
@@ -201,11 +244,6 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
 
   /** Volumes found mounted at start get an actor, unless kubelet reached them first. */
   private Behavior<Command> onRecovered(Recovered recovered) {
-    if (recovered.failure() != null) {
-      getContext().getLog().warn("restart recovery failed, kubelet's next calls rebuild the volumes: {}",
-          recovered.failure().getMessage());
-      return this;
-    }
     int adopted = 0;
     for (AdoptedVolume v : recovered.volumes()) {
       if (!volumes.containsKey(v.target())) {
@@ -215,6 +253,14 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
     }
     getContext().getLog().info("restart recovery: {} mounted volumes adopted", adopted);
     return this;
+  }
+
+  /** What made an attempt fail, cut to one short line (the exception thrown inside the future). */
+  private static String reason(Throwable failure) {
+    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    String text = String.valueOf(cause.getMessage());
+    return text.length() > 300 ? text.substring(0, 300) + "…" : text;
   }
 
   private Entry spawn(Path target) {

@@ -26,6 +26,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -244,7 +245,7 @@ public final class PodBench {
         r.put("api:cold", api());
         r.put("jvm", jvmView(c.runtime(), d.pid()));
         phase.next("memory 0");
-        Thread.sleep(2000);
+        Pacing.settle(Pacing.SNAPSHOT_SETTLE);
         Map<String, Object> memory = new LinkedHashMap<>();
         r.put("memory", memory);
         memory.put("0", snapshot(c.runtime(), d, cg, true));
@@ -260,7 +261,7 @@ public final class PodBench {
           }
           double secs = PublishBench.parallel(batch, 8, v -> publish(d.channel(), v));
           mounted.addAll(batch);
-          Thread.sleep(2000);
+          Pacing.settle(Pacing.SNAPSHOT_SETTLE);
           Map<String, Object> snap = snapshot(c.runtime(), d, cg, level != 40);
           snap.put("publishSeconds", PublishBench.round(secs));
           memory.put("" + level, snap);
@@ -314,7 +315,7 @@ public final class PodBench {
           if (!p.isAlive() || System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(180)) {
             throw new IllegalStateException("the floor did not publish its socket; see " + socket.resolveSibling("floor.log"));
           }
-          Thread.sleep(1);
+          Pacing.pollEvery(Duration.ofMillis(1));
         }
         r.put("socketFileMs", ms(System.nanoTime() - t0));
         ManagedChannel ch = UnixChannels.open(socket, 1 << 20);
@@ -334,7 +335,7 @@ public final class PodBench {
         r.put("getPluginInfoAnsweredMs", ms(System.nanoTime() - t0));
         r.put("cpuMsToAnswer", PublishBench.cpuMs(p.pid()));
         r.put("loadAvg", Files.readString(Path.of("/proc/loadavg")).trim());
-        Thread.sleep(2000);
+        Pacing.settle(Pacing.SNAPSHOT_SETTLE);
         r.put("proc", PublishBench.procStatus(p.pid()));
         System.out.println("  floor " + r);
       } finally {
@@ -397,7 +398,7 @@ public final class PodBench {
             if (failures.size() > 300) {
               throw e;
             }
-            Thread.sleep(100);
+            Pacing.pollEvery(Duration.ofMillis(100));
           }
         }
         d.startup.put("firstPublishFailures", failures);
@@ -484,7 +485,7 @@ public final class PodBench {
   Map<String, Object> idle(Driver d, Cgroup cg) throws Exception {
     long cpu0 = PublishBench.cpuMs(d.pid());
     long t0 = System.nanoTime();
-    Thread.sleep(idleSeconds * 1000L);
+    Pacing.idleFor(Duration.ofSeconds(idleSeconds));
     double secs = (System.nanoTime() - t0) / 1e9;
     long cpu = PublishBench.cpuMs(d.pid()) - cpu0;
     Map<String, Object> r = new LinkedHashMap<>();
@@ -516,13 +517,13 @@ public final class PodBench {
         vs.add(newVolume(d.pods));
       }
       PublishBench.parallel(vs, 8, v -> publish(d.channel(), v));
-      Thread.sleep((interval + 2) * 1000L); // every volume's first timer has fired
+      Pacing.idleFor(Duration.ofSeconds(interval + 2)); // every volume's first timer has fired
       api();
       List<Map<String, Object>> ws = new ArrayList<>();
       for (int w = 0; w < windows; w++) {
         providerCommand("reset");
         long cpu0 = PublishBench.cpuMs(d.pid());
-        Thread.sleep(interval * 1000L);
+        Pacing.idleFor(Duration.ofSeconds(interval));
         Map<String, Object> one = new LinkedHashMap<>();
         Map<String, Integer> requests = api();
         one.put("apiRequests", ApiRequests.total(requests));
@@ -742,7 +743,7 @@ public final class PodBench {
       processes.add(process);
       while (!Files.exists(socket)) {
         check(t0);
-        Thread.sleep(1);
+        Pacing.pollEvery(Duration.ofMillis(1));
       }
       socketAt = System.nanoTime();
       startup.put("socketFileMs", ms(socketAt - t0));
@@ -759,7 +760,7 @@ public final class PodBench {
         } catch (StatusRuntimeException e) {
           ch.shutdownNow();
           failures.add(e.getStatus().getCode().toString());
-          Thread.sleep(5);
+          Pacing.pollEvery(Duration.ofMillis(5));
         }
         calls.add(ms(System.nanoTime() - s));
       }
@@ -896,13 +897,13 @@ public final class PodBench {
         .redirectOutput(work.resolve("provider.log").toFile()).start();
     processes.add(p);
     Path socket = work.resolve("providers/zero2.sock");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!Files.exists(socket)) {
-      if (!p.isAlive() || System.nanoTime() > deadline) {
-        throw new IllegalStateException("the zero provider did not start; see " + work.resolve("provider.log"));
-      }
-      Thread.sleep(20);
-    }
+    io.sscsi.testkit.Await.until("the zero provider's socket; see " + work.resolve("provider.log"),
+        Duration.ofSeconds(60), () -> {
+          if (!p.isAlive()) {
+            throw new IllegalStateException("the zero provider exited; see " + work.resolve("provider.log"));
+          }
+          return Files.exists(socket);
+        });
     provider = UnixChannels.open(socket, 1024 * 1024);
   }
 

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -241,13 +242,14 @@ public final class PublishBench {
           "zero2:2:32", "zero20:20:4096"));
       process = start(cmd, work.resolve("provider.log"));
       Path socket = work.resolve("providers/zero2.sock");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!Files.exists(socket) || !Files.exists(work.resolve("providers/zero20.sock"))) {
-        if (System.nanoTime() > deadline || !process.isAlive()) {
-          throw new IllegalStateException("the zero provider did not start; see " + work.resolve("provider.log"));
-        }
-        Thread.sleep(20);
-      }
+      Process started = process;
+      io.sscsi.testkit.Await.until("the zero provider's sockets; see " + work.resolve("provider.log"),
+          Duration.ofSeconds(30), () -> {
+            if (!started.isAlive()) {
+              throw new IllegalStateException("the zero provider exited; see " + work.resolve("provider.log"));
+            }
+            return Files.exists(socket) && Files.exists(work.resolve("providers/zero20.sock"));
+          });
       channel = UnixChannels.open(socket, 1024 * 1024);
       providerPid = process.pid();
     }
@@ -349,7 +351,7 @@ public final class PublishBench {
             c.shutdownNow();
           }
         }
-        Thread.sleep(2);
+        Pacing.pollEvery(Duration.ofMillis(2));
       }
       socketFileMs = fileMs;
     }
@@ -668,7 +670,7 @@ public final class PublishBench {
     try (Driver d = new Driver(jvms.get(mainJvmName), List.of())) {
       Path dir = Files.createDirectories(work.resolve("targets").resolve("memory"));
       List<Volume> mounted = new ArrayList<>();
-      Thread.sleep(3000);
+      Pacing.settle(Duration.ofSeconds(3)); // the first snapshot, after the start
       r.put("0", snapshot(d.pid()));
       int[] levels = quick ? new int[] {100, 250, 1000} : new int[] {100, 250, 1000, 10000};
       for (int level : levels) {
@@ -678,14 +680,14 @@ public final class PublishBench {
         }
         double secs = parallel(batch, 32, v -> publish(d, v));
         mounted.addAll(batch);
-        Thread.sleep(2000);
+        Pacing.settle(Pacing.SNAPSHOT_SETTLE);
         Map<String, Object> snap = snapshot(d.pid());
         snap.put("publishSeconds", round(secs));
         r.put("" + level, snap);
         System.out.println("memory " + level + " " + snap);
         if (level == 250) {
           long cpu0 = cpuMs(d.pid());
-          Thread.sleep(10_000);
+          Pacing.idleFor(Duration.ofSeconds(10));
           r.put("idleCpuMsPer10sAt250RotationOff", cpuMs(d.pid()) - cpu0);
         }
       }
@@ -709,12 +711,12 @@ public final class PublishBench {
         mounted.add(newVolume(dir, "small"));
       }
       parallel(mounted, 32, v -> publish(d, v));
-      Thread.sleep((intervalS + 5) * 1000L); // every volume's first timer has fired once
+      Pacing.idleFor(Duration.ofSeconds(intervalS + 5)); // every volume's first timer has fired once
       List<Map<String, Object>> ws = new ArrayList<>();
       for (int w = 0; w < windows; w++) {
         provider.command("reset");
         long cpu0 = cpuMs(d.pid());
-        Thread.sleep(intervalS * 1000L);
+        Pacing.idleFor(Duration.ofSeconds(intervalS));
         long cpu = cpuMs(d.pid()) - cpu0;
         Map<String, Object> one = new LinkedHashMap<>();
         one.put("cpuMs", cpu);
@@ -740,7 +742,7 @@ public final class PublishBench {
       one.put("flags", jvm.flags());
       one.put("startup", startup(jvm, quick ? 3 : 5));
       try (Driver d = new Driver(jvm, List.of())) {
-        Thread.sleep(2000);
+        Pacing.settle(Pacing.SNAPSHOT_SETTLE);
         one.put("rss0KiB", procStatus(d.pid()).get("VmRSS"));
         cycles(d, "small", 8, quick ? 300 : 1000); // warm-up
         one.put("small/c8", cycles(d, "small", 8, quick ? 1000 : 3000));
@@ -751,7 +753,7 @@ public final class PublishBench {
           mounted.add(newVolume(dir, "small"));
         }
         parallel(mounted, 32, v -> publish(d, v));
-        Thread.sleep(2000);
+        Pacing.settle(Pacing.SNAPSHOT_SETTLE);
         one.put("at250", snapshot(d.pid()));
         parallel(mounted, 32, v -> unpublish(d, v));
       }

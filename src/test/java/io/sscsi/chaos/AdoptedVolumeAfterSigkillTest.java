@@ -7,8 +7,6 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.grpc.Status;
-import io.sscsi.fs.JnrMounter;
-import io.sscsi.fs.MountTable;
 import io.sscsi.testkit.*;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,9 +44,13 @@ class AdoptedVolumeAfterSigkillTest {
 
   @Test
   void anAdoptedVolumeIsLikeOneNeverAdoptedOnceRepublished() throws Exception {
-    Path root = Files.createTempDirectory("sscsi-adopt-");
-    Path providers = Files.createDirectories(root.resolve("providers"));
-    Path kubeconfig = DriverChild.kubeconfig(root, client.getMasterUrl().toString());
+    try (DriverNode node = DriverNode.cluster("sscsi-adopt-", client.getMasterUrl().toString())) {
+      adoptedThenRepublished(node);
+    }
+  }
+
+  private static void adoptedThenRepublished(DriverNode node) throws Exception {
+    Path root = node.root;
     new Cluster(client).secretProviderClass("ns", "spc", Map.of("provider", "creds-provider",
         "parameters", Map.of("objects", "x"),
         "secretObjects", List.of(Map.of("secretName", "mirror", "type", "Opaque",
@@ -58,16 +60,15 @@ class AdoptedVolumeAfterSigkillTest {
     Path target = root.resolve("pods").resolve(uid).resolve("volumes/kubernetes.io~csi/secrets/mount");
     // pod-status owners (opt-in): the unpublish takes the pod's ownership off and deletes the Secret
     String[] rotation = {"--enable-secret-rotation=true", "--rotation-poll-interval=1h", "--secret-owner=pod-status"};
-    DriverChild driver = null;
-    try (TestProvider provider = TestProvider.start(providers, "creds-provider")) {
+    try (TestProvider provider = TestProvider.start(node.providers, "creds-provider")) {
       provider.answerNow(TestProvider.files(Map.of("key", "v1")));
-      driver = DriverChild.start(root, providers, kubeconfig, "driver-1.log", rotation);
+      DriverChild driver = node.start("driver-1.log", rotation);
       assertEquals(Status.Code.OK, publish(driver, target, uid).getCode());
       eventually(() -> client.secrets().inNamespace("ns").withName("mirror").get(),
           s -> s != null && owners(s).equals(List.of("web-ns-spc")), "the synced Secret, owned by the pod's status");
 
       driver.kill();
-      driver = DriverChild.start(root, providers, kubeconfig, "driver-2.log", rotation);
+      driver = node.start("driver-2.log", rotation);
       String adopted = driver.awaitAdmin("/volumes", body -> body.contains(uid), Duration.ofSeconds(30));
       assertTrue(adopted.contains("\"state\" : \"adopted\""), adopted);
       int calls = provider.requests.size();
@@ -92,12 +93,6 @@ class AdoptedVolumeAfterSigkillTest {
       eventually(() -> client.secrets().inNamespace("ns").withName("mirror").get(), s -> s == null,
           "the unpublish released the pod's ownership and the Secret went with its last owner");
       assertFalse(Files.exists(target));
-    } finally {
-      if (driver != null) {
-        driver.close();
-      }
-      JnrMounter mounter = new JnrMounter();
-      new MountTable().under(root).forEach(m -> mounter.unmount(m.mountPoint()));
     }
   }
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.grpc.Status;
-import io.sscsi.fs.JnrMounter;
 import io.sscsi.fs.MountEntry;
 import io.sscsi.provider.v1alpha1.MountResponse;
 import io.sscsi.testkit.*;
@@ -66,21 +65,25 @@ class CutPublishTest {
    */
   private void cutThenRepublish(String spc, java.util.function.Consumer<TestProvider> beforeRestart,
       Status.Code expected) throws Exception {
-    Path root = Files.createTempDirectory("sscsi-cut-");
-    Path providers = Files.createDirectories(root.resolve("providers"));
-    Path kubeconfig = DriverChild.kubeconfig(root, client.getMasterUrl().toString());
+    try (DriverNode node = DriverNode.cluster("sscsi-cut-", client.getMasterUrl().toString())) {
+      cutThenRepublish(node, spc, beforeRestart, expected);
+    }
+  }
+
+  private static void cutThenRepublish(DriverNode node, String spc,
+      java.util.function.Consumer<TestProvider> beforeRestart, Status.Code expected) throws Exception {
+    Path root = node.root;
     Cluster cluster = new Cluster(client);
     String uid = cluster.pod("ns", "pod-0", "u0");
     Path target = DriverSigkillTest.target(root, uid);
     ExecutorService kubelet = Executors.newSingleThreadExecutor();
-    DriverChild driver = null;
-    try (TestProvider provider = TestProvider.start(providers, "keeper")) {
+    try (TestProvider provider = TestProvider.start(node.providers, "keeper")) {
       CompletableFuture<Void> called = new CompletableFuture<>();
       provider.answer(request -> { // holds the call: the driver dies first
         called.complete(null);
         return new CompletableFuture<MountResponse>();
       });
-      driver = DriverChild.start(root, providers, kubeconfig, "driver-1.log");
+      DriverChild driver = node.start("driver-1.log");
       Path socket = driver.socket;
       kubelet.submit(() -> publish(socket, target, uid, spc));
       called.get(60, TimeUnit.SECONDS); // the driver mounted, then called the provider
@@ -90,7 +93,7 @@ class CutPublishTest {
       assertEquals(List.of(target), mountPoints(root), "the tmpfs outlives the driver");
       beforeRestart.accept(provider);
 
-      driver = DriverChild.start(root, providers, kubeconfig, "driver-2.log");
+      driver = node.start("driver-2.log");
       Status republish = publish(driver.socket, target, uid, spc);
 
       assertEquals(expected, republish.getCode(), republish.toString());
@@ -99,11 +102,6 @@ class CutPublishTest {
       driver.awaitAdmin("/volumes", body -> DriverSigkillTest.count(body) == 0, Duration.ofSeconds(30));
     } finally {
       kubelet.shutdownNow();
-      if (driver != null) {
-        driver.close();
-      }
-      JnrMounter mounter = new JnrMounter();
-      DriverSigkillTest.mounts(root).forEach(m -> mounter.unmount(m.mountPoint()));
     }
   }
 

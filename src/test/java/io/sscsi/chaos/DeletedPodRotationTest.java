@@ -35,19 +35,22 @@ class DeletedPodRotationTest {
 
   @Test
   void aDeletedPodsStatusAndSecretAreNotCreatedAgain() throws Exception {
-    Path root = Files.createTempDirectory("sscsi-deleted-pod-");
-    Path providers = Files.createDirectories(root.resolve("providers"));
-    Path kubeconfig = DriverChild.kubeconfig(root, client.getMasterUrl().toString());
+    try (DriverNode node = DriverNode.cluster("sscsi-deleted-pod-", client.getMasterUrl().toString())) {
+      deletedWhileMounted(node);
+    }
+  }
+
+  private static void deletedWhileMounted(DriverNode node) throws Exception {
+    Path root = node.root;
     new Cluster(client).secretProviderClass("ns", "spc", Map.of("provider", "keeper",
         "parameters", Map.of("objects", "x"),
         "secretObjects", List.of(Map.of("secretName", "mirror", "type", "Opaque",
             "data", List.of(Map.of("objectName", "key", "key", "k"))))));
     String uid = new Cluster(client).pod("ns", "web", "u-web");
     Path target = DriverSigkillTest.target(root, uid);
-    DriverChild driver = null;
-    try (TestProvider provider = TestProvider.start(providers, "keeper")) {
+    try (TestProvider provider = TestProvider.start(node.providers, "keeper")) {
       provider.answerNow(TestProvider.files(Map.of("key", "v1")));
-      driver = DriverChild.start(root, providers, kubeconfig, "driver.log",
+      DriverChild driver = node.start("driver.log",
           "--enable-secret-rotation=true", "--rotation-poll-interval=1s");
       try (CsiClient csi = new CsiClient(driver.socket)) {
         assertEquals(Status.Code.OK, csi.publish(Requests.publish(target, "ns", "web", uid, "spc").build()).getCode());
@@ -78,11 +81,6 @@ class DeletedPodRotationTest {
         assertEquals(Status.Code.OK, csi.unpublish("v", target).getCode(), "kubelet's unpublish");
       }
       assertFalse(Files.exists(target));
-    } finally {
-      if (driver != null) {
-        driver.close();
-      }
-      DriverChild.removeRoot(root);
     }
   }
 

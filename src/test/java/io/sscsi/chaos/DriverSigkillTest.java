@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.grpc.Status;
-import io.sscsi.fs.JnrMounter;
 import io.sscsi.fs.MountEntry;
 import io.sscsi.fs.MountTable;
 import io.sscsi.testkit.*;
@@ -33,9 +32,13 @@ class DriverSigkillTest {
 
   @Test
   void sigkillWithAHundredVolumesMountedThenRestart() throws Exception {
-    Path root = Files.createTempDirectory("sscsi-chaos-");
-    Path providers = Files.createDirectories(root.resolve("providers"));
-    Path kubeconfig = DriverChild.kubeconfig(root, client.getMasterUrl().toString());
+    try (DriverNode node = DriverNode.cluster("sscsi-chaos-", client.getMasterUrl().toString())) {
+      killedWithAHundredMounted(node);
+    }
+  }
+
+  private static void killedWithAHundredMounted(DriverNode node) throws Exception {
+    Path root = node.root;
     Cluster cluster = new Cluster(client);
     cluster.secretProviderClass("ns", "spc", "keeper", Map.of("objects", "x"));
     List<String> uids = new ArrayList<>();
@@ -43,10 +46,9 @@ class DriverSigkillTest {
       uids.add(cluster.pod("ns", "pod-" + i, "u" + i));
     }
     ExecutorService pool = Executors.newFixedThreadPool(10);
-    DriverChild driver = null;
-    try (TestProvider provider = TestProvider.start(providers, "keeper")) {
+    try (TestProvider provider = TestProvider.start(node.providers, "keeper")) {
       provider.answerNow(TestProvider.files(Map.of("key", "before-the-crash")));
-      driver = DriverChild.start(root, providers, kubeconfig, "driver-1.log");
+      DriverChild driver = node.start("driver-1.log");
       assertAll(pool, uids, driver.socket, root, Status.Code.OK);
       assertEquals(VOLUMES, mounts(root).size());
 
@@ -55,7 +57,7 @@ class DriverSigkillTest {
       assertTrue(Files.exists(driver.socket), "a killed driver leaves its socket file: the restart must remove it");
       int calls = provider.requests.size();
 
-      driver = DriverChild.start(root, providers, kubeconfig, "driver-2.log");
+      driver = node.start("driver-2.log");
       String volumes = driver.awaitAdmin("/volumes", body -> count(body) == VOLUMES, Duration.ofSeconds(30));
       assertTrue(volumes.contains("\"state\" : \"adopted\""));
       driver.awaitMetrics(body -> body.contains("sscsi_volumes_mounted " + VOLUMES + ".0"));
@@ -74,11 +76,6 @@ class DriverSigkillTest {
       driver.awaitAdmin("/volumes", body -> count(body) == 0, Duration.ofSeconds(30));
     } finally {
       pool.shutdownNow();
-      if (driver != null) {
-        driver.close();
-      }
-      JnrMounter mounter = new JnrMounter();
-      mounts(root).forEach(m -> mounter.unmount(m.mountPoint()));
     }
   }
 

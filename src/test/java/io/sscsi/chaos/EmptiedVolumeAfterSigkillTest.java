@@ -27,9 +27,13 @@ class EmptiedVolumeAfterSigkillTest {
 
   @Test
   void anEmptiedVolumeIsAdoptedForItsPod() throws Exception {
-    Path root = Files.createTempDirectory("sscsi-emptied-");
-    Path providers = Files.createDirectories(root.resolve("providers"));
-    Path kubeconfig = DriverChild.kubeconfig(root, client.getMasterUrl().toString());
+    try (DriverNode node = DriverNode.cluster("sscsi-emptied-", client.getMasterUrl().toString())) {
+      emptiedThenRestarted(node);
+    }
+  }
+
+  private static void emptiedThenRestarted(DriverNode node) throws Exception {
+    Path root = node.root;
     Cluster cluster = new Cluster(client);
     cluster.secretProviderClass("ns", "spc", "keeper", Map.of("objects", "x"));
     cluster.secretProviderClass("ns", "other", "keeper", Map.of("objects", "y"));
@@ -38,11 +42,10 @@ class EmptiedVolumeAfterSigkillTest {
     Path target = DriverSigkillTest.target(root, uid);
     var owner = Requests.publish(target, "ns", "web", uid, "spc").build();
     var foreign = Requests.publish(target, "ns", "intruder", intruderUid, "other").build();
-    DriverChild driver = null;
     Process busy = null;
-    try (TestProvider provider = TestProvider.start(providers, "keeper")) {
+    try (TestProvider provider = TestProvider.start(node.providers, "keeper")) {
       provider.answerNow(TestProvider.files(Map.of("key", "mine")));
-      driver = DriverChild.start(root, providers, kubeconfig, "driver-1.log");
+      DriverChild driver = node.start("driver-1.log");
       try (CsiClient csi = new CsiClient(driver.socket)) {
         assertEquals(Status.Code.OK, csi.publish(owner).getCode());
         busy = new ProcessBuilder("sleep", "300").directory(target.toFile()).start(); // its cwd pins the mount
@@ -53,7 +56,7 @@ class EmptiedVolumeAfterSigkillTest {
 
       driver.kill();
       provider.answerNow(TestProvider.files(Map.of("key", "theirs")));
-      driver = DriverChild.start(root, providers, kubeconfig, "driver-2.log");
+      driver = node.start("driver-2.log");
       try (CsiClient csi = new CsiClient(driver.socket)) {
         assertEquals(Status.Code.ALREADY_EXISTS, csi.publish(foreign).getCode(), "another pod's publish");
         assertFalse(Files.exists(target.resolve("key")), "nothing written for the other pod");
@@ -74,10 +77,6 @@ class EmptiedVolumeAfterSigkillTest {
         busy.destroyForcibly();
         busy.waitFor(30, TimeUnit.SECONDS);
       }
-      if (driver != null) {
-        driver.close();
-      }
-      DriverChild.removeRoot(root);
     }
   }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.grpc.Status;
 import io.sscsi.fileprovider.FileProvider;
 import io.sscsi.testkit.CsiClient;
+import io.sscsi.testkit.DriverChild;
+import io.sscsi.testkit.DriverNode;
 import io.sscsi.testkit.Integration;
 import io.sscsi.testkit.Requests;
 import java.nio.file.Files;
@@ -23,9 +25,14 @@ class ForgedLogLineTest {
 
   @Test
   void newlinesFromPodsAndProvidersNeverStartALogLine() throws Exception {
-    Path root = Files.createTempDirectory("sscsi-forged-log-");
-    Path providers = Files.createDirectories(root.resolve("providers"));
-    Path classes = Files.createDirectories(root.resolve("classes"));
+    try (DriverNode node = DriverNode.local("sscsi-forged-log-")) {
+      forgedLinesStayEscaped(node);
+    }
+  }
+
+  private static void forgedLinesStayEscaped(DriverNode node) throws Exception {
+    Path root = node.root;
+    Path classes = node.classes();
     // the provider is asked for an object whose name holds a newline: its NOT_FOUND message repeats it
     Files.writeString(classes.resolve("evil.yaml"), "apiVersion: secrets-store.csi.x-k8s.io/v1\n"
         + "kind: SecretProviderClass\nmetadata: {name: evil, namespace: team-a}\n"
@@ -33,9 +40,8 @@ class ForgedLogLineTest {
         + "          objectName: \"db/x\\n" + FORGED + "\"\n          objectAlias: password\n");
     Files.createDirectories(root.resolve("sources/db"));
     Path target = root.resolve("pods/uid-1/volumes/kubernetes.io~csi/secrets/mount");
-    DriverChild driver = null;
-    try (FileProvider provider = FileProvider.serve(root.resolve("sources"), providers.resolve("file.sock"))) {
-      driver = DriverChild.startLocal(root, providers, classes, root.resolve("state"), "driver.log");
+    try (FileProvider provider = FileProvider.serve(root.resolve("sources"), node.providers.resolve("file.sock"))) {
+      DriverChild driver = node.start("driver.log");
       try (CsiClient csi = new CsiClient(driver.socket)) {
         Status classNamed = csi.publish(Requests.publish(target, "team-a", "web-1", "uid-1", "app\n" + FORGED).build());
         assertNotEquals(Status.Code.OK, classNamed.getCode());
@@ -46,7 +52,6 @@ class ForgedLogLineTest {
         assertTrue(providerSaid.getDescription().contains(FORGED), "the provider's message carried the line");
       }
       driver.close();
-      driver = null;
 
       List<String> lines = Files.readAllLines(root.resolve("driver.log"));
       long mentions = lines.stream().filter(l -> l.contains("\\n" + FORGED)).count();
@@ -54,11 +59,6 @@ class ForgedLogLineTest {
       for (String line : lines) {
         assertFalse(line.startsWith("FORGED-LINE"), "a forged log line: " + line);
       }
-    } finally {
-      if (driver != null) {
-        driver.close();
-      }
-      DriverChild.removeRoot(root);
     }
   }
 }

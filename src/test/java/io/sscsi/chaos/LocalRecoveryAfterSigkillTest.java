@@ -6,6 +6,8 @@ import io.grpc.Status;
 import io.sscsi.fileprovider.FileProvider;
 import io.sscsi.fs.MountTable;
 import io.sscsi.testkit.CsiClient;
+import io.sscsi.testkit.DriverChild;
+import io.sscsi.testkit.DriverNode;
 import io.sscsi.testkit.Integration;
 import io.sscsi.testkit.Requests;
 import java.nio.file.Files;
@@ -23,10 +25,15 @@ class LocalRecoveryAfterSigkillTest {
 
   @Test
   void aLocalVolumeIsAdoptedFromItsStatusFileAfterASigkill() throws Exception {
-    Path root = Files.createTempDirectory("sscsi-local-recovery-");
-    Path providers = Files.createDirectories(root.resolve("providers"));
-    Path classes = Files.createDirectories(root.resolve("classes"));
-    Path state = root.resolve("state");
+    try (DriverNode node = DriverNode.local("sscsi-local-recovery-")) {
+      adoptedAfterSigkill(node);
+    }
+  }
+
+  private static void adoptedAfterSigkill(DriverNode node) throws Exception {
+    Path root = node.root;
+    Path classes = node.classes();
+    Path state = node.state();
     Files.writeString(classes.resolve("app.yaml"), "apiVersion: secrets-store.csi.x-k8s.io/v1\n"
         + "kind: SecretProviderClass\nmetadata: {name: app, namespace: team-a}\n"
         + "spec:\n  provider: file\n  parameters:\n    objects: |\n      array:\n        - |\n          objectName: db/pass\n"
@@ -35,9 +42,8 @@ class LocalRecoveryAfterSigkillTest {
     Files.writeString(sources.resolve("pass"), "hunter2");
     Path target = root.resolve("pods/uid-1/volumes/kubernetes.io~csi/secrets/mount");
     Path statusFile = state.resolve("team-a/web-1-team-a-app.json");
-    DriverChild driver = null;
-    try (FileProvider provider = FileProvider.serve(root.resolve("sources"), providers.resolve("file.sock"))) {
-      driver = DriverChild.startLocal(root, providers, classes, state, "driver-1.log");
+    try (FileProvider provider = FileProvider.serve(root.resolve("sources"), node.providers.resolve("file.sock"))) {
+      DriverChild driver = node.start("driver-1.log");
       try (CsiClient csi = new CsiClient(driver.socket)) {
         assertEquals(Status.Code.OK, csi.publish(Requests.publish(target, "team-a", "web-1", "uid-1", "app").build())
             .getCode());
@@ -46,7 +52,7 @@ class LocalRecoveryAfterSigkillTest {
       assertTrue(Files.exists(statusFile));
 
       driver.kill();
-      driver = DriverChild.startLocal(root, providers, classes, state, "driver-2.log");
+      driver = node.start("driver-2.log");
       String volumes = driver.awaitAdmin("/volumes", body -> body.contains(target.toString()), Duration.ofSeconds(30));
       assertTrue(volumes.contains("\"state\" : \"adopted\""), volumes);
       assertTrue(volumes.contains("\"podName\" : \"web-1\""), volumes);
@@ -59,11 +65,6 @@ class LocalRecoveryAfterSigkillTest {
       assertFalse(Files.exists(target));
       assertFalse(Files.exists(statusFile), "its status file went with it");
       driver.awaitAdmin("/volumes", body -> !body.contains(target.toString()), Duration.ofSeconds(30));
-    } finally {
-      if (driver != null) {
-        driver.close();
-      }
-      DriverChild.removeRoot(root);
     }
   }
 }

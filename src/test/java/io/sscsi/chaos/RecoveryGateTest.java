@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.grpc.Status;
 import io.sscsi.fileprovider.FileProvider;
 import io.sscsi.testkit.CsiClient;
+import io.sscsi.testkit.DriverChild;
+import io.sscsi.testkit.DriverNode;
 import io.sscsi.testkit.Integration;
 import io.sscsi.testkit.Requests;
 import java.nio.file.Files;
@@ -28,10 +30,15 @@ class RecoveryGateTest {
 
   @Test
   void aPublishBeforeRecoveryHasFinishedWaitsForIt() throws Exception {
-    Path root = Files.createTempDirectory("sscsi-recovery-gate-");
-    Path providers = Files.createDirectories(root.resolve("providers"));
-    Path classes = Files.createDirectories(root.resolve("classes"));
-    Path state = root.resolve("state");
+    try (DriverNode node = DriverNode.local("sscsi-recovery-gate-")) {
+      heldUntilRecovered(node);
+    }
+  }
+
+  private static void heldUntilRecovered(DriverNode node) throws Exception {
+    Path root = node.root;
+    Path classes = node.classes();
+    Path state = node.state();
     Files.writeString(classes.resolve("app.yaml"), spc("app", "db/pass", "password"));
     Files.writeString(classes.resolve("other.yaml"), spc("other", "db/other", "password"));
     Path sources = Files.createDirectories(root.resolve("sources/db"));
@@ -40,10 +47,9 @@ class RecoveryGateTest {
     Path target = root.resolve("pods/uid-1/volumes/kubernetes.io~csi/secrets/mount");
     var owner = Requests.publish(target, "team-a", "web-1", "uid-1", "app").build();
     var foreign = Requests.publish(target, "team-a", "intruder", "uid-2", "other").build();
-    DriverChild driver = null;
     Thread releaser = null;
-    try (FileProvider provider = FileProvider.serve(root.resolve("sources"), providers.resolve("file.sock"))) {
-      driver = DriverChild.startLocal(root, providers, classes, state, "driver-1.log");
+    try (FileProvider provider = FileProvider.serve(root.resolve("sources"), node.providers.resolve("file.sock"))) {
+      DriverChild driver = node.start("driver-1.log");
       try (CsiClient csi = new CsiClient(driver.socket)) {
         assertEquals(Status.Code.OK, csi.publish(owner).getCode());
       }
@@ -52,7 +58,7 @@ class RecoveryGateTest {
       Path hold = Files.createDirectories(state.resolve("zz-hold")).resolve("hold.json");
       Process mkfifo = new ProcessBuilder("mkfifo", hold.toString()).inheritIO().start();
       assertTrue(mkfifo.waitFor(30, TimeUnit.SECONDS) && mkfifo.exitValue() == 0, "mkfifo");
-      driver = DriverChild.startLocal(root, providers, classes, state, "driver-2.log");
+      driver = node.start("driver-2.log");
       try (CsiClient csi = new CsiClient(driver.socket)) {
         Status early = csi.publish(foreign, Duration.ofSeconds(10));
         assertEquals(Status.Code.DEADLINE_EXCEEDED, early.getCode(),
@@ -83,10 +89,6 @@ class RecoveryGateTest {
       if (releaser != null) {
         releaser.interrupt();
       }
-      if (driver != null) {
-        driver.close();
-      }
-      DriverChild.removeRoot(root);
     }
   }
 

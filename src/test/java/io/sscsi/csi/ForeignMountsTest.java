@@ -75,6 +75,32 @@ class ForeignMountsTest {
     }
   }
 
+  /**
+   * Another filesystem's tmpfs for one test, mounted under the driver's root with one file
+   * {@code precious} ("theirs"); {@link #bound} binds it (or a directory in it) at a fresh target.
+   * Unmounted on close.
+   */
+  record ForeignTmpfs(Path dir) implements AutoCloseable {
+    static ForeignTmpfs mount(String name) throws Exception {
+      Path dir = Files.createDirectories(driver.root.resolve(name));
+      MOUNTER.mountTmpfs(dir, 0);
+      Files.writeString(dir.resolve("precious"), "theirs");
+      return new ForeignTmpfs(dir);
+    }
+
+    /** Binds {@code source} at the target of volume {@code v} of pod {@code uid}, made for it; returns the target. */
+    Path bound(Path source, String uid) throws Exception {
+      Path target = Files.createDirectories(driver.target(uid, "v"));
+      bind(source, target);
+      return target;
+    }
+
+    @Override
+    public void close() {
+      MOUNTER.unmount(dir);
+    }
+  }
+
   static Status publish(Path target, String uid) {
     return csi.publish(Requests.publish(target, "ns", "pod-" + uid, uid, "spc").build());
   }
@@ -104,13 +130,10 @@ class ForeignMountsTest {
   /** Item 3: a bind of a subdirectory of another tmpfs (root other than "/") is foreign too. */
   @Test
   void aBindOfATmpfsSubdirectoryIsForeign() throws Exception {
-    Path other = Files.createDirectories(driver.root.resolve("other-tmpfs"));
-    MOUNTER.mountTmpfs(other, 0);
-    try {
-      Path sub = Files.createDirectories(other.resolve("shared"));
+    try (ForeignTmpfs other = ForeignTmpfs.mount("other-tmpfs")) {
+      Path sub = Files.createDirectories(other.dir().resolve("shared"));
       Files.writeString(sub.resolve("foo"), "theirs");
-      Path target = Files.createDirectories(driver.target("uid-sub", "v"));
-      bind(sub, target);
+      Path target = other.bound(sub, "uid-sub");
 
       Status status = publish(target, "uid-sub");
 
@@ -119,8 +142,6 @@ class ForeignMountsTest {
       assertEquals(List.of("foo"), names(sub));
       assertEquals(Status.Code.OK, csi.unpublish("v", target).getCode());
       assertEquals("theirs", Files.readString(sub.resolve("foo")));
-    } finally {
-      MOUNTER.unmount(other);
     }
   }
 
@@ -131,12 +152,9 @@ class ForeignMountsTest {
    */
   @Test
   void aBindOfAnotherTmpfsRootIsNeitherFilledNorEmptied() throws Exception {
-    Path other = Files.createDirectories(driver.root.resolve("other-tmpfs-root"));
-    MOUNTER.mountTmpfs(other, 0);
-    try {
-      Files.writeString(other.resolve("precious"), "theirs");
-      Path target = Files.createDirectories(driver.target("uid-tmpfs-root", "v"));
-      bind(other, target);
+    try (ForeignTmpfs foreign = ForeignTmpfs.mount("other-tmpfs-root")) {
+      Path other = foreign.dir();
+      Path target = foreign.bound(other, "uid-tmpfs-root");
       int calls = provider.requests.size();
 
       Status status = publish(target, "uid-tmpfs-root");
@@ -149,20 +167,15 @@ class ForeignMountsTest {
       assertEquals(Status.Code.OK, csi.unpublish("v", target).getCode());
       assertEquals("theirs", Files.readString(other.resolve("precious")), "unpublish emptied nothing");
       assertTrue(new MountTable().under(target).isEmpty(), "the foreign mount is detached from the target");
-    } finally {
-      MOUNTER.unmount(other);
     }
   }
 
   /** Issue 19 item 4: a publish the provider refuses never deletes a bound foreign tmpfs's files. */
   @Test
   void aRefusedPublishNeverDeletesABoundTmpfsFiles() throws Exception {
-    Path other = Files.createDirectories(driver.root.resolve("other-tmpfs-refused"));
-    MOUNTER.mountTmpfs(other, 0);
-    try {
-      Files.writeString(other.resolve("precious"), "theirs");
-      Path target = Files.createDirectories(driver.target(REFUSED_UID, "v"));
-      bind(other, target);
+    try (ForeignTmpfs foreign = ForeignTmpfs.mount("other-tmpfs-refused")) {
+      Path other = foreign.dir();
+      Path target = foreign.bound(other, REFUSED_UID);
 
       Status status = publish(target, REFUSED_UID);
 
@@ -171,8 +184,6 @@ class ForeignMountsTest {
       assertEquals(List.of("precious"), names(other));
       assertEquals(Status.Code.OK, csi.unpublish("v", target).getCode());
       assertEquals(List.of("precious"), names(other));
-    } finally {
-      MOUNTER.unmount(other);
     }
   }
 

@@ -13,8 +13,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -91,19 +89,7 @@ class ChartFilesTest {
   /** Every {@code .Values.a.b} a template reads is defined in values.yaml (a typo renders as empty). */
   @Test
   void everyValueATemplateReadsIsDefined() throws IOException {
-    JsonNode v = values();
-    Pattern ref = Pattern.compile("\\.Values((?:\\.[A-Za-z_][A-Za-z0-9_]*)+)");
-    Set<String> used = new TreeSet<>();
-    try (Stream<Path> files = Files.list(CHART.resolve("templates"))) {
-      for (Path f : files.sorted().toList()) {
-        Matcher m = ref.matcher(Manifests.read(f));
-        while (m.find()) {
-          String path = m.group(1).substring(1);
-          used.add(path);
-          assertFalse(at(v, path).isMissingNode(), f.getFileName() + " reads .Values." + path + ", not in values.yaml");
-        }
-      }
-    }
+    Set<String> used = Manifests.valuesReadByTemplates(CHART);
     assertTrue(used.containsAll(Set.of("enableSecretRotation", "tokenRequests", "syncSecret.enabled",
         "rbac.install", "linux.kubeletRootDir", "providerHealthCheck", "linux.tolerations",
         "linux.driver.resources")), used.toString());
@@ -144,10 +130,6 @@ class ChartFilesTest {
   }
 
   static JsonNode at(JsonNode root, String dotted) {
-    JsonNode n = root;
-    for (String part : dotted.split("\\.")) {
-      n = n.path(part);
-    }
-    return n;
+    return Manifests.at(root, dotted);
   }
 }

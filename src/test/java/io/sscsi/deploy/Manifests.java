@@ -48,6 +48,38 @@ final class Manifests {
 
   private Manifests() {}
 
+  /**
+   * Every {@code .Values.a.b} path the templates of {@code chart} read; fails naming the template
+   * when one is not defined in the chart's values.yaml (a typo renders as empty).
+   */
+  static Set<String> valuesReadByTemplates(Path chart) {
+    JsonNode values = YAML.readTree(read(chart.resolve("values.yaml")));
+    java.util.regex.Pattern ref = java.util.regex.Pattern.compile("\\.Values((?:\\.[A-Za-z_][A-Za-z0-9_]*)+)");
+    Set<String> used = new java.util.TreeSet<>();
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(chart.resolve("templates"))) {
+      for (Path f : files.sorted().toList()) {
+        java.util.regex.Matcher m = ref.matcher(read(f));
+        while (m.find()) {
+          String path = m.group(1).substring(1);
+          used.add(path);
+          assertFalse(at(values, path).isMissingNode(), f.getFileName() + " reads .Values." + path + ", not in values.yaml");
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return used;
+  }
+
+  /** The node at dotted path {@code a.b.c} under {@code root} (missing when any part is). */
+  static JsonNode at(JsonNode root, String dotted) {
+    JsonNode n = root;
+    for (String part : dotted.split("\\.")) {
+      n = n.path(part);
+    }
+    return n;
+  }
+
   static String read(Path file) {
     try {
       return Files.readString(file);

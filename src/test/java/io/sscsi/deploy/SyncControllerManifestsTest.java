@@ -21,9 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -83,19 +80,7 @@ class SyncControllerManifestsTest {
   /** Every {@code .Values.a.b} a template reads is defined in values.yaml (a typo renders as empty). */
   @Test
   void everyValueATemplateReadsIsDefined() throws Exception {
-    JsonNode v = YAML.readTree(Manifests.read(CHART.resolve("values.yaml")));
-    Pattern ref = Pattern.compile("\\.Values((?:\\.[A-Za-z_][A-Za-z0-9_]*)+)");
-    Set<String> used = new TreeSet<>();
-    try (var files = Files.list(CHART.resolve("templates"))) {
-      for (Path f : files.sorted().toList()) {
-        Matcher m = ref.matcher(Manifests.read(f));
-        while (m.find()) {
-          String path = m.group(1).substring(1);
-          used.add(path);
-          assertFalse(at(v, path).isMissingNode(), f.getFileName() + " reads .Values." + path + ", not in values.yaml");
-        }
-      }
-    }
+    Set<String> used = Manifests.valuesReadByTemplates(CHART);
     assertTrue(used.containsAll(Set.of("tokenRequestAudience", "providerContainer", "rotationPollInterval",
         "validatingAdmissionPolicies.applyPolicies", "controllerName", "metricsPort")), used.toString());
   }

@@ -159,10 +159,7 @@ class PublishSoakTest {
    * test provider's requests, the mock API server's request log): their memory is not the driver's.
    */
   static void settle(DriverHarness driver, TestProvider provider) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (driver.volumeActors() != 0 && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
+    io.sscsi.testkit.Await.until("every volume actor has passivated", () -> driver.volumeActors() == 0);
     provider.requests.clear();
     while (server.takeRequest(1, TimeUnit.MILLISECONDS) != null) {
       // drained
@@ -201,23 +198,23 @@ class PublishSoakTest {
     return new Sample(threads, fds, heap, groups);
   }
 
-  /** The first sample meeting {@code ok}, or the last one taken within {@code within}. */
+  /**
+   * The first sample meeting {@code ok}, or, when none has within {@code within}, a last one: the
+   * caller prints it beside the baseline and then asserts, so a failure shows both.
+   */
   static Sample awaitSample(Duration within, java.util.function.Predicate<Sample> ok) throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    Sample s = sample();
-    while (!ok.test(s) && System.nanoTime() < deadline) {
-      Thread.sleep(500);
-      s = sample();
+    try {
+      return io.sscsi.testkit.Await.value("a sample within the limits", within, PublishSoakTest::sample, ok);
+    } catch (AssertionError none) {
+      return sample();
     }
-    return s;
   }
 
   static long usedHeapAfterGc() throws InterruptedException {
     LongSupplier used = () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     long best = Long.MAX_VALUE;
     for (int i = 0; i < 3; i++) {
-      System.gc();
-      Thread.sleep(200);
+      System.gc(); // a full collection that returns when done (G1 without ExplicitGCInvokesConcurrent)
       best = Math.min(best, used.getAsLong());
     }
     return best;

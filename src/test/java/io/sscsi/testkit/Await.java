@@ -8,6 +8,8 @@ import java.util.function.Predicate;
  * holds, then go on and assert it. The time limit only ends a wait that would never end (a generous
  * bound, not a speed claim); polls start at 10 ms and back off to 200 ms. An {@link AssertionError}
  * thrown by a poll (e.g. "the process died") ends the wait at once; other exceptions propagate.
+ * The pause between polls is the tests' one {@code Thread.sleep}: it spaces the polls, it never lets
+ * time pass in place of a condition (benchmarks pace through {@code bench.Pacing}).
  */
 public final class Await {
 

@@ -1,12 +1,10 @@
-package io.sscsi.chaos;
+package io.sscsi.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sscsi.cli.Jvm;
 import io.sscsi.csi.CsiMethods;
 import io.sscsi.csi.v1.GetPluginInfoRequest;
-import io.sscsi.testkit.CsiClient;
-import io.sscsi.testkit.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,17 +18,20 @@ import java.util.function.Predicate;
 
 /**
  * The driver as its own OS process (cluster mode, against the mock API server through a kubeconfig,
- * or local mode, from manifests and status files), with its admin and metrics endpoints on ports the kernel picks (port 0), found again in /proc.
- * {@link #kill()} is SIGKILL.
+ * or local mode, from manifests and status files), with its admin and metrics endpoints on ports the
+ * kernel picks (port 0), found again in /proc, and its output captured in a log file under the root.
+ * A start returns once the driver answers GetPluginInfo on its socket and serves both HTTP ports.
+ * {@link #kill()} is SIGKILL, {@link #terminate()} SIGTERM. Tests usually get one through a
+ * {@link DriverNode}, which owns the directories and cleans up.
  */
-final class DriverChild implements AutoCloseable {
+public final class DriverChild implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-  final Path socket;
-  final Path log;
+  public final Path socket;
+  public final Path log;
   private final Process process;
-  int adminPort;
-  int metricsPort;
+  public int adminPort;
+  public int metricsPort;
 
   private DriverChild(Path socket, Path log, Process process) {
     this.socket = socket;
@@ -39,7 +40,7 @@ final class DriverChild implements AutoCloseable {
   }
 
   /** A kubeconfig for the mock API server at {@code masterUrl}, written under {@code root}. */
-  static Path kubeconfig(Path root, String masterUrl) throws Exception {
+  public static Path kubeconfig(Path root, String masterUrl) throws Exception {
     Path kubeconfig = root.resolve("kubeconfig");
     Files.writeString(kubeconfig, String.join("\n", "apiVersion: v1", "kind: Config",
         "clusters: [{name: mock, cluster: {server: '" + masterUrl + "'}}]",
@@ -50,32 +51,15 @@ final class DriverChild implements AutoCloseable {
 
   /**
    * Starts {@code sscsi driver} for node-1 with its socket at {@code root/csi/csi.sock}, providers in
-   * {@code providers}, kubelet's directory {@code root}, and waits until it answers GetPluginInfo and
-   * has logged its HTTP ports.
+   * {@code providers}, kubelet's directory {@code root}, then {@code flags} (the mode's and the test's),
+   * and waits until it answers GetPluginInfo and serves its two HTTP ports.
    */
-  static DriverChild start(Path root, Path providers, Path kubeconfig, String logName, String... extraArgs)
-      throws Exception {
-    return launch(root, providers, List.of("--kubeconfig=" + kubeconfig), logName, extraArgs);
-  }
-
-  /**
-   * As {@link #start}, in local mode: SecretProviderClass manifests from {@code classes}, pod status
-   * files in {@code state} (kept across restarts), no API server.
-   */
-  static DriverChild startLocal(Path root, Path providers, Path classes, Path state, String logName,
-      String... extraArgs) throws Exception {
-    return launch(root, providers, List.of("--local-classes=" + classes, "--local-state=" + state), logName,
-        extraArgs);
-  }
-
-  private static DriverChild launch(Path root, Path providers, List<String> modeArgs, String logName,
-      String... extraArgs) throws Exception {
+  static DriverChild launch(Path root, Path providers, String logName, String... flags) throws Exception {
     Path socket = root.resolve("csi/csi.sock");
     List<String> args = new ArrayList<>(List.of("driver", "--endpoint=unix://" + socket, "--nodeid=node-1",
         "--provider-volume=" + providers, "--additional-provider-volume-paths=",
         "--kubelet-dir=" + root, "--admin-addr=127.0.0.1:0", "--metrics-addr=127.0.0.1:0"));
-    args.addAll(modeArgs);
-    args.addAll(List.of(extraArgs));
+    args.addAll(List.of(flags));
     Path log = root.resolve(logName);
     DriverChild driver = new DriverChild(socket, log, Jvm.start(log, "io.sscsi.Main", args.toArray(String[]::new)));
     try {
@@ -125,7 +109,7 @@ final class DriverChild implements AutoCloseable {
   }
 
   /** Ports of the TCP sockets process {@code pid} listens on: its socket inodes matched in /proc/net/tcp{,6}. */
-  static List<Integer> listeningPorts(long pid) throws Exception {
+  public static List<Integer> listeningPorts(long pid) throws Exception {
     java.util.Set<String> inodes = new java.util.HashSet<>();
     try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
       for (Path fd : (Iterable<Path>) fds::iterator) {
@@ -153,23 +137,34 @@ final class DriverChild implements AutoCloseable {
   }
 
   /** SIGKILL: no shutdown hook, no unpublish. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor();
   }
 
-  String get(int port, String path) throws Exception {
+  /** SIGTERM: the driver's shutdown hook runs; waits until it has exited and returns its exit code. */
+  public int terminate() throws InterruptedException {
+    process.destroy();
+    return process.waitFor();
+  }
+
+  /** What the driver has written to its log so far. */
+  public String logText() {
+    return Jvm.log(log);
+  }
+
+  public String get(int port, String path) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
         HttpResponse.BodyHandlers.ofString()).body();
   }
 
   /** Polls {@code path} on the admin endpoint until the body satisfies {@code ok}; returns it. */
-  String awaitAdmin(String path, Predicate<String> ok, Duration within) throws Exception {
+  public String awaitAdmin(String path, Predicate<String> ok, Duration within) throws Exception {
     return await(adminPort, path, ok, within);
   }
 
   /** Polls {@code /metrics} until the body satisfies {@code ok} (Kamon ticks every 2 s); returns it. */
-  String awaitMetrics(Predicate<String> ok) throws Exception {
+  public String awaitMetrics(Predicate<String> ok) throws Exception {
     return await(metricsPort, "/metrics", ok, Duration.ofSeconds(20));
   }
 
@@ -183,7 +178,7 @@ final class DriverChild implements AutoCloseable {
   }
 
   /** After a test: unmounts whatever is still mounted under {@code root} and deletes it. */
-  static void removeRoot(Path root) throws java.io.IOException {
+  public static void removeRoot(Path root) throws java.io.IOException {
     io.sscsi.fs.JnrMounter mounter = new io.sscsi.fs.JnrMounter();
     new io.sscsi.fs.MountTable().under(root).forEach(m -> mounter.unmount(m.mountPoint()));
     try (var walk = Files.walk(root)) {
