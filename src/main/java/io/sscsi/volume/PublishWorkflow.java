@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * The steps of one volume's workflows, each a single task on the blocking dispatcher around at
@@ -45,6 +46,14 @@ final class PublishWorkflow {
 
   /** How a publish or refresh ended. */
   sealed interface Result {
+    /** The function for this outcome, applied to it. */
+    <R> R fold(Function<Fetched, R> fetched, Function<Failed, R> failed);
+
+    /** A workflow future's end as a result: an exception it completed with is a failure without a provider. */
+    static Result of(Result result, Throwable failure) {
+      return failure == null ? result : new Failed(DriverException.of(failure), "");
+    }
+
     /**
      * The provider answered and the content is written: the volume now, how many files it has,
      * whether they changed on disk, the status object still to write when the API server failed
@@ -52,10 +61,20 @@ final class PublishWorkflow {
      * whether this refresh found the pod gone (its status object was not written again).
      */
     record Fetched(MountedVolume volume, int files, boolean contentChanged, Optional<PodStatus> pendingStatus,
-        boolean podFoundGone) implements Result {}
+        boolean podFoundGone) implements Result {
+      @Override
+      public <R> R fold(Function<Fetched, R> fetched, Function<Failed, R> failed) {
+        return fetched.apply(this);
+      }
+    }
 
     /** It failed; {@code provider} is the class's provider once the class was read, else "". */
-    record Failed(DriverException error, String provider) implements Result {}
+    record Failed(DriverException error, String provider) implements Result {
+      @Override
+      public <R> R fold(Function<Fetched, R> fetched, Function<Failed, R> failed) {
+        return failed.apply(this);
+      }
+    }
   }
 
   /**

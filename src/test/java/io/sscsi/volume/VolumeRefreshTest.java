@@ -136,6 +136,35 @@ class VolumeRefreshTest {
     assertTrue(world.providers.calls.isEmpty());
   }
 
+  /**
+   * A republish the gate skips answers at once and keeps only kubelet's fresh request: the timer's
+   * refresh then reuses those tokens (the first ones had expired by then) and sends them.
+   */
+  @Test
+  void aSkippedRepublishKeepsKubeletsFreshTokensForTheTimer() throws Exception {
+    String expiring = "{\"vault\":{\"token\":\"first\",\"expirationTimestamp\":\""
+        + VolumeFixture.T0.plus(INTERVAL.dividedBy(2)) + "\"}}";
+    String fresh = "{\"vault\":{\"token\":\"second\",\"expirationTimestamp\":\""
+        + VolumeFixture.T0.plus(INTERVAL.multipliedBy(10)) + "\"}}";
+    ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOn(INTERVAL, true),
+        Map.of(ServiceAccountTokens.KEY, expiring));
+
+    world.advance(Duration.ofSeconds(1));
+    volume.tell(new VolumeRouter.Publish(request(target, Map.of(ServiceAccountTokens.KEY, fresh)), world.deadline(),
+        replies.getRef()));
+    assertTrue(replies.receiveMessage().isSuccess(), "within the interval: answered at once");
+    assertTrue(world.providers.calls.isEmpty(), "no provider call");
+
+    world.advance(INTERVAL.minusSeconds(1));
+    VolumeFixture.ScriptedProviders.Call refresh = world.providers.next();
+    assertTrue(refresh.request().secretsJson().contains("second"), "the timer's refresh sends the fresh tokens");
+    refresh.answer(content("v2"));
+    testKit.createTestProbe().awaitAssert(() -> {
+      assertEquals(Map.of("secret/key", "v2"), describe(volume).objects());
+      return null;
+    });
+  }
+
   @Test
   void unreadableTokensAreReportedOnceAtWarnAndNeverAsExpired() throws Exception {
     String tokens = "{\"vault\":{\"token\":\"sentinel-token-value\",\"expirationTimestamp\":\"someday\"}}";
