@@ -55,7 +55,13 @@ final class SyncHarness implements AutoCloseable {
   final KubernetesMockServer server;
   final KubernetesClient client;
   final Map<String, TestProvider> providers = new LinkedHashMap<>();
+  /** The provider pool's answer checks (the process's blocking-io dispatcher). */
   final ExecutorService blocking = Executors.newFixedThreadPool(8);
+  /**
+   * The sync runs (the process's sync-run dispatcher): a run blocks until its provider answers, and that
+   * answer is checked on {@link #blocking}, so runs get threads of their own, one per slot of each lane.
+   */
+  final ExecutorService runs;
   final SyncWatches watches;
   final ActorRef<SecretSyncGroup.Command> group;
 
@@ -67,6 +73,7 @@ final class SyncHarness implements AutoCloseable {
    */
   SyncHarness(Path dir, int maxConcurrent, int providerSlots, Duration global, List<String> audiences,
       TokenCache.Requester tokens, String... providerNames) throws Exception {
+    runs = Executors.newFixedThreadPool(maxConcurrent * providerNames.length);
     DriverMetrics.init(providerKit.system().settings().config());
     SyncControllerMetrics.init();
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), crud, false);
@@ -85,7 +92,7 @@ final class SyncHarness implements AutoCloseable {
         io.sscsi.fs.PayloadRules.Policy.UPSTREAM), tokenCache, "ctrl-0", "ctrl-uid", Duration.ofSeconds(60),
         Clock.systemUTC()); // the run's deadline is compared with the pool's clock: both real
 
-    SyncDeps deps = new SyncDeps(run, api, blocking, new SyncTiming(SyncTiming.defaultBackoff(), () -> 0.5), global,
+    SyncDeps deps = new SyncDeps(run, api, runs, new SyncTiming(SyncTiming.defaultBackoff(), () -> 0.5), global,
         clock, key -> holder.get(0).cachedClass(key).flatMap(c -> c).map(c -> c.getSpec().provider()).orElse(""));
     group = kit.spawn(SecretSyncGroup.create(deps, maxConcurrent));
     watches = new SyncWatches(client, group);
@@ -174,5 +181,6 @@ final class SyncHarness implements AutoCloseable {
     kit.shutdownTestKit();
     providerKit.shutdownTestKit();
     blocking.shutdownNow();
+    runs.shutdownNow();
   }
 }
