@@ -8,13 +8,11 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -67,19 +65,16 @@ public final class PublishCommand implements Callable<Integer> {
       + " csi-<sha256(pod uid + volume name)>, both read from the target path as kubelet lays it out)")
   String volumeId;
 
-  @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS", description = "call deadline (default: ${DEFAULT-VALUE}, kubelet's)")
-  int timeoutSeconds;
+  @Mixin
+  KubeletCall call;
 
   @Option(names = "--show-values", description = "print file contents (default: hidden)")
   boolean showValues;
 
-  @Spec
-  CommandSpec spec;
-
   @Override
   public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = call.out();
+    PrintWriter err = call.err();
     Optional<String> tokensJson;
     Map<String, String> publishSecrets;
     try {
@@ -94,7 +89,7 @@ public final class PublishCommand implements Callable<Integer> {
     KubeletRequests.Pod pod = new KubeletRequests.Pod(podName, podNamespace, podUid, serviceAccount);
     try (SocketClient driver = SocketClient.open("driver", socket)) {
       driver.call(CsiMethods.NODE_PUBLISH, KubeletRequests.publish(abs, id, className, pod, tokensJson).toBuilder()
-          .putAllSecrets(publishSecrets).build(), Duration.ofSeconds(timeoutSeconds));
+          .putAllSecrets(publishSecrets).build(), call.deadline());
     } catch (CliFailure f) {
       err.println(f.line("publish"));
       return 1;

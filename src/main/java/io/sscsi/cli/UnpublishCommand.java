@@ -3,12 +3,10 @@ package io.sscsi.cli;
 import io.sscsi.csi.CsiMethods;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code sscsi unpublish}: plays kubelet tearing a volume down. Sends NodeUnpublishVolume for one
@@ -29,20 +27,17 @@ public final class UnpublishCommand implements Callable<Integer> {
   @Option(names = "--volume-id", paramLabel = "ID", description = "volume handle (default: as publish derives it from the target path, kubelet's csi-<sha256(pod uid + volume name)>)")
   String volumeId;
 
-  @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS", description = "call deadline (default: ${DEFAULT-VALUE}, kubelet's)")
-  int timeoutSeconds;
-
-  @Spec
-  CommandSpec spec;
+  @Mixin
+  KubeletCall call;
 
   @Override
   public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = call.out();
+    PrintWriter err = call.err();
     Path abs = target.toAbsolutePath().normalize();
     String id = volumeId != null ? volumeId : KubeletRequests.volumeHandle(abs);
     try (SocketClient driver = SocketClient.open("driver", socket)) {
-      driver.call(CsiMethods.NODE_UNPUBLISH, KubeletRequests.unpublish(id, abs), Duration.ofSeconds(timeoutSeconds));
+      driver.call(CsiMethods.NODE_UNPUBLISH, KubeletRequests.unpublish(id, abs), call.deadline());
     } catch (CliFailure f) {
       err.println(f.line("unpublish"));
       return 1;
