@@ -1,5 +1,6 @@
 package io.sscsi.bench;
 
+import io.sscsi.testkit.MockApiServers;
 import com.typesafe.config.ConfigFactory;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -172,7 +173,7 @@ public final class SyncControllerBench {
     setup.close();
     client.close();
     provider.close();
-    server.destroy();
+    MockApiServers.destroy(server);
     kit.shutdownTestKit();
     realTime.shutdownTestKit();
     System.exit(0);

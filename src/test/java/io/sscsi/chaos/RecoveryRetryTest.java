@@ -1,5 +1,6 @@
 package io.sscsi.chaos;
 
+import io.sscsi.testkit.MockApiServers;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -108,7 +109,7 @@ class RecoveryRetryTest {
       }
       assertFalse(Files.exists(target));
     } finally {
-      server.destroy();
+      MockApiServers.destroy(server);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.sscsi.k8s;
 
+import io.sscsi.testkit.MockApiServers;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -84,7 +85,7 @@ class ApiServerAfterDriverTest {
 
       assertEquals(Status.Code.OK, csi.unpublish("v", driver.target(uid, "v")).getCode());
     } finally {
-      server.destroy();
+      MockApiServers.destroy(server);
       driverClient.close();
     }
   }

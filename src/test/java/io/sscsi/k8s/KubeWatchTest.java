@@ -1,5 +1,6 @@
 package io.sscsi.k8s;
 
+import io.sscsi.testkit.MockApiServers;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -109,7 +110,7 @@ class KubeWatchTest {
       client.close();
     }
     if (server != null) {
-      server.destroy();
+      MockApiServers.destroy(server);
     }
   }
 

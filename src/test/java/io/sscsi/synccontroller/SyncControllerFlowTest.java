@@ -1,5 +1,6 @@
 package io.sscsi.synccontroller;
 
+import io.sscsi.testkit.MockApiServers;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.fabric8.kubernetes.api.model.Secret;
@@ -86,7 +87,7 @@ class SyncControllerFlowTest {
     watches.close();
     provider.close();
     client.close();
-    server.destroy();
+    MockApiServers.destroy(server);
     kit.shutdownTestKit();
   }
 

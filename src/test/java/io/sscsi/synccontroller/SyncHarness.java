@@ -1,5 +1,6 @@
 package io.sscsi.synccontroller;
 
+import io.sscsi.testkit.MockApiServers;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -177,7 +178,7 @@ final class SyncHarness implements AutoCloseable {
     watches.close();
     providers.values().forEach(TestProvider::close);
     client.close();
-    server.destroy();
+    MockApiServers.destroy(server);
     kit.shutdownTestKit();
     providerKit.shutdownTestKit();
     blocking.shutdownNow();

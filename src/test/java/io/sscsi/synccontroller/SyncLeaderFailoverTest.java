@@ -1,5 +1,6 @@
 package io.sscsi.synccontroller;
 
+import io.sscsi.testkit.MockApiServers;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -69,7 +70,7 @@ class SyncLeaderFailoverTest {
     Jvm.kill(b);
     provider.close();
     client.close();
-    server.destroy();
+    MockApiServers.destroy(server);
   }
 
   Process controller(String identity) throws Exception {

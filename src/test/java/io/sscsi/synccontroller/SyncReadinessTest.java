@@ -1,5 +1,6 @@
 package io.sscsi.synccontroller;
 
+import io.sscsi.testkit.MockApiServers;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -37,7 +38,7 @@ class SyncReadinessTest {
   void stop() {
     watches.close();
     client.close();
-    server.destroy();
+    MockApiServers.destroy(server);
     kit.shutdownTestKit();
   }
 

@@ -1,5 +1,6 @@
 package io.sscsi.synccontroller;
 
+import io.sscsi.testkit.MockApiServers;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.fabric8.kubernetes.api.model.Secret;
@@ -76,7 +77,7 @@ class SyncRunTest {
   void stop() {
     provider.close();
     client.close();
-    server.destroy();
+    MockApiServers.destroy(server);
     kit.shutdownTestKit();
   }
 
