@@ -3,6 +3,7 @@ package io.sscsi.startup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sscsi.testkit.Await;
 import io.sscsi.testkit.DaemonSetJvm;
 import io.sscsi.testkit.Integration;
 import java.net.URI;
@@ -12,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -75,17 +77,12 @@ class DriverThreadsTest {
 
   /** Waits for the driver's "core up" log line (a hang guard of 3 minutes for an overloaded machine). */
   private static Matcher awaitCoreUp(Process driver, Path log) throws Exception {
-    long guard = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    while (true) {
-      String text = Files.exists(log) ? Files.readString(log) : "";
-      Matcher m = CORE_UP.matcher(text);
-      if (m.find()) {
-        return m;
-      }
-      assertTrue(driver.isAlive(), () -> "the driver exited: " + text);
-      assertTrue(System.nanoTime() < guard, () -> "no core after 3 minutes: " + text);
-      Thread.sleep(50); // polling for the log line, not waiting for time to pass
-    }
+    String text = Await.value("the driver's core up (or its exit)", Duration.ofMinutes(3),
+        () -> Files.exists(log) ? Files.readString(log) : "",
+        t -> CORE_UP.matcher(t).find() || !driver.isAlive());
+    Matcher m = CORE_UP.matcher(text);
+    assertTrue(m.find(), () -> "the driver exited: " + text);
+    return m;
   }
 
   /** The driver's Java threads, by name, from {@code jcmd Thread.print} of the JDK that runs the tests. */
