@@ -2,6 +2,7 @@ package io.sscsi.synccontroller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.sscsi.testkit.Await;
 import io.sscsi.testkit.TestProvider;
@@ -9,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,56 +24,55 @@ class SyncStatusWriteTest {
   private static final String SYNCS = "/apis/secret-sync.x-k8s.io/v1alpha1/namespaces/team/secretsyncs";
 
   @TempDir Path dir;
-  SyncHarness h;
 
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
+  @Test
+  void aResyncWritesTheStatusWithOnePutAndNoRead() throws Exception {
+    try (SyncHarness h = synced()) {
+      int before = h.crud.requests.size();
+
+      h.advance(Duration.ofMinutes(10));
+      h.awaitIdle("team", "db", 2);
+
+      assertEquals(List.of("PUT " + SYNCS + "/db/status"), syncRequestsSince(h, before),
+          "the unchanged resync's only request to the SecretSync is the status PUT");
     }
   }
 
   @Test
-  void aResyncWritesTheStatusWithOnePutAndNoRead() throws Exception {
-    startSynced();
-    int before = h.crud.requests.size();
-
-    h.advance(Duration.ofMinutes(10));
-    h.awaitIdle("team", "db", 2);
-
-    assertEquals(List.of("PUT " + SYNCS + "/db/status"), syncRequestsSince(before),
-        "the unchanged resync's only request to the SecretSync is the status PUT");
-    assertEquals(2, h.views().get("team/db").syncs());
-  }
-
-  @Test
   void aConflictReadsTheObjectOnceAndPutsTheStatusAgain() throws Exception {
-    startSynced();
-    h.crud.statusConflicts.set(1);
-    int before = h.crud.requests.size();
+    try (SyncHarness h = synced()) {
+      h.crud.statusConflicts.set(1);
+      int before = h.crud.requests.size();
 
-    h.advance(Duration.ofMinutes(10));
-    h.awaitIdle("team", "db", 2);
+      h.advance(Duration.ofMinutes(10));
+      h.awaitIdle("team", "db", 2);
 
-    assertEquals(List.of("PUT " + SYNCS + "/db/status", "GET " + SYNCS + "/db", "PUT " + SYNCS + "/db/status"),
-        syncRequestsSince(before), "the refused PUT, the read, the PUT on the version read");
-    assertEquals(0, h.crud.statusConflicts.get());
-    assertEquals(null, h.views().get("team/db").lastError(), "the sync succeeded, its status written");
+      assertEquals(List.of("PUT " + SYNCS + "/db/status", "GET " + SYNCS + "/db", "PUT " + SYNCS + "/db/status"),
+          syncRequestsSince(h, before), "the refused PUT, the read, the PUT on the version read");
+      assertEquals(0, h.crud.statusConflicts.get());
+      assertNull(h.views().get("team/db").lastError(), "the sync succeeded, its status written");
+    }
   }
 
   /** One SecretSync resyncing every 10 minutes, synced once, its status on the server. */
-  private void startSynced() throws Exception {
-    h = new SyncHarness(dir, "vault");
-    h.provider("vault").answerNow(TestProvider.files(Map.of("password", "v1")));
-    h.spc("team", "db-spc", "vault", Map.of("objects", "one"));
-    h.secretSync("team", "db", "db-spc", Map.of(SyncAnnotations.REFRESH_INTERVAL, "10m"));
-    h.awaitIdle("team", "db", 1);
-    Await.until("the first status is on the server", () -> h.get("team", "db").getStatus() != null);
-    assertNotNull(h.get("team", "db").getStatus().syncHash());
+  private SyncHarness synced() throws Exception {
+    SyncHarness h = new SyncHarness(dir, "vault");
+    try {
+      h.provider("vault").answerNow(TestProvider.files(Map.of("password", "v1")));
+      h.spc("team", "db-spc", "vault", Map.of("objects", "one"));
+      h.secretSync("team", "db", "db-spc", Map.of(SyncAnnotations.REFRESH_INTERVAL, "10m"));
+      h.awaitIdle("team", "db", 1);
+      Await.until("the first status is on the server", () -> h.get("team", "db").getStatus() != null);
+      assertNotNull(h.get("team", "db").getStatus().syncHash());
+      return h;
+    } catch (Exception | AssertionError notSynced) {
+      h.close();
+      throw notSynced;
+    }
   }
 
   /** Method and path (no query) of each request for a SecretSync of namespace team since {@code from}. */
-  private List<String> syncRequestsSince(int from) {
+  private static List<String> syncRequestsSince(SyncHarness h, int from) {
     return h.crud.requests.subList(from, h.crud.requests.size()).stream()
         .filter(r -> r.path().startsWith(SYNCS) && !r.path().contains("watch="))
         .map(r -> r.method() + " " + r.path().split("\\?")[0]).toList();
