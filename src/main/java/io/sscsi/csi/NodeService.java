@@ -79,8 +79,12 @@ public final class NodeService implements Node {
       throw e;
     }
     Deadline call = deadline();
-    return volumes(call).thenCompose(calls -> AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
-            calls.router(), replyTo -> new VolumeRouter.Unpublish(target, replyTo), remaining(call), calls.scheduler()))
+    return volumes(call).thenCompose(calls -> {
+          Duration timeout = remaining(call);
+          Instant deadline = clock.instant().plus(timeout);
+          return AskPattern.<VolumeRouter.Command, org.apache.pekko.Done>askWithStatus(
+              calls.router(), replyTo -> new VolumeRouter.Unpublish(target, deadline, replyTo), timeout, calls.scheduler());
+        })
         .handleAsync(answer(NodeUnpublishVolumeResponse.getDefaultInstance(), failure -> DriverMetrics.unpublishError()),
             ProviderPools.SAME_THREAD)
         .whenComplete((ok, failure) -> core.volumeCallAnswered());

@@ -29,6 +29,11 @@ public enum FailureKind {
   PROVIDER_BAD_PAYLOAD(Status.Code.INTERNAL, "FileWriteError"),
   /** Too many calls are queued for this provider already; the caller should retry later. */
   PROVIDER_OVERLOADED(Status.Code.RESOURCE_EXHAUSTED, "ProviderOverloaded"),
+  /**
+   * Restart recovery has not finished and the driver holds as many volume calls waiting for it as it
+   * may ({@code VolumeRouter.MAX_HELD}); the caller should retry later.
+   */
+  RECOVERY_BACKLOG_FULL(Status.Code.RESOURCE_EXHAUSTED, "RecoveryBacklogFull"),
   /** The provider keeps failing: its circuit breaker is open, so calls fail at once for a while. */
   PROVIDER_UNAVAILABLE(Status.Code.UNAVAILABLE, "GRPCProviderError"),
   /** The provider did not answer within the per-call deadline. */

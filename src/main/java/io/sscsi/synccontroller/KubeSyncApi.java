@@ -5,8 +5,6 @@ import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.sscsi.errors.ForeignText;
 import io.sscsi.k8s.model.SecretProviderClass;
 import io.sscsi.synccontroller.model.SecretSync;
@@ -15,10 +13,8 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@link SyncApi} on the fabric8 client. SecretProviderClasses are read from the class watch's
@@ -28,8 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
  * server's short reason and its message (cut), which for an admission refusal names the policy.
  */
 public final class KubeSyncApi implements SyncApi {
-  private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final int NOT_FOUND = 404;
+  private static final int CONFLICT = 409;
 
   private final KubernetesClient client;
   private final Function<String, Optional<Optional<SecretProviderClass>>> classStore;
@@ -73,15 +69,41 @@ public final class KubeSyncApi implements SyncApi {
             .serverSideApply());
   }
 
+  /**
+   * One PUT of the status subresource, locked to the resourceVersion of {@code sync} as the watch (or
+   * the last status write) delivered it: no GET before it. The whole status is replaced, conditions
+   * included; the server's answer is returned (it differs from {@code sync} only in status and
+   * version). When someone else changed the object since (409 Conflict), it is read once and the
+   * status put again on that version; then nothing is returned, since the object read may hold changes
+   * the watch has yet to deliver. An object deleted meanwhile gets no status.
+   */
   @Override
-  public void writeStatus(SecretSync sync, SecretSyncStatus status) {
-    String ns = sync.getMetadata().getNamespace();
-    // A JSON Patch "add" of the whole status replaces it (conditions included): a merge patch would
-    // too on a real API server, but fabric8's mock merges lists by appending.
-    String patch = JSON.writeValueAsString(List.of(Map.of("op", "add", "path", "/status", "value", status)));
-    call("write the status of SecretSync " + SyncKey.of(sync), SyncFailure.SYNC_ERROR,
-        () -> client.resources(SecretSync.class).inNamespace(ns).withName(sync.getMetadata().getName())
-            .subresource("status").patch(PatchContext.of(PatchType.JSON), patch));
+  public Optional<SecretSync> writeStatus(SecretSync sync, SecretSyncStatus status) {
+    return Optional.ofNullable(call("write the status of SecretSync " + SyncKey.of(sync), SyncFailure.SYNC_ERROR, () -> {
+      try {
+        return putStatus(sync, status);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != CONFLICT) {
+          throw e;
+        }
+        SecretSync fresh = client.resources(SecretSync.class).inNamespace(sync.getMetadata().getNamespace())
+            .withName(sync.getMetadata().getName()).get();
+        if (fresh != null) {
+          putStatus(fresh, status);
+        }
+        return null;
+      }
+    }));
+  }
+
+  /** PUT of {@code known} with {@code status} to its status subresource; {@code known} itself is not changed. */
+  private SecretSync putStatus(SecretSync known, SecretSyncStatus status) {
+    SecretSync body = new SecretSync();
+    body.setMetadata(known.getMetadata());
+    body.setSpec(known.getSpec());
+    body.setStatus(status);
+    return client.resources(SecretSync.class).inNamespace(known.getMetadata().getNamespace()).resource(body)
+        .updateStatus();
   }
 
   @Override

@@ -111,7 +111,7 @@ public final class LocalSyncApi implements SyncApi {
   }
 
   @Override
-  public void writeStatus(SecretSync sync, SecretSyncStatus status) {
+  public Optional<SecretSync> writeStatus(SecretSync sync, SecretSyncStatus status) {
     status.conditions().stream().max(Comparator.comparing(c -> c.getLastTransitionTime() == null ? ""
         : c.getLastTransitionTime())).ifPresent(c -> {
           String line = c.getType() + " " + c.getStatus() + " " + c.getReason() + ": " + c.getMessage();
@@ -119,6 +119,7 @@ public final class LocalSyncApi implements SyncApi {
             LOG.info("SecretSync {}: {}", SyncKey.of(sync), line);
           }
         });
+    return Optional.empty();
   }
 
   /** The condition of {@code sync} as last logged; empty before its first sync. */

@@ -51,7 +51,8 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
 
   private record Tick(String why) implements Command {}
 
-  private record RunDone(SyncRun.Result result) implements Command {}
+  /** A sync of {@code ranOn} (the object as it was when the run started) ended. */
+  private record RunDone(SecretSync ranOn, SyncRun.Result result) implements Command {}
 
   private record RestoreDone(Optional<Throwable> failure) implements Command {}
 
@@ -224,9 +225,9 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
     SecretSync current = sync;
     SyncRun.Known k = known;
     CompletableFuture.supplyAsync(() -> deps.run().run(current, k), deps.blocking())
-        .whenComplete((result, e) -> getContext().getSelf().tell(new RunDone(result != null ? result
+        .whenComplete((result, e) -> getContext().getSelf().tell(new RunDone(current, result != null ? result
             : new SyncRun.Result(new SyncStatus.Failed(SyncFailure.of(SyncFailure.SYNC_ERROR, e)), null,
-                k.applied(), false, false))));
+                k.applied(), false, false, Optional.empty()))));
     return this;
   }
 
@@ -240,7 +241,14 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
       SyncControllerMetrics.secretWritten("sync");
     }
     if (r.status() != null) {
-      sync.setStatus(r.status());
+      // The server's answer to a status write locked to the run's version is that object at its new
+      // version: kept, so the next status write needs no read (unless the watch delivered a change
+      // during the run: then the watch's object stays, and its next event brings the version).
+      if (sync == done.ranOn() && r.written().isPresent()) {
+        sync = r.written().get();
+      } else {
+        sync.setStatus(r.status());
+      }
     }
     if (r.outcome() instanceof SyncStatus.Synced s) {
       known = new SyncRun.Known(Optional.of(s.hash()), false, r.applied());

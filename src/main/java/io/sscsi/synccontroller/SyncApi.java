@@ -22,8 +22,12 @@ public interface SyncApi extends TokenCache.Requester {
   /** Server-side apply of {@code secret} with {@value #FIELD_MANAGER} and force; the server's answer. */
   Secret apply(Secret secret);
 
-  /** Writes {@code status} to the SecretSync's status subresource. */
-  void writeStatus(SecretSync sync, SecretSyncStatus status);
+  /**
+   * Writes {@code status} to the SecretSync's status subresource. Returns the object as the API server
+   * answered a write locked to {@code sync}'s resourceVersion (so {@code sync} at its new version, with
+   * {@code status}); empty where there is none (local mode; the object changed or deleted meanwhile).
+   */
+  Optional<SecretSync> writeStatus(SecretSync sync, SecretSyncStatus status);
 
   /** Adds or removes the {@value SyncAnnotations#RETAIN_FINALIZER} finalizer. */
   void retainFinalizer(SecretSync sync, boolean present);

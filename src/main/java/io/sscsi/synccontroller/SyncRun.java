@@ -43,9 +43,10 @@ public final class SyncRun {
    * @param applied what the Secret now holds by our hand, for drift checks
    * @param wrote whether the Secret was written
    * @param providerCalled whether the provider was called
+   * @param written the SecretSync as the API server answered the status write (empty: no answer)
    */
   public record Result(SyncStatus.Outcome outcome, SecretSyncStatus status, Optional<Secret> applied, boolean wrote,
-      boolean providerCalled) {
+      boolean providerCalled, Optional<SecretSync> written) {
     public boolean failed() {
       return outcome instanceof SyncStatus.Failed;
     }
@@ -119,14 +120,15 @@ public final class SyncRun {
       boolean called) {
     SecretSyncStatus status = SyncStatus.next(sync.getStatus(), sync.getMetadata().getGeneration(), outcome,
         clock.instant());
+    Optional<SecretSync> written = Optional.empty();
     try {
-      api.writeStatus(sync, status);
+      written = api.writeStatus(sync, status);
     } catch (RuntimeException e) {
       LOG.warn("SecretSync {}: the status could not be written: {}", SyncKey.of(sync),
           e instanceof SyncFailure.Failed f ? f.failure().message() : e.getClass().getSimpleName());
       status = null;
     }
-    return new Result(outcome, status, applied, wrote, called);
+    return new Result(outcome, status, applied, wrote, called, written);
   }
 
   private ClassRef providerClass(SecretSync sync) {

@@ -5,11 +5,13 @@ import io.sscsi.errors.FailureKind;
 import io.sscsi.retry.Backoff;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -35,12 +37,35 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
 
   public sealed interface Command {}
 
-  /** kubelet's NodePublishVolume, to be answered by {@code deadline}; forwarded as it is to the volume. */
-  public record Publish(PublishRequest request, java.time.Instant deadline, ActorRef<StatusReply<Done>> replyTo)
-      implements Command, VolumeActor.Command {}
+  /** A call of kubelet's for one target, answered on {@code replyTo} by {@code deadline} (after it, nobody listens). */
+  public sealed interface VolumeCall extends Command permits Publish, Unpublish {
+    Path target();
 
-  /** kubelet's NodeUnpublishVolume; forwarded as it is to the volume. */
-  public record Unpublish(Path targetPath, ActorRef<StatusReply<Done>> replyTo) implements Command, VolumeActor.Command {}
+    Instant deadline();
+
+    ActorRef<StatusReply<Done>> replyTo();
+  }
+
+  /** kubelet's NodePublishVolume, to be answered by {@code deadline}; forwarded as it is to the volume. */
+  public record Publish(PublishRequest request, Instant deadline, ActorRef<StatusReply<Done>> replyTo)
+      implements VolumeCall, VolumeActor.Command {
+    @Override
+    public Path target() {
+      return request.targetPath();
+    }
+  }
+
+  /**
+   * kubelet's NodeUnpublishVolume, whose caller waits until {@code deadline}; forwarded as it is to the
+   * volume.
+   */
+  public record Unpublish(Path targetPath, Instant deadline, ActorRef<StatusReply<Done>> replyTo)
+      implements VolumeCall, VolumeActor.Command {
+    @Override
+    public Path target() {
+      return targetPath;
+    }
+  }
 
   /** A SecretProviderClass changed: every volume mounted from it refreshes (when rotation is on). */
   public record ClassChanged(String namespace, String name) implements Command {}
@@ -65,8 +90,8 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
   /** The backoff after a failed restart recovery has passed: try again. */
   private record RetryRecovery() implements Command {}
 
-  /** A publish held for restart recovery reached its deadline. */
-  private record RecoveryWaitExpired(Publish publish) implements Command {}
+  /** A call held for restart recovery reached its deadline. */
+  private record RecoveryWaitExpired(VolumeCall call) implements Command {}
 
   private static final class Entry {
     final ActorRef<VolumeActor.Command> ref;
@@ -91,11 +116,19 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
    */
   static final Backoff RECOVERY_RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 2);
 
+  /**
+   * Calls held at most while restart recovery has not finished. kubelet sends one call per volume at a
+   * time and a held call leaves at its deadline or when kubelet's retry supersedes it, so this is only
+   * reached with more volumes waiting than a node runs; beyond it a call is refused (RESOURCE_EXHAUSTED).
+   */
+  static final int MAX_HELD = 1_024;
+
   /** Idle actors kept by default: a few KiB each; beyond these the one idle longest stops. */
   static final int MAX_RESTING = 128;
 
   private final VolumeDeps deps;
   private final int maxResting;
+  private final Supplier<List<AdoptedVolume>> recovery;
   private final Map<Path, Entry> volumes = new HashMap<>();
   /** Resting actors' paths, the one idle longest first. */
   private final LinkedHashSet<Path> resting = new LinkedHashSet<>();
@@ -107,43 +140,49 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
 
   /** A router that reports restart recovery's failures to {@code progress} (for {@code /readyz}). */
   public static Behavior<Command> create(VolumeDeps deps, RecoveryProgress progress) {
-    return create(deps, MAX_RESTING, progress);
+    return create(deps, MAX_RESTING, progress, () -> new RestartRecovery(deps).run(), MAX_HELD);
   }
 
   /** A router keeping at most {@code maxResting} idle actors (0: each is passivated once idle). */
   static Behavior<Command> create(VolumeDeps deps, int maxResting) {
-    return create(deps, maxResting, new RecoveryProgress());
+    return create(deps, maxResting, new RecoveryProgress(), () -> new RestartRecovery(deps).run(), MAX_HELD);
   }
 
-  private static Behavior<Command> create(VolumeDeps deps, int maxResting, RecoveryProgress progress) {
+  /**
+   * A router whose restart recovery is {@code recovery} (run on the blocking dispatcher; throwing fails
+   * the attempt), holding at most {@code maxHeld} calls meanwhile.
+   */
+  static Behavior<Command> create(VolumeDeps deps, int maxResting, RecoveryProgress progress,
+      Supplier<List<AdoptedVolume>> recovery, int maxHeld) {
     return Behaviors.setup(ctx -> {
-      VolumeRouter router = new VolumeRouter(ctx, deps, maxResting);
+      VolumeRouter router = new VolumeRouter(ctx, deps, maxResting, recovery);
       if (deps.settings().podsDir() == null) {
         return router;
       }
       router.startRecovery();
-      return router.recovering(new ArrayList<>(), progress, 0);
+      return router.recovering(new HeldCalls(maxHeld), progress, 0);
     });
   }
 
   /** One attempt of restart recovery, on the blocking dispatcher; its outcome comes back as {@link Recovered}. */
   private void startRecovery() {
-    getContext().pipeToSelf(java.util.concurrent.CompletableFuture.supplyAsync(
-            () -> new RestartRecovery(deps).run(), deps.blocking()),
+    getContext().pipeToSelf(java.util.concurrent.CompletableFuture.supplyAsync(recovery, deps.blocking()),
         (volumes, failure) -> new Recovered(volumes, failure));
   }
 
   /**
    * Until restart recovery has finished: publish and unpublish calls are held, in order, and routed
-   * once the recovered volumes have their actors. A publish still held at its deadline is answered
-   * DEADLINE_EXCEEDED ("restart recovery is still running"): kubelet retries it. An unpublish waits
-   * for its ask's timeout. Class and Secret changes reach no volume yet (there is none). An attempt
-   * that fails (the API server down or refusing the status list) is tried again after
-   * {@link #RECOVERY_RETRY}, for as long as it fails, with the calls still held: deciding a call
-   * before its target's recovered state is known could hand another pod's volume to a new one.
-   * {@code progress} tells {@code /readyz} meanwhile; {@code failures} counts the failed attempts.
+   * once the recovered volumes have their actors. A call still held at its deadline is answered
+   * DEADLINE_EXCEEDED ("restart recovery is still running") and let go: kubelet retries it. A call
+   * that kubelet's retry (the same kind, the same target) supersedes is answered so and let go too;
+   * beyond {@link HeldCalls}' bound a call is answered RESOURCE_EXHAUSTED at once. Class and Secret
+   * changes reach no volume yet (there is none). An attempt that fails (the API server down or
+   * refusing the status list) is tried again after {@link #RECOVERY_RETRY}, for as long as it fails,
+   * with the calls still held: deciding a call before its target's recovered state is known could hand
+   * another pod's volume to a new one. {@code progress} tells {@code /readyz} meanwhile;
+   * {@code failures} counts the failed attempts.
    */
-  private Behavior<Command> recovering(List<Command> held, RecoveryProgress progress, int failures) {
+  private Behavior<Command> recovering(HeldCalls held, RecoveryProgress progress, int failures) {
     return Behaviors.receive(Command.class)
         .onMessage(Recovered.class, recovered -> {
           if (recovered.failure() != null) {
@@ -158,27 +197,31 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
           }
           progress.finished();
           onRecovered(recovered);
-          held.forEach(this::routeCall);
+          held.drain().forEach(this::routeCall);
           return this;
         })
         .onMessage(RetryRecovery.class, retry -> {
           startRecovery();
           return Behaviors.same();
         })
-        .onMessage(Publish.class, p -> {
-          held.add(p);
-          Duration wait = Duration.between(deps.time().clock().instant(), p.deadline());
+        .onMessage(VolumeCall.class, call -> {
+          HeldCalls.Admission admission = held.hold(call);
+          if (admission instanceof HeldCalls.Full full) {
+            call.replyTo().tell(StatusReply.error(new DriverException(FailureKind.RECOVERY_BACKLOG_FULL,
+                "restart recovery is still running and " + full.bound() + " volume calls wait for it already; retry")));
+            return Behaviors.same();
+          }
+          ((HeldCalls.Held) admission).superseded().ifPresent(old -> old.replyTo().tell(StatusReply.error(
+              new DriverException(FailureKind.TIMEOUT, "restart recovery is still running; a newer call for "
+                  + old.target() + " replaced this one"))));
+          Duration wait = Duration.between(deps.time().clock().instant(), call.deadline());
           getContext().scheduleOnce(wait.isNegative() ? Duration.ZERO : wait, getContext().getSelf(),
-              new RecoveryWaitExpired(p));
-          return Behaviors.same();
-        })
-        .onMessage(Unpublish.class, u -> {
-          held.add(u);
+              new RecoveryWaitExpired(call));
           return Behaviors.same();
         })
         .onMessage(RecoveryWaitExpired.class, expired -> {
-          if (held.remove(expired.publish())) {
-            expired.publish().replyTo().tell(StatusReply.error(new DriverException(FailureKind.TIMEOUT,
+          if (held.expire(expired.call(), deps.time().clock().instant())) {
+            expired.call().replyTo().tell(StatusReply.error(new DriverException(FailureKind.TIMEOUT,
                 "restart recovery is still running (volumes mounted before the restart are not known yet); retry")));
           }
           return Behaviors.same();
@@ -191,25 +234,23 @@ public final class VolumeRouter extends AbstractBehavior<VolumeRouter.Command> {
         .build();
   }
 
-  private Behavior<Command> routeCall(Command call) {
-    if (call instanceof Publish p) {
-      return route(p.request().targetPath(), p);
-    }
-    Unpublish u = (Unpublish) call;
-    return route(u.targetPath(), u);
+  private Behavior<Command> routeCall(VolumeCall call) {
+    // the concrete record is what the volume actor hears
+    return call instanceof Publish p ? route(p.target(), p) : route(call.target(), (Unpublish) call);
   }
 
-  private VolumeRouter(ActorContext<Command> context, VolumeDeps deps, int maxResting) {
+  private VolumeRouter(ActorContext<Command> context, VolumeDeps deps, int maxResting,
+      Supplier<List<AdoptedVolume>> recovery) {
     super(context);
     this.deps = deps;
     this.maxResting = maxResting;
+    this.recovery = recovery;
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Publish.class, this::routeCall)
-        .onMessage(Unpublish.class, this::routeCall)
+        .onMessage(VolumeCall.class, this::routeCall)
         .onMessage(ClassChanged.class, this::onClassChanged)
         .onMessage(PublishSecretChanged.class, changed -> {
           VolumeActor.PublishSecretChanged message = new VolumeActor.PublishSecretChanged(changed.namespace(), changed.name());

@@ -145,29 +145,14 @@ public final class PodBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new LinkedHashMap<>();
-    for (String arg : args) {
-      String s = arg.replaceFirst("^--", "");
-      int eq = s.indexOf('=');
-      a.put(eq < 0 ? s : s.substring(0, eq), eq < 0 ? "" : s.substring(eq + 1));
-    }
-    PodBench bench = new PodBench(a);
-    Runtime.getRuntime().addShutdownHook(new Thread(bench::cleanup, "pod-bench-cleanup"));
-    int exit = 0;
-    try {
-      bench.run();
-    } catch (Throwable t) {
-      t.printStackTrace();
-      exit = 1;
-    } finally {
-      bench.cleanup();
-    }
-    System.exit(exit);
+    PodBench bench = new PodBench(BenchMain.args(args));
+    BenchMain.runAndExit("pod-bench-cleanup", bench::cleanup, bench::run);
   }
 
   // ---------------------------------------------------------------- the run
 
-  void run() throws Exception {
+  /** The drivers' class directory (one SecretProviderClass of provider zero2) and the providers' directory. */
+  void prepareWork() throws IOException {
     Files.createDirectories(work.resolve("classes"));
     Files.createDirectories(work.resolve("providers"));
     Files.writeString(work.resolve("classes/small.yaml"), """
@@ -181,6 +166,10 @@ public final class PodBench {
           parameters:
             objects: fixed
         """.formatted(CLASS, NS));
+  }
+
+  void run() throws Exception {
+    prepareWork();
     results.put("machine", PublishBench.machine());
     results.put("quick", quick);
     results.put("daemonSetArgs", daemonSetArgs);
@@ -286,7 +275,7 @@ public final class PodBench {
           started[0].close();
         }
         phase.next("");
-        unmountUnder(kubelet);
+        Leftovers.unmountUnder(kubelet);
       }
     }
     return r;
@@ -306,33 +295,16 @@ public final class PodBench {
       List<String> cmd = new ArrayList<>(floor.prefix());
       cmd.add(socket.toString());
       dropPageCache(floor);
-      long t0 = System.nanoTime();
-      Process p = new ProcessBuilder(cg.wrap(cmd)).redirectErrorStream(true)
-          .redirectOutput(socket.resolveSibling("floor.log").toFile()).start();
-      processes.add(p);
+      RegistrarStart.Started started = RegistrarStart.launch(cg.wrap(cmd), socket, socket.resolveSibling("floor.log"),
+          Duration.ofSeconds(180), 1 << 20, processes::add);
+      Process p = started.process();
       try {
-        while (!Files.exists(socket)) {
-          if (!p.isAlive() || System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(180)) {
-            throw new IllegalStateException("the floor did not publish its socket; see " + socket.resolveSibling("floor.log"));
-          }
-          Pacing.pollEvery(Duration.ofMillis(1));
+        started.channel().shutdownNow();
+        r.put("socketFileMs", started.socketFileMs());
+        if (!started.failures().isEmpty()) {
+          r.put("getPluginInfoFailures", started.failures().size());
         }
-        r.put("socketFileMs", ms(System.nanoTime() - t0));
-        ManagedChannel ch = UnixChannels.open(socket, 1 << 20);
-        try {
-          while (true) {
-            try {
-              ClientCalls.blockingUnaryCall(ch, CsiMethods.GET_PLUGIN_INFO,
-                  CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.SECONDS), GetPluginInfoRequest.getDefaultInstance());
-              break;
-            } catch (StatusRuntimeException e) {
-              r.merge("getPluginInfoFailures", 1, (x, y) -> (Integer) x + 1);
-            }
-          }
-        } finally {
-          ch.shutdownNow();
-        }
-        r.put("getPluginInfoAnsweredMs", ms(System.nanoTime() - t0));
+        r.put("getPluginInfoAnsweredMs", started.answeredMs());
         r.put("cpuMsToAnswer", PublishBench.cpuMs(p.pid()));
         r.put("loadAvg", Files.readString(Path.of("/proc/loadavg")).trim());
         Pacing.settle(Pacing.SNAPSHOT_SETTLE);
@@ -538,7 +510,7 @@ public final class PodBench {
     } catch (Exception e) {
       r.put("error", e.toString());
     } finally {
-      unmountUnder(kubelet);
+      Leftovers.unmountUnder(kubelet);
     }
     return r;
   }
@@ -698,7 +670,8 @@ public final class PodBench {
     final Path gcLog;
     final Map<String, Object> startup = new LinkedHashMap<>();
     final long socketAt;
-    private ManagedChannel channel;
+    private final RegistrarStart.Started started;
+    private final ManagedChannel channel;
 
     Driver(Config c, Cgroup cg, Path kubelet, List<String> extra) throws Exception {
       pods = Files.createDirectories(kubelet.resolve("pods"));
@@ -737,50 +710,20 @@ public final class PodBench {
       args.forEach((k, v) -> cmd.add(k + "=" + v));
       dropPageCache(c.runtime());
       Map<String, Long> thr0 = cg.throttling();
-      long t0 = System.nanoTime();
-      process = new ProcessBuilder(cg.wrap(cmd)).redirectErrorStream(true)
-          .redirectOutput(log.toFile()).start();
-      processes.add(process);
-      while (!Files.exists(socket)) {
-        check(t0);
-        Pacing.pollEvery(Duration.ofMillis(1));
-      }
-      socketAt = System.nanoTime();
-      startup.put("socketFileMs", ms(socketAt - t0));
-      List<Double> calls = new ArrayList<>();
-      List<String> failures = new ArrayList<>();
-      while (channel == null) {
-        check(t0);
-        ManagedChannel ch = UnixChannels.open(socket, 16 * 1024 * 1024);
-        long s = System.nanoTime();
-        try {
-          ClientCalls.blockingUnaryCall(ch, CsiMethods.GET_PLUGIN_INFO,
-              CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.SECONDS), GetPluginInfoRequest.getDefaultInstance());
-          channel = ch;
-        } catch (StatusRuntimeException e) {
-          ch.shutdownNow();
-          failures.add(e.getStatus().getCode().toString());
-          Pacing.pollEvery(Duration.ofMillis(5));
-        }
-        calls.add(ms(System.nanoTime() - s));
-      }
-      startup.put("getPluginInfoAnsweredMs", ms(System.nanoTime() - t0));
+      started = RegistrarStart.launch(cg.wrap(cmd), socket, log, Duration.ofSeconds(180), 16 * 1024 * 1024,
+          processes::add);
+      process = started.process();
+      channel = started.channel();
+      socketAt = started.socketAt();
+      startup.put("socketFileMs", started.socketFileMs());
+      startup.put("getPluginInfoAnsweredMs", started.answeredMs());
       startup.put("cpuMsToAnswer", PublishBench.cpuMs(process.pid()));
       startup.put("loadAvg", Files.readString(Path.of("/proc/loadavg")).trim());
-      startup.put("getPluginInfoCalls", calls);
-      startup.put("getPluginInfoSlowestMs", Collections.max(calls));
-      startup.put("getPluginInfoOver1s", failures.stream().filter(f -> f.equals("DEADLINE_EXCEEDED")).count());
-      startup.put("getPluginInfoFailures", failures);
+      startup.put("getPluginInfoCalls", started.callMs());
+      startup.put("getPluginInfoSlowestMs", Collections.max(started.callMs()));
+      startup.put("getPluginInfoOver1s", started.failures().stream().filter(f -> f.equals("DEADLINE_EXCEEDED")).count());
+      startup.put("getPluginInfoFailures", started.failures());
       startup.put("throttledPeriodsToAnswer", cg.throttling().get("throttled") - thr0.get("throttled"));
-    }
-
-    private void check(long t0) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("the driver exited with " + process.exitValue() + "; see " + log);
-      }
-      if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(180)) {
-        throw new IllegalStateException("the driver did not answer GetPluginInfo within 180 s");
-      }
     }
 
     ManagedChannel channel() {
@@ -800,13 +743,7 @@ public final class PodBench {
 
     @Override
     public void close() throws Exception {
-      if (channel != null) {
-        channel.shutdownNow();
-      }
-      process.destroy();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
+      started.stop(Duration.ofSeconds(30));
     }
   }
 
@@ -948,36 +885,13 @@ public final class PodBench {
 
   // ---------------------------------------------------------------- cleanup
 
-  static void unmountUnder(Path dir) {
-    List<MountEntry> left = new io.sscsi.fs.MountTable().under(dir);
-    JnrMounter m = new JnrMounter();
-    left.stream().map(MountEntry::mountPoint).sorted(Comparator.reverseOrder()).forEach(mp -> {
-      try {
-        m.unmount(mp);
-      } catch (RuntimeException e) {
-        System.out.println("cleanup: " + e.getMessage());
-      }
-    });
-  }
-
   private final Object cleanupLock = new Object();
 
   /** Stops every child, unmounts what is left under the work directory, removes this run's cgroups. */
   void cleanup() {
     synchronized (cleanupLock) {
-      for (Process p : new ArrayList<>(processes)) {
-        p.destroy();
-      }
-      for (Process p : new ArrayList<>(processes)) {
-        try {
-          if (!p.waitFor(15, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-          }
-        } catch (InterruptedException e) {
-          p.destroyForcibly();
-        }
-      }
-      unmountUnder(work);
+      Leftovers.stop(processes, Duration.ofSeconds(15));
+      Leftovers.unmountUnder(work);
       for (Cgroup g : new ArrayList<>(cgroups)) {
         try {
           g.close();

@@ -114,24 +114,8 @@ public final class PublishBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new LinkedHashMap<>();
-    for (String arg : args) {
-      String s = arg.replaceFirst("^--", "");
-      int eq = s.indexOf('=');
-      a.put(eq < 0 ? s : s.substring(0, eq), eq < 0 ? "" : s.substring(eq + 1));
-    }
-    PublishBench bench = new PublishBench(a);
-    Runtime.getRuntime().addShutdownHook(new Thread(bench::cleanup, "bench-cleanup"));
-    int exit = 0;
-    try {
-      bench.run();
-    } catch (Throwable t) {
-      t.printStackTrace();
-      exit = 1;
-    } finally {
-      bench.cleanup();
-    }
-    System.exit(exit);
+    PublishBench bench = new PublishBench(BenchMain.args(args));
+    BenchMain.runAndExit("bench-cleanup", bench::cleanup, bench::run);
   }
 
   void run() throws Exception {
@@ -297,10 +281,11 @@ public final class PublishBench {
     final int n = driverSeq.incrementAndGet();
     final Path socket = work.resolve("csi-" + n + ".sock");
     final Path log = work.resolve("driver-" + n + ".log");
+    final RegistrarStart.Started started;
     final Process process;
-    double socketFileMs;
-    double startupMs;
-    ManagedChannel channel;
+    final double socketFileMs;
+    final double startupMs;
+    final ManagedChannel channel;
 
     Driver(Jvm jvm, List<String> extraFlags) throws Exception {
       this(jar, jvm, extraFlags);
@@ -326,34 +311,12 @@ public final class PublishBench {
       cmd.addAll(List.of("driver", "--endpoint", "unix://" + socket, "--nodeid", "bench-node",
           "--local-classes", work.resolve("classes").toString(), "--local-state", work.resolve("state-" + n).toString(),
           "--provider-volume", work.resolve("providers").toString(), "--additional-provider-volume-paths", ""));
-      long t0 = System.nanoTime();
-      process = start(cgroup.map(g -> g.wrap(cmd)).orElse(cmd), log);
-      double fileMs = -1;
-      while (true) {
-        if (!process.isAlive()) {
-          throw new IllegalStateException("driver exited with " + process.exitValue() + "; see " + log);
-        }
-        if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(60)) {
-          throw new IllegalStateException("driver did not answer GetPluginInfo in 60 s; see " + log);
-        }
-        if (Files.exists(socket)) {
-          if (fileMs < 0) {
-            fileMs = (System.nanoTime() - t0) / 1e6;
-          }
-          ManagedChannel c = UnixChannels.open(socket, 16 * 1024 * 1024);
-          try {
-            ClientCalls.blockingUnaryCall(c, CsiMethods.GET_PLUGIN_INFO,
-                CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.SECONDS), GetPluginInfoRequest.getDefaultInstance());
-            startupMs = (System.nanoTime() - t0) / 1e6;
-            channel = c;
-            break;
-          } catch (StatusRuntimeException e) {
-            c.shutdownNow();
-          }
-        }
-        Pacing.pollEvery(Duration.ofMillis(2));
-      }
-      socketFileMs = fileMs;
+      started = RegistrarStart.launch(cgroup.map(g -> g.wrap(cmd)).orElse(cmd), socket, log, Duration.ofSeconds(60),
+          16 * 1024 * 1024, processes::add);
+      process = started.process();
+      channel = started.channel();
+      socketFileMs = started.socketFileMs();
+      startupMs = started.answeredMs();
     }
 
     long pid() {
@@ -367,13 +330,7 @@ public final class PublishBench {
 
     @Override
     public void close() throws Exception {
-      if (channel != null) {
-        channel.shutdownNow();
-      }
-      process.destroy();
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
+      started.stop(Duration.ofSeconds(10));
     }
   }
 
@@ -849,33 +806,10 @@ public final class PublishBench {
   /** Stops every child, then unmounts whatever is still mounted under the work directory. */
   void cleanup() {
     synchronized (cleanupLock) {
-      for (Process p : new ArrayList<>(processes)) {
-        p.destroy();
-      }
-      for (Process p : new ArrayList<>(processes)) {
-        try {
-          if (!p.waitFor(10, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-          }
-        } catch (InterruptedException e) {
-          p.destroyForcibly();
-        }
-      }
-      try {
-        List<MountEntry> left = new MountTable().under(work);
-        if (!left.isEmpty()) {
-          System.out.println("cleanup: unmounting " + left.size() + " leftover mount(s) under " + work);
-          JnrMounter m = new JnrMounter();
-          left.stream().map(MountEntry::mountPoint).sorted(Comparator.reverseOrder()).forEach(mp -> {
-            try {
-              m.unmount(mp);
-            } catch (RuntimeException e) {
-              System.out.println("cleanup: " + e.getMessage());
-            }
-          });
-        }
-      } catch (RuntimeException e) {
-        System.out.println("cleanup: " + e.getMessage());
+      Leftovers.stop(processes, Duration.ofSeconds(10));
+      int left = Leftovers.unmountUnder(work);
+      if (left > 0) {
+        System.out.println("cleanup: unmounted " + left + " leftover mount(s) under " + work);
       }
       for (io.sscsi.testkit.Cgroup g : new ArrayList<>(cgroups)) {
         try {

@@ -28,37 +28,18 @@ public final class StartBench {
   private StartBench() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new LinkedHashMap<>();
-    for (String arg : args) {
-      String s = arg.replaceFirst("^--", "");
-      int eq = s.indexOf('=');
-      a.put(eq < 0 ? s : s.substring(0, eq), eq < 0 ? "" : s.substring(eq + 1));
-    }
+    Map<String, String> a = BenchMain.args(args);
     a.putIfAbsent("out", a.get("work") + "/start");
     a.put("modes", "local");
     PodBench bench = new PodBench(a);
-    Runtime.getRuntime().addShutdownHook(new Thread(bench::cleanup, "start-bench-cleanup"));
     int rounds = Integer.parseInt(a.getOrDefault("rounds", "5"));
     PodBench.Limits limits = new PodBench.Limits("start", Long.parseLong(a.getOrDefault("cpu", "200")),
         Long.parseLong(a.getOrDefault("memory-mi", "256")) << 20);
     List<PodBench.Launch> runtimes = new ArrayList<>();
     bench.configs.stream().map(PodBench.Config::runtime).distinct().forEach(runtimes::add);
-    int exit = 0;
     Map<String, List<Map<String, Object>>> all = new LinkedHashMap<>();
-    try {
-      Files.createDirectories(bench.work.resolve("classes"));
-      Files.createDirectories(bench.work.resolve("providers"));
-      Files.writeString(bench.work.resolve("classes/small.yaml"), """
-          apiVersion: secrets-store.csi.x-k8s.io/v1
-          kind: SecretProviderClass
-          metadata:
-            name: %s
-            namespace: %s
-          spec:
-            provider: zero2
-            parameters:
-              objects: fixed
-          """.formatted(PodBench.CLASS, PodBench.NS));
+    BenchMain.runAndExit("start-bench-cleanup", bench::cleanup, () -> {
+      bench.prepareWork();
       bench.startProvider();
       bench.warmUpClient();
       for (int round = 1; round <= rounds; round++) {
@@ -69,13 +50,7 @@ public final class StartBench {
         }
       }
       System.out.println(summary(all, limits));
-    } catch (Throwable t) {
-      t.printStackTrace();
-      exit = 1;
-    } finally {
-      bench.cleanup();
-    }
-    System.exit(exit);
+    });
   }
 
   static Map<String, Object> once(PodBench bench, PodBench.Config c) throws Exception {
@@ -111,7 +86,7 @@ public final class StartBench {
       r.put("publishMs", PodBench.msPercentiles(pub));
       r.put("loadAvg", Files.readString(Path.of("/proc/loadavg")).trim().split(" ")[0]);
     } finally {
-      PodBench.unmountUnder(kubelet);
+      Leftovers.unmountUnder(kubelet);
     }
     return r;
   }

@@ -11,6 +11,7 @@ import io.sscsi.fs.JnrMounter;
 import io.sscsi.fs.MountEntry;
 import io.sscsi.fs.MountTable;
 import io.sscsi.testkit.Await;
+import io.sscsi.testkit.Examples;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,18 +41,7 @@ class DemoProcessTest {
 
   @BeforeEach
   void copyExamples() throws IOException {
-    Path source = Path.of("examples").toAbsolutePath();
-    examples = cwd.resolve("examples");
-    try (Stream<Path> walk = Files.walk(source)) {
-      for (Path p : walk.sorted().toList()) {
-        Path dest = examples.resolve(source.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(dest);
-        } else {
-          Files.copy(p, dest);
-        }
-      }
-    }
+    examples = Examples.copyInto(cwd);
   }
 
   @AfterEach

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sscsi.local.Yaml;
 import io.sscsi.testkit.Await;
+import io.sscsi.testkit.Examples;
 import io.sscsi.testkit.Integration;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,18 +40,7 @@ class LocalSyncControllerProcessTest {
 
   @BeforeEach
   void copyExamples() throws IOException {
-    Path source = Path.of("examples").toAbsolutePath();
-    Path examples = cwd.resolve("examples");
-    try (Stream<Path> walk = Files.walk(source)) {
-      for (Path p : walk.sorted().toList()) {
-        Path dest = examples.resolve(source.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(dest);
-        } else {
-          Files.copy(p, dest);
-        }
-      }
-    }
+    Examples.copyInto(cwd);
   }
 
   @AfterEach

@@ -7,10 +7,12 @@ import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * fabric8's CRUD mock plus the one thing it cannot serve: server-side apply; it also records every
- * request's method, path and bearer token (so a test with two clients tells who wrote). Every apply request is
+ * request's method, path and bearer token (so a test with two clients tells who wrote), and can answer status
+ * writes 409 Conflict ({@link #statusConflicts}). Every apply request is
  * recorded as it arrived (path with its query, content type, body), which is what the tests assert
  * about it; it is then stored the nearest way the mock can (create when absent, JSON merge patch
  * when present), so the flows after it can go on. What the real API server's apply does beyond that
@@ -29,12 +31,20 @@ public final class ApplyRecordingCrud extends KubernetesCrudDispatcher {
   }
 
   final List<Request> requests = new CopyOnWriteArrayList<>();
+  /** The next this many PUTs of a status subresource are answered 409 Conflict, as after someone else's write. */
+  final AtomicInteger statusConflicts = new AtomicInteger();
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
     String auth = request.getHeader("Authorization");
     requests.add(new Request(request.getMethod(), request.getPath(),
         auth == null ? "" : auth.replaceFirst("^Bearer ", "")));
+    if ("PUT".equals(request.getMethod()) && request.getPath().split("\\?")[0].endsWith("/status")
+        && statusConflicts.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      return new MockResponse().setResponseCode(409).setHeader("Content-Type", "application/json").setBody(
+          "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Conflict\",\"code\":409,"
+              + "\"message\":\"the object has been modified; please apply your changes to the latest version\"}");
+    }
     return super.dispatch(request);
   }
 

@@ -100,7 +100,7 @@ class AdoptedVolumeTest {
     refresh.answer(content("v1"));
     assertEquals("published spc 1 pod", world.sync.calls.poll(10, TimeUnit.SECONDS), "new content is synced");
 
-    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess());
     assertEquals("unpublished spc 1 pod", world.sync.calls.poll(10, TimeUnit.SECONDS), "ownership released");
     assertEquals(List.of("ns/pod-ns-spc"), world.statuses.deletes);
@@ -139,7 +139,7 @@ class AdoptedVolumeTest {
   void anAdoptedVolumeUnpublishedBeforeAnyRepublishStillReleasesItsSecrets() throws Exception {
     ActorRef<VolumeActor.Command> volume = adopt(VolumeFixture.rotationOff());
 
-    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess());
     assertEquals("unpublished spc 1 pod", world.sync.calls.poll(10, TimeUnit.SECONDS));
     assertEquals(List.of("ns/pod-ns-spc"), world.statuses.deletes);
@@ -153,7 +153,7 @@ class AdoptedVolumeTest {
 
     world.mounter.unmountFails.set(true);
     world.advance(Duration.ofSeconds(5));
-    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isError(), "kubelet hears that the unpublish failed");
     VolumeView view = describe(volume);
     assertEquals("adopted", view.state());
@@ -162,7 +162,7 @@ class AdoptedVolumeTest {
     assertEquals(VolumeFixture.T0.plusSeconds(5), view.lastAttempt());
 
     world.mounter.unmountFails.set(false);
-    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess(), "kubelet's retry unpublishes it");
     assertEquals(List.of("ns/pod-ns-spc"), world.statuses.deletes);
   }
@@ -171,7 +171,7 @@ class AdoptedVolumeTest {
   private ActorRef<VolumeActor.Command> adoptedThenEmptied() {
     ActorRef<VolumeActor.Command> volume = adopt(VolumeFixture.rotationOff());
     world.mounter.unmountFails.set(true);
-    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isError());
     assertFalse(Files.exists(target.resolve("key")), "deleted before the unmount failed");
     return volume;

@@ -65,7 +65,7 @@ class VolumeActorTest {
 
     router.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     VolumeFixture.ScriptedProviders.Call first = world.providers.next();
-    router.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
+    router.tell(new VolumeRouter.Unpublish(target, world.deadline(), replies.getRef()));
     router.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     assertEquals("busy", describe(target).state(), "the calls behind the first publish wait for it");
     assertTrue(world.providers.calls.isEmpty(), "the second publish has not started");
@@ -138,7 +138,7 @@ class VolumeActorTest {
 
     router.tell(new VolumeRouter.Publish(request(target), world.deadline(), replies.getRef()));
     VolumeFixture.ScriptedProviders.Call call = world.providers.next();
-    router.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
+    router.tell(new VolumeRouter.Unpublish(target, world.deadline(), replies.getRef()));
     assertEquals("busy", describe(target).state(), "the unpublish is stashed behind the publish");
     call.answer(content("v1"));
     StatusReply<Done> publish = replies.receiveMessage();
@@ -165,7 +165,7 @@ class VolumeActorTest {
     assertTrue(replies.receiveMessage().isSuccess());
     router.tell(new VolumeRouter.ListVolumes(list.getRef()));
     ActorRef<VolumeActor.Command> before = list.receiveMessage().get(0);
-    router.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
+    router.tell(new VolumeRouter.Unpublish(target, world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess());
     list.awaitAssert(() -> {
       router.tell(new VolumeRouter.ListVolumes(list.getRef()));
@@ -203,7 +203,7 @@ class VolumeActorTest {
     router.tell(new VolumeRouter.ListVolumes(list.getRef()));
     List<ActorRef<VolumeActor.Command>> inUse = list.receiveMessage();
     assertEquals(1, inUse.size(), "only the mounted volume is listed; resting idle actors are not");
-    router.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
+    router.tell(new VolumeRouter.Unpublish(target, world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess());
     list.awaitAssert(() -> {
       router.tell(new VolumeRouter.ListVolumes(list.getRef()));

@@ -295,7 +295,7 @@ class VolumeRefreshTest {
     assertEquals("failed", world.statuses.attempts.poll(10, TimeUnit.SECONDS), "a status retry is pending");
 
     world.mounter.unmountFails.set(true);
-    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isError(), "kubelet hears that the unpublish failed");
     VolumeView view = describe(volume);
     assertEquals("mounted", view.state());
@@ -327,7 +327,7 @@ class VolumeRefreshTest {
     world.statuses.hold = apiServer;
     world.advance(Duration.ofSeconds(1));
     assertNotNull(world.statuses.held.poll(10, TimeUnit.SECONDS), "the retry's write is with the API server");
-    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, world.deadline(), replies.getRef()));
     assertEquals("mounted", describe(volume).state(), "the unpublish waits behind the write, not beside it");
     assertTrue(world.statuses.deletes.isEmpty());
 
@@ -349,7 +349,7 @@ class VolumeRefreshTest {
   void aVolumeEmptiedByAFailedUnpublishIsFetchedAgainOnRepublish() throws Exception {
     ActorRef<VolumeActor.Command> volume = published(VolumeFixture.rotationOff(), Map.of());
     world.mounter.unmountFails.set(true);
-    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isError(), "kubelet hears that the unpublish failed");
     assertFalse(Files.exists(target.resolve("key")), "the files were deleted before the unmount failed");
     VolumeView view = describe(volume);
@@ -388,7 +388,7 @@ class VolumeRefreshTest {
     assertEquals("written", world.statuses.attempts.poll(10, TimeUnit.SECONDS), "the refresh wrote v2's status");
 
     world.advance(Duration.ofSeconds(1)); // v1's retry comes due
-    volume.tell(new VolumeRouter.Unpublish(target, replies.getRef()));
+    volume.tell(new VolumeRouter.Unpublish(target, world.deadline(), replies.getRef()));
     assertTrue(replies.receiveMessage().isSuccess());
     assertEquals(List.of("v2"), world.statuses.upserts.stream().map(st -> st.objectVersions().get("secret/key")).toList(),
         "v1's retry was dropped");
