@@ -12,8 +12,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import io.sscsi.metrics.Instruments.Once;
 import kamon.Kamon;
-import kamon.metric.MeasurementUnit;
+import kamon.Kamon$;
+import kamon.metric.Counter;
+import kamon.metric.Gauge;
+import kamon.metric.Histogram;
 import kamon.prometheus.PrometheusReporter;
 import kamon.tag.TagSet;
 
@@ -26,8 +30,10 @@ import kamon.tag.TagSet;
  * {@code rate()} and {@code increase()} see the first event. {@link #scrape()} renders the text
  * through {@link Exposition} and appends {@link ProcessMetrics}. Label values that come from outside
  * the driver (a provider's error code, a provider name only seen failing) are bounded by {@link
- * LabelValues}, so no caller can grow {@code /metrics} without end. Kamon is process-global, so this
- * class is too; {@link #init} is idempotent.
+ * LabelValues}, so no caller can grow {@code /metrics} without end. Each instrument is looked up in
+ * Kamon once per tag set and kept ({@link Instruments}, {@link ProviderInstruments}), so recording is
+ * an increment; Kamon starts no thread: each scrape takes its snapshot. Kamon is process-global, so
+ * this class is too; {@link #init} is idempotent.
  */
 public final class DriverMetrics {
   static final String OS_TYPE = "linux";
@@ -99,8 +105,20 @@ public final class DriverMetrics {
   private static final Map<String, String> ZEROS = zeroHistograms();
   private static final AtomicBoolean STARTED = new AtomicBoolean();
   private static final AtomicLong MOUNTED = new AtomicLong();
-  private static final Map<String, AtomicLong> IN_FLIGHT = new ConcurrentHashMap<>();
   private static final Set<String> PROVIDERS_SEEN = ConcurrentHashMap.newKeySet();
+  /** Each {@code provider} label value's instruments, looked up in Kamon once. */
+  private static final Map<String, ProviderInstruments> PROVIDERS = new ConcurrentHashMap<>();
+  private static final Once<Counter> UNPUBLISH = new Once<>(() -> Instruments.counter(NODE_UNPUBLISH, tags()));
+  private static final Once<Counter> UNPUBLISH_ERROR =
+      new Once<>(() -> Instruments.counter(NODE_UNPUBLISH_ERROR, tags()));
+  private static final Once<Gauge> MOUNTED_GAUGE = new Once<>(() -> Instruments.gauge(VOLUMES_MOUNTED, TagSet.Empty()));
+  private static final Once<Histogram> ROTATION_SECONDS =
+      new Once<>(() -> Instruments.histogram(ROTATION_DURATION, tags()));
+  private static final Once<Histogram> SECRET_SYNC_SECONDS =
+      new Once<>(() -> Instruments.histogram(SECRET_SYNC_DURATION, tags()));
+  private static final Map<String, Counter> SKIPPED = new ConcurrentHashMap<>();
+  /** Kamon's Prometheus reporter, fed a snapshot at each scrape; created by the first scrape. */
+  private static PrometheusReporter reporter;
 
   private DriverMetrics() {}
 
@@ -109,22 +127,32 @@ public final class DriverMetrics {
         .collect(Collectors.toUnmodifiableMap(nameAndText -> nameAndText[0], nameAndText -> nameAndText[1]));
   }
 
+  /** The {@code # HELP} text of a metric. */
+  static String help(String name) {
+    String help = HELP.get(name);
+    return help != null ? help : SyncControllerMetrics.help(name);
+  }
+
   /**
-   * Starts Kamon's metric pipeline once per process. Kamon's own HTTP server stays off: {@code
-   * /metrics} is served by the driver's pekko-http endpoint ({@code admin.AdminRoutes#metrics}) from {@link #scrape()}.
+   * Configures Kamon once per process and creates the series that exist at 0 from the start. No Kamon
+   * thread starts: not its ticker, its scheduler nor a reporter module ({@code Kamon.init} is not
+   * called). Each scrape takes Kamon's snapshot itself ({@link #scrape()}); between scrapes the
+   * instruments accumulate, so every event since the process started is counted. Kamon's own HTTP
+   * server stays off: {@code /metrics} is served by the driver's pekko-http endpoint ({@code
+   * admin.AdminRoutes#metrics}).
    */
   public static void init(Config config) {
     if (STARTED.compareAndSet(false, true)) {
-      Kamon.init(kamonConfig().withFallback(config));
-      Kamon.gauge(VOLUMES_MOUNTED, HELP.get(VOLUMES_MOUNTED)).withoutTags().update(0);
-      counter(NODE_UNPUBLISH).withTags(tags());
-      counter(NODE_UNPUBLISH_ERROR).withTags(tags());
-      for (String errorType : ERROR_TYPES) { // failures before the SecretProviderClass names a provider
-        counter(NODE_PUBLISH_ERROR).withTags(tags("provider", "", "error_type", errorType));
+      Kamon.reconfigure(kamonConfig().withFallback(config));
+      MOUNTED_GAUGE.get().update(0);
+      UNPUBLISH.get();
+      UNPUBLISH_ERROR.get();
+      ProviderInstruments unknown = provider(""); // failures before the SecretProviderClass names a provider
+      for (String errorType : ERROR_TYPES) {
+        unknown.publishError(errorType);
       }
-      for (String histogram : List.of(ROTATION_DURATION, SECRET_SYNC_DURATION)) {
-        Kamon.histogram(histogram, HELP.get(histogram), MeasurementUnit.time().nanoseconds()).withTags(tags());
-      }
+      ROTATION_SECONDS.get();
+      SECRET_SYNC_SECONDS.get();
     }
   }
 
@@ -151,53 +179,53 @@ public final class DriverMetrics {
         "kamon.prometheus.start-embedded-http-server = no",
         "kamon.init.hide-banner = yes",
         "kamon.init.attach-instrumentation = no",
-        "kamon.metric.tick-interval = 2 seconds",
         "kamon.prometheus.include-environment-tags = no",
         "kamon.prometheus.buckets.custom { \"" + ROTATION_DURATION + "\" = " + buckets
             + ", \"" + SECRET_SYNC_DURATION + "\" = " + buckets + " }",
         "kamon.trace.sampler = never"));
   }
 
-  /** The Prometheus text of the latest tick, with upstream's names, then the process and JVM metrics. */
-  public static String scrape() {
-    return Exposition.rewrite(PrometheusReporter.latestScrapeData().getOrElse(() -> ""), RENAMES, ZEROS)
-        + ProcessMetrics.render();
+  /**
+   * The Prometheus text of every metric as of now, with upstream's names, then the process and JVM
+   * metrics. Kamon's registry hands over what its instruments counted since the last scrape (and
+   * resets them); Kamon's Prometheus reporter adds that to its running totals and renders them, as it
+   * did when Kamon's ticker fed it every 2 s. One scrape at a time: the reporter's totals are not
+   * thread-safe.
+   */
+  public static synchronized String scrape() {
+    if (reporter == null) {
+      reporter = new PrometheusReporter(PrometheusReporter.DefaultConfigPath(), kamonConfig().withFallback(Kamon.config()));
+    }
+    reporter.reportPeriodSnapshot(Kamon$.MODULE$.registry().snapshot(true));
+    return Exposition.rewrite(reporter.scrapeData(), RENAMES, ZEROS) + ProcessMetrics.render();
   }
 
   public static void publishOk(String provider) {
-    provider = known(provider);
-    counter(NODE_PUBLISH).withTags(tags("provider", provider)).increment();
+    known(provider).publish.get().increment();
   }
 
   /** A failed publish; {@code provider} and {@code errorType} may come from outside the driver (bounded). */
   public static void publishError(String provider, String errorType) {
-    provider = unvouched(provider);
-    counter(NODE_PUBLISH_ERROR).withTags(tags("provider", provider, "error_type", ERROR_TYPE_LABEL.of(errorType)))
-        .increment();
+    unvouched(provider).publishError(ERROR_TYPE_LABEL.of(errorType)).increment();
   }
 
   public static void unpublishOk() {
-    counter(NODE_UNPUBLISH).withTags(tags()).increment();
+    UNPUBLISH.get().increment();
   }
 
   public static void unpublishError() {
-    counter(NODE_UNPUBLISH_ERROR).withTags(tags()).increment();
+    UNPUBLISH_ERROR.get().increment();
   }
 
   /** A kubelet republish that called the provider succeeded (upstream's rotation). */
   public static void rotation(String provider, Duration took) {
-    provider = known(provider);
-    counter(ROTATION).withTags(tags("provider", provider, "rotated", ROTATED)).increment();
-    Kamon.histogram(ROTATION_DURATION, HELP.get(ROTATION_DURATION), MeasurementUnit.time().nanoseconds())
-        .withTags(tags()).record(took.toNanos());
+    known(provider).rotation.get().increment();
+    ROTATION_SECONDS.get().record(took.toNanos());
   }
 
   /** A kubelet republish that called the provider failed. */
   public static void rotationError(String provider, String errorType) {
-    provider = unvouched(provider);
-    counter(ROTATION_ERROR)
-        .withTags(tags("provider", provider, "error_type", ERROR_TYPE_LABEL.of(errorType), "rotated", NOT_ROTATED))
-        .increment();
+    unvouched(provider).rotationError(ERROR_TYPE_LABEL.of(errorType)).increment();
   }
 
   /**
@@ -207,92 +235,68 @@ public final class DriverMetrics {
    * @param result {@code changed}, {@code unchanged} or {@code error}
    */
   public static void refresh(String provider, String trigger, String result) {
-    provider = "error".equals(result) ? unvouched(provider) : known(provider);
-    refreshes(provider, trigger, result).increment();
-  }
-
-  private static kamon.metric.Counter refreshes(String provider, String trigger, String result) {
-    return counter(REFRESHES)
-        .withTags(TagSet.builder().add("provider", provider).add("trigger", trigger).add("result", result).build());
+    ProviderInstruments p = "error".equals(result) ? unvouched(provider) : known(provider);
+    p.refresh(trigger, result).increment();
   }
 
   /** A refresh the timer or a change asked for was skipped, and why (e.g. tokens expired). */
   public static void rotationSkipped(String reason) {
-    counter(ROTATION_SKIPPED).withTags(TagSet.of("reason", reason)).increment();
+    ProviderInstruments.cached(SKIPPED, reason, r -> Instruments.counter(ROTATION_SKIPPED, TagSet.of("reason", r)))
+        .increment();
   }
 
   public static void secretSynced(String provider, Duration took) {
-    provider = known(provider);
-    counter(SECRET_SYNC).withTags(tags("provider", provider)).increment();
-    counter(SECRET_SYNC_ALIAS).withTags(tags("provider", provider)).increment();
-    Kamon.histogram(SECRET_SYNC_DURATION, HELP.get(SECRET_SYNC_DURATION), MeasurementUnit.time().nanoseconds())
-        .withTags(tags()).record(took.toNanos());
+    ProviderInstruments p = known(provider);
+    p.secretSync.get().increment();
+    p.secretSyncAlias.get().increment();
+    SECRET_SYNC_SECONDS.get().record(took.toNanos());
   }
 
   /** A call that reached the provider's pool (its socket was found): the provider is known. */
   public static void providerCall(String provider, Duration took) {
-    provider = known(provider);
-    Kamon.timer(PROVIDER_CALL_DURATION, HELP.get(PROVIDER_CALL_DURATION)).withTags(TagSet.of("provider", provider))
-        .record(took.toNanos());
+    known(provider).callDuration.get().record(took.toNanos());
   }
 
   public static void providerRejected(String provider) {
-    provider = known(provider);
-    counter(PROVIDER_REJECTED).withTags(TagSet.of("provider", provider)).increment();
+    known(provider).rejected.get().increment();
   }
 
   /** Adds {@code delta} to the provider's calls in flight. */
   public static void providerInFlight(String provider, int delta) {
-    provider = delta > 0 ? known(provider) : PROVIDER_LABEL.trusted(provider);
-    long now = IN_FLIGHT.computeIfAbsent(provider, p -> new AtomicLong()).addAndGet(delta);
-    Kamon.gauge(PROVIDER_IN_FLIGHT, HELP.get(PROVIDER_IN_FLIGHT)).withTags(TagSet.of("provider", provider)).update(now);
+    ProviderInstruments p = delta > 0 ? known(provider) : provider(PROVIDER_LABEL.trusted(provider));
+    p.inFlight.get().update(p.inFlightNow.addAndGet(delta));
   }
 
   /** Adds {@code delta} to the number of mounted volumes. */
   public static void volumesMounted(int delta) {
-    Kamon.gauge(VOLUMES_MOUNTED, HELP.get(VOLUMES_MOUNTED)).withoutTags().update(MOUNTED.addAndGet(delta));
+    MOUNTED_GAUGE.get().update(MOUNTED.addAndGet(delta));
   }
 
-  /** The label of a provider the driver reached (a pool exists for it, or it answered): always kept. */
-  private static String known(String provider) {
-    String label = PROVIDER_LABEL.trusted(provider);
-    seen(label);
-    return label;
+  /** The instruments of a provider the driver reached (a pool exists for it, or it answered): always kept. */
+  private static ProviderInstruments known(String provider) {
+    return seen(PROVIDER_LABEL.trusted(provider));
   }
 
-  /** The label of a provider name only seen failing: bounded. */
-  private static String unvouched(String provider) {
-    String label = PROVIDER_LABEL.of(provider);
-    seen(label);
-    return label;
+  /** The instruments of a provider name only seen failing: bounded. */
+  private static ProviderInstruments unvouched(String provider) {
+    return seen(PROVIDER_LABEL.of(provider));
   }
 
-  /** On a provider's first use, its counters with known labels start at 0. */
-  private static void seen(String provider) {
-    if (provider == null || provider.isEmpty() || !PROVIDERS_SEEN.add(provider)) {
-      return;
+  /** A provider label's instruments; on a provider's first use, its counters with known labels start at 0. */
+  private static ProviderInstruments seen(String label) {
+    ProviderInstruments p = provider(label);
+    if (!label.isEmpty() && PROVIDERS_SEEN.add(label)) {
+      p.startAtZero();
     }
-    counter(NODE_PUBLISH).withTags(tags("provider", provider));
-    counter(ROTATION).withTags(tags("provider", provider, "rotated", ROTATED));
-    counter(SECRET_SYNC).withTags(tags("provider", provider));
-    counter(SECRET_SYNC_ALIAS).withTags(tags("provider", provider));
-    counter(PROVIDER_REJECTED).withTags(TagSet.of("provider", provider));
-    for (String trigger : List.of("republish", "timer", "class_changed", "secret_changed")) {
-      for (String result : List.of("changed", "unchanged", "error")) {
-        refreshes(provider, trigger, result);
-      }
-    }
-    for (String errorType : ERROR_TYPES) {
-      counter(NODE_PUBLISH_ERROR).withTags(tags("provider", provider, "error_type", errorType));
-      counter(ROTATION_ERROR).withTags(tags("provider", provider, "error_type", errorType, "rotated", NOT_ROTATED));
-    }
+    return p;
   }
 
-  private static kamon.metric.Metric.Counter counter(String name) {
-    return Kamon.counter(name, HELP.get(name));
+  private static ProviderInstruments provider(String label) {
+    return ProviderInstruments.cached(PROVIDERS, label, ProviderInstruments::new);
   }
 
-  private static TagSet tags(String... pairs) {
+  /** Upstream's labels and values, then {@code os_type} (upstream puts it on every metric of its own). */
+  static TagSet tags(String... pairs) {
     TagSet.Builder b = TagSet.builder();
     for (int i = 0; i < pairs.length; i += 2) {
       b.add(pairs[i], pairs[i + 1] == null ? "" : pairs[i + 1]);

@@ -5,7 +5,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import kamon.Kamon;
+import io.sscsi.metrics.Instruments.Once;
+import java.util.concurrent.ConcurrentHashMap;
+import kamon.metric.Counter;
+import kamon.metric.Gauge;
 import kamon.tag.TagSet;
 
 /**
@@ -44,8 +47,19 @@ public final class SyncControllerMetrics {
 
   private static final AtomicBoolean STARTED = new AtomicBoolean();
   private static final AtomicLong FAILING_NOW = new AtomicLong();
+  private static final Map<String, Counter> SYNCS_BY_RESULT = new ConcurrentHashMap<>();
+  private static final Map<String, Counter> ERRORS_BY_REASON = new ConcurrentHashMap<>();
+  private static final Map<String, Counter> WRITES_BY_CAUSE = new ConcurrentHashMap<>();
+  private static final Once<Gauge> OBJECTS_GAUGE = new Once<>(() -> Instruments.gauge(OBJECTS, TagSet.Empty()));
+  private static final Once<Gauge> FAILING_GAUGE = new Once<>(() -> Instruments.gauge(FAILING, TagSet.Empty()));
+  private static final Once<Gauge> LEADER_GAUGE = new Once<>(() -> Instruments.gauge(LEADER, TagSet.Empty()));
 
   private SyncControllerMetrics() {}
+
+  /** The {@code # HELP} text of one of these metrics, or null. */
+  static String help(String name) {
+    return HELP.get(name);
+  }
 
   /** Creates the counters at 0 (idempotent); call after {@link DriverMetrics#init}. */
   public static void init() {
@@ -54,7 +68,7 @@ public final class SyncControllerMetrics {
       REASONS.forEach(r -> errors(r));
       WRITE_CAUSES.forEach(c -> writes(c));
       objects(0);
-      Kamon.gauge(FAILING, HELP.get(FAILING)).withoutTags().update(0);
+      FAILING_GAUGE.get().update(0);
     }
   }
 
@@ -71,27 +85,29 @@ public final class SyncControllerMetrics {
   }
 
   public static void objects(int count) {
-    Kamon.gauge(OBJECTS, HELP.get(OBJECTS)).withoutTags().update(count);
+    OBJECTS_GAUGE.get().update(count);
   }
 
   /** One object turned failing (+1) or recovered or went away while failing (-1). */
   public static void failing(int delta) {
-    Kamon.gauge(FAILING, HELP.get(FAILING)).withoutTags().update(FAILING_NOW.addAndGet(delta));
+    FAILING_GAUGE.get().update(FAILING_NOW.addAndGet(delta));
   }
 
   public static void leader(boolean leading) {
-    Kamon.gauge(LEADER, HELP.get(LEADER)).withoutTags().update(leading ? 1 : 0);
+    LEADER_GAUGE.get().update(leading ? 1 : 0);
   }
 
-  private static kamon.metric.Counter syncs(String result) {
-    return Kamon.counter(SYNCS, HELP.get(SYNCS)).withTags(TagSet.of("result", result));
+  private static Counter syncs(String result) {
+    return ProviderInstruments.cached(SYNCS_BY_RESULT, result, r -> Instruments.counter(SYNCS, TagSet.of("result", r)));
   }
 
-  private static kamon.metric.Counter errors(String reason) {
-    return Kamon.counter(SYNC_ERRORS, HELP.get(SYNC_ERRORS)).withTags(TagSet.of("reason", reason));
+  private static Counter errors(String reason) {
+    return ProviderInstruments.cached(ERRORS_BY_REASON, reason,
+        r -> Instruments.counter(SYNC_ERRORS, TagSet.of("reason", r)));
   }
 
-  private static kamon.metric.Counter writes(String cause) {
-    return Kamon.counter(SECRET_WRITES, HELP.get(SECRET_WRITES)).withTags(TagSet.of("cause", cause));
+  private static Counter writes(String cause) {
+    return ProviderInstruments.cached(WRITES_BY_CAUSE, cause,
+        c -> Instruments.counter(SECRET_WRITES, TagSet.of("cause", c)));
   }
 }

@@ -23,14 +23,20 @@ import java.util.TreeMap;
  *
  * Each FILE holds a command prefix up to and including {@code -jar <jar>}, as {@code
  * deploy/hack/local-runtime.sh | tail -1} prints it (extra JVM flags such as {@code -Xlog} may be added to it).
+ * With {@code --census}, after the 50 publishes (the endpoints bound, nothing scraped yet) and again
+ * after one {@code /metrics} scrape: the driver's threads, RSS and loaded classes (all, and Kamon's), and
+ * the names of Kamon's threads ({@code jcmd}; it costs the driver CPU, so the run's p50 is not comparable).
  */
 public final class StartBench {
+  private static boolean census;
+
   private StartBench() {}
 
   public static void main(String[] args) throws Exception {
     Map<String, String> a = BenchMain.args(args);
     a.putIfAbsent("out", a.get("work") + "/start");
     a.put("modes", "local");
+    census = a.containsKey("census");
     PodBench bench = new PodBench(a);
     int rounds = Integer.parseInt(a.getOrDefault("rounds", "5"));
     PodBench.Limits limits = new PodBench.Limits("start", Long.parseLong(a.getOrDefault("cpu", "200")),
@@ -84,11 +90,36 @@ public final class StartBench {
         }
       }
       r.put("publishMs", PodBench.msPercentiles(pub));
+      if (census) {
+        r.put("censusAfter50Publishes", census(c.runtime(), d.pid()));
+        java.util.regex.Matcher up = java.util.regex.Pattern.compile("metrics on /([\\d.]+:\\d+)")
+            .matcher(Files.readString(d.log));
+        if (up.find()) {
+          var http = java.net.http.HttpClient.newHttpClient();
+          var scrape = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + up.group(1) + "/metrics"))
+              .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+          r.put("scrapeStatus", scrape.statusCode());
+          r.put("censusAfterAScrape", census(c.runtime(), d.pid()));
+        }
+      }
       r.put("loadAvg", Files.readString(Path.of("/proc/loadavg")).trim().split(" ")[0]);
     } finally {
       Leftovers.unmountUnder(kubelet);
     }
     return r;
+  }
+
+  /** Threads, RSS and loaded classes of the driver; Kamon's classes and threads by name. */
+  static Map<String, Object> census(PodBench.Launch rt, long pid) throws Exception {
+    Map<String, Object> m = new LinkedHashMap<>(PublishBench.procStatus(pid));
+    List<String> classes = PodBench.jcmd(rt, pid, "VM.class_hierarchy").lines()
+        .map(l -> l.replaceFirst("^[\\s|-]+", "")).filter(l -> !l.isEmpty()).toList();
+    m.put("classes", classes.size());
+    m.put("kamonClasses", classes.stream().filter(l -> l.startsWith("kamon.")).count());
+    m.put("kamonThreads", java.util.Arrays.stream(PodBench.jcmd(rt, pid, "Thread.print").split("\n"))
+        .filter(l -> l.startsWith("\"")).map(l -> l.substring(1, l.indexOf('"', 1)))
+        .filter(n -> n.toLowerCase(java.util.Locale.ROOT).contains("kamon") || n.contains("Prometheus Reporter")).toList());
+    return m;
   }
 
   static String summary(Map<String, List<Map<String, Object>>> all, PodBench.Limits limits) {

@@ -157,7 +157,7 @@ class HostileProviderTest {
     return providers;
   }
 
-  /** Scrapes until {@code done} holds for the text (metrics refresh every 2 s); fails after 30 s. */
+  /** Scrapes until {@code done} holds for the text; fails after 30 s. */
   static String scrapeUntil(java.util.function.Predicate<String> done, String what) {
     return Await.value(what, HostileProviderTest::scrape, done);
   }

@@ -170,7 +170,7 @@ class ProviderPoolTest {
         .build();
   }
 
-  /** Waits for the metrics scrape (Kamon ticks every 2 s) to show {@code line}. */
+  /** Waits for the metrics scrape to show {@code line}. */
   void awaitScrape(String line) {
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(15), () -> {
       assertTrue(DriverMetrics.scrape().contains(line), line);

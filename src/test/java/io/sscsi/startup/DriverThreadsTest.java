@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * system actors and pekko-http's admin and metrics endpoints. The driver process, started as the
  * DaemonSet runs it, serves concurrent scrapes of both endpoints; then pekko's default dispatcher has
  * at most 2 threads and its internal dispatcher none of its own (pekko's defaults start up to 8 and
- * 4 on this machine's CPUs).
+ * 4 on this machine's CPUs). Kamon starts no thread at all (its ticker, scheduler and reporter
+ * module were 4: each scrape takes Kamon's snapshot instead).
  */
 @Integration
 class DriverThreadsTest {
@@ -38,7 +40,7 @@ class DriverThreadsTest {
   @TempDir Path dir;
 
   @Test
-  void pekkosDispatchersKeepToTwoThreadsUnderConcurrentScrapes() throws Exception {
+  void pekkosDispatchersKeepToTwoThreadsAndKamonStartsNoneUnderConcurrentScrapes() throws Exception {
     Path socket = dir.resolve("plugin/csi.sock");
     Files.createDirectories(socket.getParent());
     String java = ProcessHandle.current().info().command().orElseThrow();
@@ -69,6 +71,10 @@ class DriverThreadsTest {
       List<String> dflt = threads.stream().filter(t -> t.contains("pekko.actor.default-dispatcher")).toList();
       assertTrue(internal.isEmpty(), () -> "pekko's internal dispatcher shares the default one: " + threads);
       assertTrue(!dflt.isEmpty() && dflt.size() <= 2, () -> "pekko's default dispatcher: " + dflt);
+      List<String> kamon = threads.stream()
+          .filter(t -> t.toLowerCase(Locale.ROOT).contains("kamon") || t.contains("Prometheus Reporter")).toList();
+      assertTrue(kamon.isEmpty(), () -> "Kamon starts no thread (scrapes take its snapshot): " + kamon);
+      System.out.println("driver threads after the scrapes (" + threads.size() + "): " + threads);
     } finally {
       driver.destroy();
       driver.waitFor(60, TimeUnit.SECONDS);

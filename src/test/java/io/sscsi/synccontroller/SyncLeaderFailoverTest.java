@@ -102,7 +102,7 @@ class SyncLeaderFailoverTest {
     return r.statusCode() + " " + r.body();
   }
 
-  /** Waits for the metrics of {@code identity} to hold {@code sample} (Kamon ticks every 2 s). */
+  /** Waits for the metrics of {@code identity} to hold {@code sample}. */
   void awaitMetric(String identity, String sample) {
     int port = port(identity, "metrics");
     Await.value(identity + "'s /metrics shows " + sample, Duration.ofSeconds(60), () -> get(port, "/metrics"),

@@ -163,7 +163,7 @@ public final class DriverChild implements AutoCloseable {
     return await(adminPort, path, ok, within);
   }
 
-  /** Polls {@code /metrics} until the body satisfies {@code ok} (Kamon ticks every 2 s); returns it. */
+  /** Polls {@code /metrics} until the body satisfies {@code ok}; returns it. */
   public String awaitMetrics(Predicate<String> ok) throws Exception {
     return await(metricsPort, "/metrics", ok, Duration.ofSeconds(20));
   }
