@@ -104,9 +104,10 @@ public final class DriverProcess implements AutoCloseable {
   }
 
   /**
-   * When the core binds its metrics and admin endpoints: after the first volume call was answered, or
-   * {@code sscsi.driver.core-start-wait} after the volume router is up without one (0: at once). At
-   * 200m the endpoints' start (pekko-http, TLS defaults) costs as much CPU as the first publish itself.
+   * When the core binds its metrics and admin endpoints and runs {@link Core#afterFirstCall}: after the
+   * first volume call was answered, or {@code sscsi.driver.core-start-wait} after the volume router is
+   * up without one, arrived or answered (0: at once); a first call still in flight then is waited for.
+   * At 200m the endpoints' start (pekko-http, TLS defaults) costs as much CPU as the first publish itself.
    */
   private CompletableFuture<Void> endpointsWanted(CompletableFuture<?> routerUp) {
     CompletableFuture<Void> wanted = gate.firstVolumeCallAnswered().toCompletableFuture().copy();
@@ -114,7 +115,11 @@ public final class DriverProcess implements AutoCloseable {
       wanted.complete(null);
     } else {
       routerUp.thenRun(() -> CompletableFuture.delayedExecutor(coreStartWait.toMillis(), TimeUnit.MILLISECONDS,
-          Runnable::run).execute(() -> wanted.complete(null)));
+          Runnable::run).execute(() -> {
+            if (!gate.firstVolumeCallInFlight()) { // else its answer completes wanted
+              wanted.complete(null);
+            }
+          }));
     }
     return wanted;
   }
