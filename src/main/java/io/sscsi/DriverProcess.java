@@ -18,23 +18,36 @@ import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The driver process in its two halves. {@link #serve} publishes the CSI socket first, with nothing
  * but Identity and the Node calls that need no volume behind it, so kubelet's registrar gets its
- * GetPluginInfo answered at once even on a cold JVM at a fifth of a CPU. The core (the API client and
- * watches, the actor system, volume actors, providers, metrics, admin endpoint, restart recovery)
- * starts on its own thread when the {@link CoreGate} says it is wanted: after the first answered
+ * GetPluginInfo answered at once even on a cold JVM at a fifth of a CPU. The core (the API client,
+ * the actor system, volume actors, providers, restart recovery) starts on its own thread when the {@link CoreGate} says it is wanted: after the first answered
  * GetPluginInfo, at the first volume call, or after {@code sscsi.driver.core-start-wait} without a
- * caller. Publish and unpublish calls that arrive before it is up wait for it.
+ * caller. Publish and unpublish calls that arrive before it is up wait for it. What no first volume
+ * call needs (metrics, admin endpoint, the API server's watches) starts once the first volume call was
+ * answered, or {@code core-start-wait} after the router is up without one.
  */
 public final class DriverProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DriverProcess.class);
 
-  /** What the core runs against, built only when the core starts, and what to close after it. */
-  public record Core(Guardian.Edges edges, AutoCloseable resources) {}
+  /**
+   * What the core runs against, built only when the core starts, and what to close after it.
+   *
+   * @param afterFirstCall what no first volume call needs, run (on the blocking dispatcher) when the
+   *     metrics and admin endpoints bind: after the first volume call was answered, or
+   *     {@code core-start-wait} after the router is up without one (in a cluster: the API server's watches)
+   */
+  public record Core(Guardian.Edges edges, AutoCloseable resources, Runnable afterFirstCall) {
+    /** A core with nothing to start after the first volume call. */
+    public Core(Guardian.Edges edges, AutoCloseable resources) {
+      this(edges, resources, () -> {});
+    }
+  }
 
   private final DriverSettings settings;
   private final Supplier<Config> fullConfig;
@@ -91,9 +104,10 @@ public final class DriverProcess implements AutoCloseable {
   }
 
   /**
-   * When the core binds its metrics and admin endpoints: after the first volume call was answered, or
-   * {@code sscsi.driver.core-start-wait} after the volume router is up without one (0: at once). At
-   * 200m the endpoints' start (pekko-http, TLS defaults) costs as much CPU as the first publish itself.
+   * When the core binds its metrics and admin endpoints and runs {@link Core#afterFirstCall}: after the
+   * first volume call was answered, or {@code sscsi.driver.core-start-wait} after the volume router is
+   * up without one, arrived or answered (0: at once); a first call still in flight then is waited for.
+   * At 200m the endpoints' start (pekko-http, TLS defaults) costs as much CPU as the first publish itself.
    */
   private CompletableFuture<Void> endpointsWanted(CompletableFuture<?> routerUp) {
     CompletableFuture<Void> wanted = gate.firstVolumeCallAnswered().toCompletableFuture().copy();
@@ -101,7 +115,11 @@ public final class DriverProcess implements AutoCloseable {
       wanted.complete(null);
     } else {
       routerUp.thenRun(() -> CompletableFuture.delayedExecutor(coreStartWait.toMillis(), TimeUnit.MILLISECONDS,
-          Runnable::run).execute(() -> wanted.complete(null)));
+          Runnable::run).execute(() -> {
+            if (!gate.firstVolumeCallInFlight()) { // else its answer completes wanted
+              wanted.complete(null);
+            }
+          }));
     }
     return wanted;
   }
@@ -118,9 +136,16 @@ public final class DriverProcess implements AutoCloseable {
           return;
         }
         resources = core.resources();
+        CompletableFuture<Void> afterFirstCall = endpointsWanted(routerUp);
         ActorSystem<Void> created = ActorSystem.create(
-            Guardian.create(settings, core.edges(), routerUp, endpointsWanted(routerUp), started), "sscsi", everything);
+            Guardian.create(settings, core.edges(), routerUp, afterFirstCall, started), "sscsi", everything);
         system = created;
+        afterFirstCall.thenRunAsync(core.afterFirstCall(),
+            created.dispatchers().lookup(DispatcherSelector.fromConfig(Guardian.BLOCKING_DISPATCHER)))
+            .exceptionally(failure -> {
+              LOG.error("starting what follows the first volume call failed: {}", failure.toString());
+              return null;
+            });
         routerUp.thenAccept(router -> gate.coreUp(new VolumeCalls(router, created.scheduler())));
       }
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "csi-socket", () -> {

@@ -229,8 +229,11 @@ public final class DriverCommand implements Callable<Integer> {
     }
   }
 
-  /** The API server's parts, built when the core starts (not before the CSI socket answers). */
-  private static DriverProcess.Core clusterCore(DriverSettings settings, Mounter mounter) {
+  /**
+   * The API server's parts, built when the core starts (not before the CSI socket answers); the
+   * watches start after the first volume call was answered (a class read before that is a GET).
+   */
+  static DriverProcess.Core clusterCore(DriverSettings settings, Mounter mounter) {
     KubeConnection kube = KubeClientFactory.create(
         KubeClientFactory.Settings.defaults(settings.kubeconfig(), SscsiVersion.current()));
     KubeClassCache classes = new KubeClassCache(kube);
@@ -244,6 +247,9 @@ public final class DriverCommand implements Callable<Integer> {
       classes.close(); // stop the watches before their connection goes
       publishSecrets.close();
       kube.close();
+    }, () -> {
+      classes.start();
+      publishSecrets.start();
     });
   }
 }

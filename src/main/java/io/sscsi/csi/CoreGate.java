@@ -19,6 +19,7 @@ public final class CoreGate {
   private final CompletableFuture<VolumeCalls> up = new CompletableFuture<>();
   private final AtomicBoolean published = new AtomicBoolean();
   private final CompletableFuture<Void> volumeCallAnswered = new CompletableFuture<>();
+  private final AtomicBoolean volumeCallArrived = new AtomicBoolean();
 
   /** From now on, an answered GetPluginInfo is a caller's (the socket file exists). */
   public void socketPublished() {
@@ -43,6 +44,7 @@ public final class CoreGate {
 
   /** The volume actors, once the core is up; asking for them also starts the core. */
   CompletionStage<VolumeCalls> volumes() {
+    volumeCallArrived.set(true);
     wanted.complete(null);
     return up;
   }
@@ -59,6 +61,14 @@ public final class CoreGate {
    */
   public CompletionStage<Void> firstVolumeCallAnswered() {
     return volumeCallAnswered;
+  }
+
+  /**
+   * Whether a publish or unpublish has arrived and none has been answered yet: the first volume call
+   * is in flight, so what waits for {@link #firstVolumeCallAnswered()} should not start beside it.
+   */
+  public boolean firstVolumeCallInFlight() {
+    return volumeCallArrived.get() && !volumeCallAnswered.isDone();
   }
 
   public void coreUp(VolumeCalls calls) {

@@ -10,8 +10,8 @@ import java.util.Optional;
  * SecretProviderClasses from an informer over all namespaces (as upstream caches them): reads are
  * served from the informer's store, so a refresh costs no API request, and spec edits are reported
  * to {@link ClassChanges} listeners. Until the informer has synced, or for a class it has not seen
- * yet (a watch lags a create), reads fall back to a GET through {@link KubeProviderClassSource}.
- * Starting the informer never blocks or fails the driver: without list/watch RBAC or an API server
+ * yet (a watch lags a create), reads fall back to a GET through {@link KubeProviderClassSource}; so
+ * do reads before {@link #start()}. Starting the informer never blocks or fails the driver: without list/watch RBAC or an API server
  * it keeps retrying in the background ({@link KubeWatch}) while GETs serve reads, and
  * {@link #watchProblem()} says so. The watch is required: list/watch on SecretProviderClasses is in
  * the driver's base RBAC.
@@ -23,7 +23,7 @@ public final class KubeClassCache extends WatchedCache<SecretProviderClass>
 
   public KubeClassCache(KubeConnection connection) {
     super("SecretProviderClasses",
-        connection.client().resources(SecretProviderClass.class).inAnyNamespace().runnableInformer(0),
+        () -> connection.client().resources(SecretProviderClass.class).inAnyNamespace().runnableInformer(0),
         SecretProviderClass::getSpec, true);
     this.direct = new KubeProviderClassSource(connection);
   }

@@ -13,7 +13,7 @@ import java.util.TreeMap;
 /**
  * nodePublishSecretRef Secrets through fabric8: the pod spec names the Secret, and an informer over
  * Secrets labelled {@code secrets-store.csi.k8s.io/used=true} (in all namespaces; nothing else is
- * watched) keeps their data and reports changes. The watch is retried until it runs
+ * watched) keeps their data and reports changes, from {@link #start()} on. The watch is retried until it runs
  * ({@link KubeWatch}); without list/watch RBAC on Secrets (the optional syncing role grants it) it
  * stays off (one WARN, not a readiness problem) and volumes refresh with kubelet's last copy.
  * Values never reach a log.
@@ -25,7 +25,7 @@ public final class KubeNodePublishSecrets extends WatchedCache<Secret> implement
 
   public KubeNodePublishSecrets(KubeConnection connection, String driverName) {
     super("Secrets labelled " + USED_LABEL + "=true",
-        connection.client().secrets().inAnyNamespace().withLabel(USED_LABEL, "true").runnableInformer(0),
+        () -> connection.client().secrets().inAnyNamespace().withLabel(USED_LABEL, "true").runnableInformer(0),
         Secret::getData, false);
     this.connection = connection;
     this.driverName = driverName;

@@ -25,6 +25,16 @@ final class ApiRequests {
     return counts;
   }
 
+  /** Everything recorded since the last drain, in the order the mock received it, each as its {@link #key}. */
+  static java.util.List<String> inOrder(KubernetesMockServer server) throws InterruptedException {
+    java.util.List<String> keys = new java.util.ArrayList<>();
+    RecordedRequest r;
+    while ((r = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
+      keys.add(key(r.getMethod(), r.getPath()));
+    }
+    return keys;
+  }
+
   static int total(Map<String, Integer> counts) {
     return counts.values().stream().mapToInt(Integer::intValue).sum();
   }

@@ -12,13 +12,15 @@ import java.util.TreeMap;
 /**
  * The driver's start alone, A/B (a {@code main}): for each round, each runtime in turn (interleaved, so a
  * change of the machine's load hits every runtime alike) starts the driver as {@link PodBench} does
- * (local mode, the DaemonSet's args, a cgroup with the given CPU and memory limits), then measures CPU
+ * (local mode, or with {@code --mode=cluster} against fabric8's mock API server in CRUD mode as PodBench
+ * runs cluster mode; the DaemonSet's args, a cgroup with the given CPU and memory limits), then measures CPU
  * when GetPluginInfo first answers, time and CPU from the socket file to the first publish answered, CPU
- * per thread group over that span, and the p50 of the first 50 publishes. Nothing else (no warm or
+ * per thread group over that span, the p50 of the first 50 publishes and, in cluster mode, the API requests
+ * made before the first publish was answered, in order. Nothing else (no warm or
  * memory phases), so close cells can be repeated within one run:
  *
  * <pre>
- *   java -cp CP io.sscsi.bench.StartBench --work=DIR --runtimes=new=FILE,old=FILE [--rounds=5] [--cpu=200] [--memory-mi=256]
+ *   java -cp CP io.sscsi.bench.StartBench --work=DIR --runtimes=new=FILE,old=FILE [--rounds=5] [--cpu=200] [--memory-mi=256] [--mode=local|cluster]
  * </pre>
  *
  * Each FILE holds a command prefix up to and including {@code -jar <jar>}, as {@code
@@ -35,7 +37,8 @@ public final class StartBench {
   public static void main(String[] args) throws Exception {
     Map<String, String> a = BenchMain.args(args);
     a.putIfAbsent("out", a.get("work") + "/start");
-    a.put("modes", "local");
+    String mode = a.getOrDefault("mode", "local");
+    a.put("modes", mode);
     census = a.containsKey("census");
     PodBench bench = new PodBench(a);
     int rounds = Integer.parseInt(a.getOrDefault("rounds", "5"));
@@ -48,9 +51,12 @@ public final class StartBench {
       bench.prepareWork();
       bench.startProvider();
       bench.warmUpClient();
+      if (mode.equals("cluster")) {
+        bench.startMockApiServer();
+      }
       for (int round = 1; round <= rounds; round++) {
         for (PodBench.Launch rt : runtimes) {
-          Map<String, Object> r = once(bench, new PodBench.Config(rt, limits, "local"));
+          Map<String, Object> r = once(bench, new PodBench.Config(rt, limits, mode));
           System.out.println(rt.name() + " #" + round + " " + r);
           all.computeIfAbsent(rt.name(), k -> new ArrayList<>()).add(r);
         }
@@ -63,6 +69,7 @@ public final class StartBench {
     Map<String, Object> r = new LinkedHashMap<>();
     int n = bench.seq.incrementAndGet();
     Path kubelet = bench.work.resolve("kubelet-" + n);
+    bench.api(); // the previous driver's requests
     try (var cg = bench.cgroup(n, c.limits()); PodBench.Driver d = bench.new Driver(c, cg, kubelet, List.of())) {
       r.put("socketFileMs", d.startup.get("socketFileMs"));
       r.put("cpuMsToAnswer", d.startup.get("cpuMsToAnswer"));
@@ -87,6 +94,9 @@ public final class StartBench {
           r.put("firstPublishAfterSocketMs", PodBench.ms(System.nanoTime() - d.socketAt));
           r.put("cpuMsAtFirstPublish", PublishBench.cpuMs(d.pid()));
           r.put("threadsSocketToFirstPublishMs", ThreadCpu.minus(ThreadCpu.byGroup(d.pid()), atAnswer));
+          if (bench.mock != null) {
+            r.put("apiBeforeFirstPublish", ApiRequests.inOrder(bench.mock));
+          }
         }
       }
       r.put("publishMs", PodBench.msPercentiles(pub));

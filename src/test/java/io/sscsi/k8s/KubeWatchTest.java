@@ -131,6 +131,7 @@ class KubeWatchTest {
         .withOnlyHttpWatches(true).withWatchReconnectInterval(20).withRequestRetryBackoffLimit(0).build()).build();
     List<String> changed = new CopyOnWriteArrayList<>();
     cache = new KubeClassCache(KubeTestConnections.of(client));
+    cache.start();
     cache.subscribe((ns, name) -> changed.add(ns + "/" + name + " " + cache.get(ns, name).parameters().get("objects")));
 
     await(() -> script.distinctSeen().size() >= 5, "list, watch, watch again, list again, watch");
@@ -174,7 +175,9 @@ class KubeWatchTest {
         .withWatchReconnectInterval(20).withRequestRetryBackoffLimit(0).build()).build();
     KubeConnection connection = KubeTestConnections.of(client);
     cache = new KubeClassCache(connection);
+    cache.start();
     try (KubeNodePublishSecrets used = new KubeNodePublishSecrets(connection, "secrets-store.csi.k8s.io")) {
+      used.start();
       KubeReachability reachability = new KubeReachability(cache, used);
       await(() -> reachability.problem().filter(p -> p.contains("HTTP 403")).isPresent(),
           "the refused class watch is named");

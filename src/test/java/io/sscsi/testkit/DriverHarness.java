@@ -75,7 +75,10 @@ public final class DriverHarness implements AutoCloseable {
     Guardian.Edges edges = new Guardian.Edges(classCache, statuses, mounterSeam.apply(mounter),
         java.util.Optional.of(new io.sscsi.sync.SecretSyncApi(kube, statuses, settings.secretOwners())), classCache, readiness,
         new io.sscsi.k8s.KubeEventRecorder(kube, "node-1")::warnPod, publishSecrets);
-    process = DriverProcess.serve(settings, config, () -> new DriverProcess.Core(edges, () -> {}));
+    process = DriverProcess.serve(settings, config, () -> new DriverProcess.Core(edges, () -> {}, () -> {
+      classCache.start(); // as the driver starts them: after the first volume call (at once with core-start-wait 0)
+      publishSecrets.start();
+    }));
     started = process.core().join();
     system = process.system();
   }
