@@ -36,7 +36,7 @@ public record MountedVolume(
     boolean podGone) {
 
   public MountedVolume {
-    versions = Map.copyOf(versions);
+    versions = SharedStrings.versions(versions);
   }
 
   static MountedVolume fetched(PublishRequest request, ProviderClass spc, ProviderName provider,

@@ -29,7 +29,9 @@ public record PublishRequest(
     Map<String, String> secrets) {
 
   public PublishRequest {
-    volumeContext = Map.copyOf(volumeContext);
+    className = SharedStrings.of(className);
+    podNamespace = SharedStrings.of(podNamespace);
+    volumeContext = SharedStrings.attributes(volumeContext);
     secrets = Map.copyOf(secrets);
   }
 

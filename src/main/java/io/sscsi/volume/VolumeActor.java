@@ -15,8 +15,11 @@ import java.util.Optional;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ExtensibleBehavior;
 import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.Signal;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
@@ -75,6 +78,8 @@ public final class VolumeActor {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static final Class<Finished<?>> FINISHED = (Class) Finished.class;
   private static final int STASH_CAPACITY = 1_000;
+  /** Restart x3 per minute, then stop: one strategy shared by every volume. */
+  private static final SupervisorStrategy RESTART = SupervisorStrategy.restart().withLimit(3, Duration.ofMinutes(1));
   private static final Object TIMER = "rotation";
   private static final Object STATUS_TIMER = "status";
 
@@ -87,7 +92,7 @@ public final class VolumeActor {
   private final ActorRef<VolumeRouter.Command> router;
   private final Logger log;
   /** Idle holds nothing: one behaviour for the actor's life. */
-  private final Behavior<Command> idle;
+  private final Idle idle;
   private final Attempt.Volume forAttempts = new ForAttempts();
   private Optional<Instant> nextRefresh = Optional.empty();
   /** The unreadable service-account tokens of this volume were reported (logged once per volume). */
@@ -103,7 +108,7 @@ public final class VolumeActor {
     this.workflow = new PublishWorkflow(deps);
     this.router = router;
     this.log = context.getLog();
-    this.idle = idleBehavior();
+    this.idle = new Idle();
   }
 
   /** An actor for a target nothing is known about yet. */
@@ -121,45 +126,82 @@ public final class VolumeActor {
             return actor.idle;
           }
           DriverMetrics.volumesMounted(1);
-          return actor.adopted(adopted.get());
+          return actor.new Adopted(adopted.get());
         })));
-    return Behaviors.supervise(behavior)
-        .onFailure(SupervisorStrategy.restart().withLimit(3, Duration.ofMinutes(1)));
+    return Behaviors.supervise(behavior).onFailure(RESTART);
   }
 
   // ------------------------------------------------------------------ states
 
-  private Behavior<Command> idleBehavior() {
-    return Behaviors.receive(Command.class)
-        .onMessage(VolumeRouter.Publish.class,
-            call -> start(new Attempt.FirstPublish(call.request(), call.deadline(), call.replyTo())))
-        .onMessage(VolumeRouter.Unpublish.class, call -> startUnpublish(VolumeState.IDLE, call))
-        .onMessage(Stop.class, stop -> Behaviors.stopped())
-        .onMessage(Describe.class, d -> describe(d, VolumeState.IDLE, false))
-        .onMessage(Command.class, ignored -> Behaviors.same()) // a late timer or change
-        .build();
+  /**
+   * Idle holds nothing: one behaviour for the actor's life. Its handlers are one method (no case
+   * list and handler lambdas per actor): ten thousand volumes hold ten thousand of these.
+   */
+  private final class Idle extends ExtensibleBehavior<Command> {
+    @Override
+    public Behavior<Command> receive(TypedActorContext<Command> ctx, Command message) {
+      if (message instanceof VolumeRouter.Publish call) {
+        return VolumeActor.this.start(new Attempt.FirstPublish(call.request(), call.deadline(), call.replyTo()));
+      }
+      if (message instanceof VolumeRouter.Unpublish call) {
+        return startUnpublish(VolumeState.IDLE, call);
+      }
+      if (message instanceof Stop) {
+        return Behaviors.stopped();
+      }
+      if (message instanceof Describe d) {
+        return describe(d, VolumeState.IDLE, false);
+      }
+      return Behaviors.same(); // a late timer or change
+    }
+
+    @Override
+    public Behavior<Command> receiveSignal(TypedActorContext<Command> ctx, Signal signal) {
+      return Behaviors.unhandled();
+    }
   }
 
-  private Behavior<Command> adopted(AdoptedVolume volume) {
-    VolumeState state = new VolumeState.Adopted(volume);
-    TargetOwner owner = TargetOwner.of(volume.status());
-    return Behaviors.receive(Command.class)
-        .onMessage(VolumeRouter.Publish.class, call -> !owner.owns(call.request()), call -> refuseForeign(call, owner, ""))
-        .onMessage(VolumeRouter.Publish.class,
-            call -> start(new Attempt.Adoption(volume, call.request(), call.deadline(), call.replyTo())))
-        .onMessage(VolumeRouter.Unpublish.class, call -> startUnpublish(state, call))
-        .onMessage(Describe.class, d -> describe(d, state, false))
-        .onMessage(Stop.class, this::cancelPassivation)
-        .onSignal(PreRestart.class, signal -> uncount())
-        .onMessage(Command.class, ignored -> Behaviors.same()) // no tokens, no class yet: nothing refreshes
-        .build();
+  /** Found mounted after a restart; no tokens and no class yet, so nothing refreshes. */
+  private final class Adopted extends ExtensibleBehavior<Command> {
+    private final AdoptedVolume volume;
+    private final TargetOwner owner;
+
+    Adopted(AdoptedVolume volume) {
+      this.volume = volume;
+      this.owner = TargetOwner.of(volume.status());
+    }
+
+    @Override
+    public Behavior<Command> receive(TypedActorContext<Command> ctx, Command message) {
+      if (message instanceof VolumeRouter.Publish call) {
+        return owner.owns(call.request())
+            ? VolumeActor.this.start(new Attempt.Adoption(volume, call.request(), call.deadline(), call.replyTo()))
+            : refuseForeign(call, owner, "");
+      }
+      if (message instanceof VolumeRouter.Unpublish call) {
+        return startUnpublish(new VolumeState.Adopted(volume), call);
+      }
+      if (message instanceof Describe d) {
+        return describe(d, new VolumeState.Adopted(volume), false);
+      }
+      if (message instanceof Stop stop) {
+        return cancelPassivation(stop);
+      }
+      return Behaviors.same();
+    }
+
+    @Override
+    public Behavior<Command> receiveSignal(TypedActorContext<Command> ctx, Signal signal) {
+      return signal instanceof PreRestart ? uncount() : Behaviors.unhandled();
+    }
   }
 
   /**
-   * Mounted. Its behaviour is built once on entry: a republish the refresh gate skips only keeps
-   * kubelet's freshest request (its tokens, for the timer) in {@link #volume}, which the handlers read.
+   * Mounted: the behaviour itself (entered once per mount, refresh or adoption). A republish the
+   * refresh gate skips only keeps kubelet's freshest request (its tokens, for the timer) in
+   * {@link #volume}, which the handlers read. Its handlers are one method, as {@link Idle}'s.
    */
-  private final class Mounted {
+  private final class Mounted extends ExtensibleBehavior<Command> {
     private MountedVolume volume;
     private final TargetOwner owner;
 
@@ -168,28 +210,46 @@ public final class VolumeActor {
       this.owner = TargetOwner.of(volume.request());
     }
 
-    Behavior<Command> behavior() {
-      return Behaviors.receive(Command.class)
-          .onMessage(VolumeRouter.Publish.class, call -> !owner.owns(call.request()),
-              call -> refuseForeign(call, owner, volume.provider().value()))
-          .onMessage(VolumeRouter.Publish.class, this::onRepublish)
-          .onMessage(TimerRefresh.class, tick -> maybeRefresh(Trigger.TIMER))
-          .onMessage(ClassChanged.class, changed -> changed.namespace().equals(volume.spc().namespace())
-              && changed.name().equals(volume.spc().name()) ? maybeRefresh(Trigger.CLASS_CHANGED) : Behaviors.same())
-          .onMessage(PublishSecretChanged.class, changed -> changed.namespace().equals(volume.request().podNamespace())
-              && volume.secretRef().filter(changed.name()::equals).isPresent()
-              ? maybeRefresh(Trigger.SECRET_CHANGED) : Behaviors.same())
-          .onMessage(VolumeRouter.Unpublish.class, call -> startUnpublish(new VolumeState.Mounted(volume), call))
-          .onMessage(Describe.class, d -> describe(d, new VolumeState.Mounted(volume), false))
-          .onMessage(RetryStatus.class, this::onRetryStatus)
-          .onMessage(Stop.class, VolumeActor.this::cancelPassivation)
-          .onSignal(PreRestart.class, signal -> uncount())
-          .build();
+    @Override
+    public Behavior<Command> receive(TypedActorContext<Command> ctx, Command message) {
+      if (message instanceof VolumeRouter.Publish call) {
+        return owner.owns(call.request()) ? onRepublish(call) : refuseForeign(call, owner, volume.provider().value());
+      }
+      if (message instanceof TimerRefresh) {
+        return maybeRefresh(Trigger.TIMER);
+      }
+      if (message instanceof ClassChanged changed) {
+        return changed.namespace().equals(volume.spc().namespace()) && changed.name().equals(volume.spc().name())
+            ? maybeRefresh(Trigger.CLASS_CHANGED) : Behaviors.same();
+      }
+      if (message instanceof PublishSecretChanged changed) {
+        return changed.namespace().equals(volume.request().podNamespace())
+            && volume.secretRef().filter(changed.name()::equals).isPresent()
+            ? maybeRefresh(Trigger.SECRET_CHANGED) : Behaviors.same();
+      }
+      if (message instanceof VolumeRouter.Unpublish call) {
+        return startUnpublish(new VolumeState.Mounted(volume), call);
+      }
+      if (message instanceof Describe d) {
+        return describe(d, new VolumeState.Mounted(volume), false);
+      }
+      if (message instanceof RetryStatus retry) {
+        return onRetryStatus(retry);
+      }
+      if (message instanceof Stop stop) {
+        return cancelPassivation(stop);
+      }
+      return Behaviors.unhandled();
+    }
+
+    @Override
+    public Behavior<Command> receiveSignal(TypedActorContext<Command> ctx, Signal signal) {
+      return signal instanceof PreRestart ? uncount() : Behaviors.unhandled();
     }
 
     private Behavior<Command> onRepublish(VolumeRouter.Publish call) {
       if (refreshesOnRepublish(volume)) {
-        return start(new Attempt.Refresh(volume, Trigger.REPUBLISH, call.request(), call.deadline(),
+        return VolumeActor.this.start(new Attempt.Refresh(volume, Trigger.REPUBLISH, call.request(), call.deadline(),
             Optional.of(call.replyTo()), System.nanoTime()));
       }
       DriverMetrics.publishOk(volume.provider().value()); // upstream counts a skipped republish as a success
@@ -201,7 +261,7 @@ public final class VolumeActor {
     private Behavior<Command> maybeRefresh(Trigger trigger) {
       Decision decision = decide(trigger, volume);
       if (decision == Decision.REFRESH) {
-        return start(new Attempt.Refresh(volume, trigger, withWatchedSecrets(volume),
+        return VolumeActor.this.start(new Attempt.Refresh(volume, trigger, withWatchedSecrets(volume),
             now().plus(deps.settings().callTimeout()), Optional.empty(), System.nanoTime()));
       }
       if (decision == Decision.SKIP_TOKENS_EXPIRED) {
@@ -227,7 +287,7 @@ public final class VolumeActor {
       if (!retry.status().objectVersions().equals(volume.versions()) || volume.podGone()) {
         return Behaviors.same(); // stale (a refresh since wrote or retries newer versions), or its pod is gone
       }
-      return start(new Attempt.StatusRetry(volume, retry.status(), retry.attempt()));
+      return VolumeActor.this.start(new Attempt.StatusRetry(volume, retry.status(), retry.attempt()));
     }
   }
 
@@ -282,7 +342,7 @@ public final class VolumeActor {
   private Behavior<Command> startUnpublish(VolumeState before, VolumeRouter.Unpublish call) {
     timers.cancel(TIMER); // no refresh queued behind the unpublish; a pending status retry keeps its timer
     nextRefresh = Optional.empty();
-    return start(new Attempt.Unpublish(before, call.replyTo()));
+    return VolumeActor.this.start(new Attempt.Unpublish(before, call.replyTo()));
   }
 
   /**
@@ -379,10 +439,10 @@ public final class VolumeActor {
    */
   private Behavior<Command> returnTo(VolumeState state) {
     return state.fold(this::becomeIdle,
-        adopted -> stash.unstashAll(adopted(adopted)),
+        adopted -> stash.unstashAll(new Adopted(adopted)),
         mounted -> {
           armTimer();
-          return stash.unstashAll(new Mounted(mounted).behavior());
+          return stash.unstashAll(new Mounted(mounted));
         });
   }
 
@@ -478,7 +538,7 @@ public final class VolumeActor {
 
     @Override
     public Behavior<Command> mounted(MountedVolume volume) {
-      return stash.unstashAll(new Mounted(volume).behavior());
+      return stash.unstashAll(new Mounted(volume));
     }
 
     @Override

@@ -96,6 +96,12 @@ public final class PodBench {
   final List<Limits> floorLimits;
   /** --nmt: the driver runs with {@code -XX:NativeMemoryTracking=summary}; each memory reading adds its categories. */
   final boolean nmt;
+  /** --levels=250,1000: the volume counts to measure memory at, instead of {@link #levels}'s defaults. */
+  final int[] levelsOverride;
+  /** --histogram: each heap reading also writes the driver's class histogram (live objects) beside the results. */
+  final boolean histogram;
+  /** --no-warm: no warm-latency phase (a memory profile only: the volumes' cost, not the CPU per cycle). */
+  final boolean noWarm;
   ManagedChannel provider;
   KubernetesMockServer mock;
   Path kubeconfig;
@@ -107,8 +113,11 @@ public final class PodBench {
     cgroupPrefix = a.getOrDefault("cgroup-prefix", "sscsi-pod-" + ProcessHandle.current().pid());
     Path deploy = Path.of(a.getOrDefault("deploy", "deploy"));
     daemonSetArgs = daemonSetArgs(deploy.resolve("secrets-store-csi-driver.yaml"));
-    List<Limits> limits = List.of(chartLimits(deploy.resolve("charts/sscsi/values.yaml")),
-        new Limits("upstream", 200, 200L << 20));
+    Limits chart = chartLimits(deploy.resolve("charts/sscsi/values.yaml"));
+    if (a.containsKey("chart-memory-mib")) { // e.g. 512: the chart's CPU limit with more memory, to see how far it goes
+      chart = new Limits("chart", chart.cpuMillis(), Long.parseLong(a.get("chart-memory-mib")) << 20);
+    }
+    List<Limits> limits = List.of(chart, new Limits("upstream", 200, 200L << 20));
     List<Launch> runtimes = new ArrayList<>();
     for (String spec : a.get("runtimes").split(",")) { // name=file holding local-runtime.sh's last line
       String[] nf = spec.split("=", 2);
@@ -142,6 +151,10 @@ public final class PodBench {
     floorLimits = limits;
     idleSeconds = Integer.parseInt(a.getOrDefault("idle-seconds", quick ? "10" : "60"));
     nmt = a.containsKey("nmt");
+    levelsOverride = a.containsKey("levels")
+        ? java.util.Arrays.stream(a.get("levels").split(",")).mapToInt(Integer::parseInt).toArray() : null;
+    histogram = a.containsKey("histogram");
+    noWarm = a.containsKey("no-warm");
   }
 
   public static void main(String[] args) throws Exception {
@@ -238,9 +251,12 @@ public final class PodBench {
         Map<String, Object> memory = new LinkedHashMap<>();
         r.put("memory", memory);
         memory.put("0", snapshot(c.runtime(), d, cg, true));
-        phase.next("warm");
-        r.put("warm", warm(d, cg));
-        r.put("api:warm", api());
+        histogram(c, d, 0);
+        if (!noWarm) {
+          phase.next("warm");
+          r.put("warm", warm(d, cg));
+          r.put("api:warm", api());
+        }
         List<Volume> mounted = new ArrayList<>();
         for (int level : levels(c)) {
           phase.next("memory " + level);
@@ -254,6 +270,7 @@ public final class PodBench {
           Map<String, Object> snap = snapshot(c.runtime(), d, cg, level != 40);
           snap.put("publishSeconds", PublishBench.round(secs));
           memory.put("" + level, snap);
+          histogram(c, d, level);
           System.out.println("  memory " + level + ": " + snap);
           if (level == 250) {
             r.put("api:publish to 250", api());
@@ -267,6 +284,7 @@ public final class PodBench {
         r.put("api:more volumes and unpublish all", api());
       } catch (Throwable t) {
         r.put("error", phase.name + ": " + t);
+        r.put("tmpfsMountedAtError", new io.sscsi.fs.MountTable().under(kubelet).size());
         System.out.println("  FAILED in " + phase.name + ": " + t);
       } finally {
         r.put("oom", oom(cg, started[0]));
@@ -338,6 +356,9 @@ public final class PodBench {
 
   /** Volume counts to measure at: 40 and 250; the full run adds 1,000, and 10,000 for the first (shipped) runtime. */
   int[] levels(Config c) {
+    if (levelsOverride != null) {
+      return levelsOverride;
+    }
     return quick ? new int[] {40, 250} : c.runtime() == firstRuntime ? new int[] {40, 250, 1000, 10000}
         : new int[] {40, 250, 1000};
   }
@@ -534,6 +555,17 @@ public final class PodBench {
     }
     m.put("youngGcs", d.youngGcs());
     return m;
+  }
+
+  /** With --histogram: the driver's live objects by class ({@code GC.class_histogram}, a full GC) at this volume count. */
+  void histogram(Config c, Driver d, int volumes) throws Exception {
+    if (histogram) {
+      Path file = Path.of(out + "-histo-" + c.key().replace(' ', '-') + "-" + volumes + ".txt");
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, jcmd(c.runtime(), d.pid(), "GC.class_histogram") + "\n"
+          + jcmd(c.runtime(), d.pid(), "GC.heap_info") + "\n" + Files.readString(Path.of("/proc/" + d.pid() + "/status")));
+      System.out.println("  histogram: " + file);
+    }
   }
 
   Map<String, Object> oom(Cgroup cg, Driver d) {

@@ -85,7 +85,11 @@ public final class Cgroup implements AutoCloseable {
     return Files.exists(f) ? number(f) : -1;
   }
 
-  /** rss, cache, shmem and mapped_file in bytes (v2's anon, file, shmem, file_mapped under v1's names). */
+  /**
+   * rss, cache, shmem and mapped_file in bytes (v2's anon, file, shmem, file_mapped under v1's names), and
+   * kernel: the kernel's own memory charged to the cgroup (v1 memory.kmem.usage_in_bytes, v2 kernel), e.g. the
+   * inodes, dentries and superblocks of the tmpfs mounts the process made; -1 where not kept.
+   */
   public Map<String, Long> memoryStat() throws IOException {
     Map<String, Long> all = keyed(memory.resolve("memory.stat"));
     Map<String, Long> m = new LinkedHashMap<>();
@@ -93,6 +97,8 @@ public final class Cgroup implements AutoCloseable {
     m.put("cache", all.getOrDefault(v2 ? "file" : "cache", -1L));
     m.put("shmem", all.getOrDefault("shmem", -1L));
     m.put("mapped_file", all.getOrDefault(v2 ? "file_mapped" : "mapped_file", -1L));
+    Path kmem = memory.resolve("memory.kmem.usage_in_bytes");
+    m.put("kernel", v2 ? all.getOrDefault("kernel", -1L) : Files.exists(kmem) ? number(kmem) : -1L);
     return m;
   }
 
