@@ -122,4 +122,34 @@ class MountTableTest {
     assertTrue(proc.stream().anyMatch(e -> e.fsType().equals("proc")));
     assertTrue(proc.stream().allMatch(e -> e.mountPoint().startsWith(Path.of("/proc"))));
   }
+  /**
+   * A node's table with 10,000 volumes (~1.3 MiB here), read from a file as a stream: lines cross the
+   * reader's buffers anywhere, and each lookup returns exactly what parsing the whole text returns.
+   */
+  @Test
+  void aLargeTableReadAsAStreamGivesWhatTheWholeTextGives(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws java.io.IOException {
+    StringBuilder text = new StringBuilder(SAMPLE);
+    for (int n = 0; n < 10_000; n++) {
+      text.append(700 + n).append(" 22 0:").append(100 + n).append(" / /var/lib/kubelet/pods/p").append(n)
+          .append("/volumes/kubernetes.io~csi/v/mount rw,relatime - tmpfs tmpfs rw,size=").append(n).append("k\n");
+    }
+    text.append("20700 22 0:105 / /elsewhere/bound rw - tmpfs tmpfs rw"); // no final newline
+    Path file = dir.resolve("mountinfo");
+    java.nio.file.Files.write(file, text.toString().getBytes(StandardCharsets.ISO_8859_1));
+    MountTable table = new MountTable(file);
+    List<MountEntry> all = MountTable.parse(text.toString());
+    assertEquals(10_004, all.size());
+    assertEquals(all, table.read());
+    for (int n : new int[] {0, 123, 4_999, 9_999}) {
+      Path target = Path.of("/var/lib/kubelet/pods/p" + n + "/volumes/kubernetes.io~csi/v/mount");
+      List<MountEntry> expected = all.stream().filter(e -> e.mountPoint().startsWith(target)).toList();
+      assertEquals(1, expected.size());
+      assertEquals(expected, table.atOrBelow(target));
+    }
+    Path five = Path.of("/var/lib/kubelet/pods/p5/volumes/kubernetes.io~csi/v/mount");
+    List<MountEntry> withDevices = table.atOrBelowWithTheirDevices(five);
+    assertEquals(List.of(Path.of(five.toString()), Path.of("/elsewhere/bound")),
+        withDevices.stream().map(MountEntry::mountPoint).toList());
+  }
 }
