@@ -86,7 +86,7 @@ public final class DriverProcess implements AutoCloseable {
     process.server = CsiServer.start(settings.socket(),
         new IdentityService(settings.driverName(), SscsiVersion.current(), process.gate::healthy, process.gate),
         new NodeService(process.gate, settings.nodeId(), java.time.Clock.systemUTC()),
-        Runnable::run);
+        io.sscsi.grpc.UnixSocketServer.DIRECT);
     process.gate.socketPublished();
     LOG.info("sscsi {} serving CSI driver {} for node {} on unix://{}", SscsiVersion.current(),
         settings.driverName(), settings.nodeId(), settings.socket());

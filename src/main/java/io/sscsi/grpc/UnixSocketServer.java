@@ -43,6 +43,14 @@ public final class UnixSocketServer implements AutoCloseable {
     this.group = group;
   }
 
+  /**
+   * Runs handlers on the event loop that read the call, through grpc-java's own direct executor: no
+   * queue node and no compare-and-set per callback, as any other executor gets (a {@code
+   * SerializingExecutor} around it, even around {@code Runnable::run}). For handlers that only hand
+   * work to actors and never block.
+   */
+  public static final Executor DIRECT = com.google.common.util.concurrent.MoreExecutors.directExecutor();
+
   /** Binds {@code socket} and serves {@code services}, published as soon as it listens. */
   public static UnixSocketServer start(
       Path socket, List<ServerServiceDefinition> services, Executor executor, int maxInboundBytes)
@@ -76,8 +84,12 @@ public final class UnixSocketServer implements AutoCloseable {
             .channelType(EpollServerDomainSocketChannel.class)
             .bossEventLoopGroup(group)
             .workerEventLoopGroup(group)
-            .maxInboundMessageSize(maxInboundBytes)
-            .executor(executor);
+            .maxInboundMessageSize(maxInboundBytes);
+    if (executor == DIRECT) {
+      builder.directExecutor();
+    } else {
+      builder.executor(executor);
+    }
     services.forEach(builder::addService);
     Server server;
     try {

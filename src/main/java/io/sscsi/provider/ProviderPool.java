@@ -10,6 +10,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.sscsi.errors.DriverException;
+import io.sscsi.grpc.ClientEventLoop;
 import io.sscsi.errors.FailureKind;
 import io.sscsi.metrics.DriverMetrics;
 import io.sscsi.provider.v1alpha1.MountRequest;
@@ -113,8 +114,8 @@ public final class ProviderPool extends AbstractBehavior<ProviderPool.Command> {
     this.provider = provider;
     this.settings = settings;
     this.clock = clock;
-    this.channel = Grpc.newChannelBuilder(ProviderSocketResolver.target(provider), InsecureChannelCredentials.create(),
-            ProviderSocketResolver.registry(provider, settings.socketDirs()))
+    this.channel = ClientEventLoop.onSharedLoop(Grpc.newChannelBuilder(ProviderSocketResolver.target(provider),
+            InsecureChannelCredentials.create(), ProviderSocketResolver.registry(provider, settings.socketDirs())))
         .overrideAuthority("localhost")
         .maxInboundMessageSize(settings.maxReceiveBytes())
         .maxInboundMetadataSize(MAX_METADATA_BYTES)

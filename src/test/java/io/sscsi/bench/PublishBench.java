@@ -541,11 +541,13 @@ public final class PublishBench {
         r.put(j.getKey() + "-command", String.join(" ", j.getValue()));
       }
       Map<String, List<Double>> perCycle = new LinkedHashMap<>();
+      Map<String, List<Double>> wakeUps = new LinkedHashMap<>();
       List<Map<String, Object>> all = new ArrayList<>();
       for (int i = 0; i < rounds; i++) {
         for (Map.Entry<String, Driver> e : drivers.entrySet()) {
           Driver d = e.getValue();
           Map<String, Long> t0 = ThreadCpu.byGroup(d.pid());
+          Map<String, Long> s0 = ThreadCpu.switchesByGroup(d.pid());
           long busy0 = ThreadCpu.machineBusyMs();
           long self0 = cpuMs(ProcessHandle.current().pid());
           long prov0 = cpuMs(providerPid);
@@ -553,6 +555,7 @@ public final class PublishBench {
           Map<String, Object> one = cycles(d, "small", 8, n);
           long busy = ThreadCpu.machineBusyMs() - busy0;
           Map<String, Long> groups = ThreadCpu.minus(ThreadCpu.byGroup(d.pid()), t0);
+          Map<String, Long> switches = ThreadCpu.minus(ThreadCpu.switchesByGroup(d.pid()), s0);
           long tree = groups.values().stream().mapToLong(Long::longValue).sum()
               + cpuMs(ProcessHandle.current().pid()) - self0 + cpuMs(providerPid) - prov0
               + drivers.values().stream().filter(o -> o != d).mapToLong(o -> uncheckedCpuMs(o.pid())).sum() - other0;
@@ -562,6 +565,10 @@ public final class PublishBench {
           round.put("cyclesPerSec", one.get("cyclesPerSec"));
           round.put("publishP50Us", ((Map<?, ?>) one.get("publishUs")).get("p50"));
           round.put("threadGroupsMsPerCycle", perCycle(groups, n));
+          // voluntary switches: the thread blocked, so each is one wake-up later; involuntary: preempted
+          round.put("wakeUpsPerCycle", round2((double) ThreadCpu.total(switches, " vol") / n));
+          round.put("preemptionsPerCycle", round2((double) ThreadCpu.total(switches, " invol") / n));
+          round.put("switchesPerCycleByGroup", perCycle(switches, n));
           if (groupOf.containsKey(e.getKey())) {
             round.put("throttledPeriodsSoFar", groupOf.get(e.getKey()).throttling().get("throttled"));
           }
@@ -570,6 +577,7 @@ public final class PublishBench {
           round.put("othersCpuPercent", round(100.0 * Math.max(0, busy - tree) / wallMs));
           round.put("loadAvg", Files.readString(Path.of("/proc/loadavg")).trim());
           perCycle.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add((Double) one.get("driverCpuMsPerCycle"));
+          wakeUps.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add((Double) round.get("wakeUpsPerCycle"));
           all.add(round);
           System.out.println("cpu " + round);
         }
@@ -579,6 +587,10 @@ public final class PublishBench {
       perCycle.forEach((k, v) -> medians.put(k, median(v)));
       r.put("medianDriverCpuMsPerCycle", medians);
       System.out.println("cpu median driver CPU ms per cycle " + medians);
+      Map<String, Object> wakeMedians = new LinkedHashMap<>();
+      wakeUps.forEach((k, v) -> wakeMedians.put(k, median(v)));
+      r.put("medianWakeUpsPerCycle", wakeMedians);
+      System.out.println("cpu median driver wake-ups (voluntary context switches) per cycle " + wakeMedians);
       if (perCycle.size() == 2) { // each B round against the A round just before it: load drifts less within a pair
         List<Double> a = perCycle.get("A");
         List<Double> b = perCycle.get("B");

@@ -41,6 +41,40 @@ final class ThreadCpu {
     return out;
   }
 
+  /**
+   * Context switches per thread group of {@code pid} ({@code <group> vol}: the thread blocked, so each is
+   * one later wake-up; {@code <group> invol}: it was preempted), from {@code /proc/<pid>/task/<tid>/status}.
+   */
+  static Map<String, Long> switchesByGroup(long pid) throws IOException {
+    Map<String, Long> out = new TreeMap<>();
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+      for (Path task : tasks) {
+        List<String> status;
+        try {
+          status = Files.readAllLines(task.resolve("status"));
+        } catch (NoSuchFileException e) {
+          continue; // the thread ended
+        }
+        String g = null;
+        for (String line : status) {
+          if (line.startsWith("Name:")) {
+            g = group(line.substring(5).trim());
+          } else if (g != null && line.startsWith("voluntary_ctxt_switches:")) {
+            out.merge(g + " vol", Long.parseLong(line.substring(24).trim()), Long::sum);
+          } else if (g != null && line.startsWith("nonvoluntary_ctxt_switches:")) {
+            out.merge(g + " invol", Long.parseLong(line.substring(27).trim()), Long::sum);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The sum of the entries of {@code groups} whose key ends with {@code suffix}. */
+  static long total(Map<String, Long> groups, String suffix) {
+    return groups.entrySet().stream().filter(e -> e.getKey().endsWith(suffix)).mapToLong(Map.Entry::getValue).sum();
+  }
+
   static String group(String comm) {
     String g = comm.replaceAll("[-#_ .0-9]+$", "");
     return g.isEmpty() ? comm : g;

@@ -133,6 +133,37 @@ class ProviderPoolTest {
     assertEquals("v1", await(queued, Duration.ofSeconds(30)).getObjectVersion(0).getVersion());
   }
 
+  /**
+   * Every provider channel runs on the driver's one client event loop ({@code grpc.ClientEventLoop}), so a
+   * call wakes one thread for its connection and its deadline timer; grpc-java's default group (two loops
+   * per CPU, the deadline armed on the group's next loop) answers on {@code grpc-default-worker-*}.
+   */
+  @Test
+  void twoProvidersAnswerOnTheOneClientEventLoop() throws Exception {
+    ProviderName otherName = new ProviderName(name.value() + "b");
+    try (TestProvider other = TestProvider.start(dir, otherName.value())) {
+      provider.answerNow(versioned("v1"));
+      other.answerNow(versioned("v2"));
+      ActorRef<ProviderPool.Command> first = testKit.spawn(ProviderPool.create(name, settings(2), Clock.systemUTC()));
+      ActorRef<ProviderPool.Command> second = testKit.spawn(ProviderPool.create(otherName, settings(2), Clock.systemUTC()));
+      java.util.Set<String> answeredOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      List<CompletableFuture<?>> calls = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        for (ActorRef<ProviderPool.Command> pool : List.of(first, second)) {
+          CompletableFuture<MountResponse> answer = new CompletableFuture<>();
+          calls.add(answer.thenRun(() -> answeredOn.add(Thread.currentThread().getName()))); // before the call: runs where it completes
+          pool.tell(new ProviderPool.Call(REQUEST, Instant.now().plusSeconds(30), answer));
+        }
+      }
+      for (CompletableFuture<?> c : calls) {
+        c.get(35, TimeUnit.SECONDS);
+      }
+      assertEquals(1, answeredOn.size(), "one thread answered every call: " + answeredOn);
+      String thread = answeredOn.iterator().next();
+      org.junit.jupiter.api.Assertions.assertTrue(thread.startsWith("sscsi-grpc-client"), thread);
+    }
+  }
+
   @Test
   void aCallMadeWhileTheProviderIsGoneSucceedsWhenItComesBack() throws Exception {
     ActorRef<ProviderPool.Command> pool = testKit.spawn(ProviderPool.create(name, settings(1), Clock.systemUTC()));
