@@ -38,7 +38,9 @@ class ProviderFaultsTest {
         "sscsi.driver.additional-provider-volume-paths", List.of(extraDir.toString()),
         "sscsi.driver.provider.call-timeout", "5s",
         "sscsi.driver.provider.circuit-breaker.max-failures", 2,
-        "sscsi.driver.provider.circuit-breaker.reset-timeout", "1s"));
+        // long enough that the third call below always meets the open circuit, however slow the machine
+        // (at 1 s a loaded machine let it arrive after the reset, as the trial); the trial awaits it
+        "sscsi.driver.provider.circuit-breaker.reset-timeout", "10s"));
     cluster = new Cluster(client);
   }
 
@@ -105,7 +107,8 @@ class ProviderFaultsTest {
       Files.delete(socket);
       try (TestProvider revived = driver.provider("dead")) {
         // after reset-timeout the next call is the trial; until then calls fail at once
-        awaitTrue(() -> publish("dead", "d4").getCode() == Status.Code.OK, "the trial call succeeds");
+        Await.until("the trial call succeeds", java.time.Duration.ofSeconds(90),
+            () -> publish("dead", "d4").getCode() == Status.Code.OK);
         assertEquals(Status.Code.OK, publish("dead", "d5").getCode(), "the circuit is closed again");
         assertEquals(Status.Code.OK, unpublishStatus("d4").getCode());
         assertEquals(Status.Code.OK, unpublishStatus("d5").getCode());
