@@ -12,4 +12,17 @@ public record ClassRef(String namespace, String name, String provider, Map<Strin
   public ClassRef {
     parameters = parameters == null ? Map.of() : Map.copyOf(parameters);
   }
+
+  /** The class as the API server holds it. */
+  public static ClassRef of(io.sscsi.k8s.model.SecretProviderClass c) {
+    return new ClassRef(c.getMetadata().getNamespace(), c.getMetadata().getName(),
+        c.getSpec() == null ? null : c.getSpec().provider(), c.getSpec() == null ? null : c.getSpec().parameters(),
+        c.getMetadata().getUid(), c.getMetadata().getGeneration());
+  }
+
+  /** Whether a sync that read {@code this} would send the provider what one that read {@code other} sends. */
+  public boolean sameContentAs(ClassRef other) {
+    return java.util.Objects.equals(uid, other.uid) && java.util.Objects.equals(provider, other.provider)
+        && parameters.equals(other.parameters);
+  }
 }

@@ -32,7 +32,8 @@ public final class KubeSyncApi implements SyncApi {
 
   /**
    * @param classStore SecretProviderClass by {@code namespace/name} from a watch (the outer Optional
-   *     empty while the watch has not listed yet: then it is read by GET), or null to GET each time
+   *     empty while the watch has not listed yet), or null to GET each time; a class the store does not
+   *     hold is read by GET too (one created just before its SecretSync may not have reached the watch)
    */
   public KubeSyncApi(KubernetesClient client, Function<String, Optional<Optional<SecretProviderClass>>> classStore) {
     this.client = client;
@@ -44,15 +45,13 @@ public final class KubeSyncApi implements SyncApi {
     Optional<Optional<SecretProviderClass>> cached = classStore == null ? Optional.empty()
         : classStore.apply(namespace + "/" + name);
     Optional<SecretProviderClass> spc;
-    if (cached.isPresent()) {
+    if (cached.isPresent() && cached.get().isPresent()) {
       spc = cached.get();
-    } else {
+    } else { // not in the watch's store: read, since a class created just before its SecretSync may not be there yet
       spc = Optional.ofNullable(call("get SecretProviderClass " + namespace + "/" + name, SyncFailure.SYNC_ERROR,
           () -> client.resources(SecretProviderClass.class).inNamespace(namespace).withName(name).get()));
     }
-    return spc.map(c -> new ClassRef(namespace, name, c.getSpec() == null ? null : c.getSpec().provider(),
-        c.getSpec() == null ? null : c.getSpec().parameters(), c.getMetadata().getUid(),
-        c.getMetadata().getGeneration()));
+    return spc.map(ClassRef::of);
   }
 
   @Override

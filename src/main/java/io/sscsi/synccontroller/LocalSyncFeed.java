@@ -66,7 +66,7 @@ final class LocalSyncFeed {
     classesNow.forEach((key, state) -> {
       String before = classes.get(key);
       if (before != null && !before.equals(state)) {
-        group.tell(new SecretSyncGroup.ClassChanged(key.namespace(), key.name()));
+        group.tell(new SecretSyncGroup.ClassChanged(key.namespace(), key.name(), Optional.empty()));
       }
     });
     if (!syncsNow.keySet().equals(syncs.keySet())) {

@@ -38,8 +38,11 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
   /** The SecretSync as the watch last saw it (added or updated). */
   public record Changed(SecretSync sync) implements Command {}
 
-  /** The class this SecretSync names changed (edited, created or deleted). */
-  public record ClassChanged() implements Command {}
+  /**
+   * The class this SecretSync names was created or edited ({@code now}: the class as it is now), or
+   * deleted ({@code now} empty; also when it is not known).
+   */
+  public record ClassChanged(Optional<ClassRef> now) implements Command {}
 
   /** The Secret as the watch saw it; empty when it was deleted (or lost the managed label). */
   public record SecretObserved(Optional<Secret> secret) implements Command {}
@@ -77,6 +80,10 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
   private long syncs;
   private long writes;
   private long restores;
+  /** The class the last successful sync read: a class event that brings the same content syncs nothing. */
+  private Optional<ClassRef> syncedWith = Optional.empty();
+  /** The last class event while a sync ran, judged against what that sync read when it is done. */
+  private Optional<ClassRef> classSeenDuringRun = Optional.empty();
   /** The Secret's last state seen while a sync was waiting or running. */
   private Optional<SecretObserved> observedDuringRun = Optional.empty();
 
@@ -104,7 +111,7 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Changed.class, this::onChanged)
-        .onMessage(ClassChanged.class, c -> want("class changed"))
+        .onMessage(ClassChanged.class, this::onClassChanged)
         .onMessage(SecretObserved.class, this::onSecret)
         .onMessage(Tick.class, t -> want(t.why()))
         .onMessage(Permit.class, p -> startRun())
@@ -150,6 +157,23 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
       scheduleAfterSuccess();
     }
     return this;
+  }
+
+  /**
+   * A class event syncs again unless it brings the content the last successful sync already read (the
+   * watch's first event for a class can arrive after a sync read the class itself). While a sync runs,
+   * the event waits for that sync's answer; a deletion, or a class not known, always syncs again.
+   */
+  private Behavior<Command> onClassChanged(ClassChanged changed) {
+    if (running && changed.now().isPresent()) {
+      classSeenDuringRun = changed.now();
+      return this;
+    }
+    if (!waiting && failures == 0 && changed.now().isPresent() && syncedWith.isPresent()
+        && syncedWith.get().sameContentAs(changed.now().get())) {
+      return this;
+    }
+    return want("class changed");
   }
 
   private Behavior<Command> onSecret(SecretObserved observed) {
@@ -227,7 +251,7 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
     CompletableFuture.supplyAsync(() -> deps.run().run(current, k), deps.blocking())
         .whenComplete((result, e) -> getContext().getSelf().tell(new RunDone(current, result != null ? result
             : new SyncRun.Result(new SyncStatus.Failed(SyncFailure.of(SyncFailure.SYNC_ERROR, e)), null,
-                k.applied(), false, false, Optional.empty()))));
+                k.applied(), false, false, Optional.empty(), Optional.empty()))));
     return this;
   }
 
@@ -236,6 +260,12 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
     syncs++;
     group.tell(new SecretSyncGroup.RunFinished(getContext().getSelf()));
     SyncRun.Result r = done.result();
+    Optional<ClassRef> classSeen = classSeenDuringRun;
+    classSeenDuringRun = Optional.empty();
+    if (classSeen.isPresent() && (r.failed() || r.classUsed().isEmpty()
+        || !r.classUsed().get().sameContentAs(classSeen.get()))) {
+      again = true;
+    }
     if (r.wrote()) {
       writes++;
       SyncControllerMetrics.secretWritten("sync");
@@ -252,6 +282,7 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
     }
     if (r.outcome() instanceof SyncStatus.Synced s) {
       known = new SyncRun.Known(Optional.of(s.hash()), false, r.applied());
+      syncedWith = r.classUsed();
       SyncControllerMetrics.sync(r.wrote() ? "written" : "unchanged", null);
       if (failures > 0) {
         SyncControllerMetrics.failing(-1);

@@ -38,7 +38,8 @@ public final class SecretSyncGroup extends AbstractBehavior<SecretSyncGroup.Comm
 
   public record SyncDeleted(SyncKey key) implements Command {}
 
-  public record ClassChanged(String namespace, String name) implements Command {}
+  /** A class was added, edited ({@code now}: it as it is now) or deleted ({@code now} empty, also when not known). */
+  public record ClassChanged(String namespace, String name, Optional<ClassRef> now) implements Command {}
 
   public record SecretChanged(SyncKey key, Optional<Secret> secret) implements Command {}
 
@@ -90,7 +91,7 @@ public final class SecretSyncGroup extends AbstractBehavior<SecretSyncGroup.Comm
         .onMessage(ClassChanged.class, c -> {
           children.values().stream().filter(ch -> c.name().equals(ch.className())
                   && ch.ref().path().name().startsWith(c.namespace() + ":"))
-              .forEach(ch -> ch.ref().tell(new SecretSyncActor.ClassChanged()));
+              .forEach(ch -> ch.ref().tell(new SecretSyncActor.ClassChanged(c.now())));
           return this;
         })
         .onMessage(SecretChanged.class, s -> {

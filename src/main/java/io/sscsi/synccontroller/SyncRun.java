@@ -44,9 +44,10 @@ public final class SyncRun {
    * @param wrote whether the Secret was written
    * @param providerCalled whether the provider was called
    * @param written the SecretSync as the API server answered the status write (empty: no answer)
+   * @param classUsed the class the run read (empty: it read none)
    */
   public record Result(SyncStatus.Outcome outcome, SecretSyncStatus status, Optional<Secret> applied, boolean wrote,
-      boolean providerCalled, Optional<SecretSync> written) {
+      boolean providerCalled, Optional<SecretSync> written, Optional<ClassRef> classUsed) {
     public boolean failed() {
       return outcome instanceof SyncStatus.Failed;
     }
@@ -77,8 +78,10 @@ public final class SyncRun {
     SyncStatus.Outcome outcome;
     Optional<Secret> applied = known.applied();
     boolean wrote = false;
+    Optional<ClassRef> used = Optional.empty();
     try {
       ClassRef spc = providerClass(sync);
+      used = Optional.of(spc);
       ProviderName provider = providerName(spc);
       Optional<String> tokensJson = tokens.tokensJson(sync.getMetadata().getNamespace(),
           sync.getSpec().serviceAccountName());
@@ -100,7 +103,7 @@ public final class SyncRun {
           created = existing.isEmpty();
           if (existing.isPresent() && !OwnedSecret.drifted(existing.get(), want) && known.hash().filter(hash::equals)
               .isPresent() && !known.lastFailed()) {
-            return finish(sync, new SyncStatus.Synced(hash, false), Optional.of(want), false, true);
+            return finish(sync, new SyncStatus.Synced(hash, false), Optional.of(want), false, true, used);
           }
         }
         api.apply(want);
@@ -113,11 +116,11 @@ public final class SyncRun {
     } catch (RuntimeException e) {
       outcome = new SyncStatus.Failed(SyncFailure.of(SyncFailure.SYNC_ERROR, e));
     }
-    return finish(sync, outcome, applied, wrote, called[0]);
+    return finish(sync, outcome, applied, wrote, called[0], used);
   }
 
   private Result finish(SecretSync sync, SyncStatus.Outcome outcome, Optional<Secret> applied, boolean wrote,
-      boolean called) {
+      boolean called, Optional<ClassRef> used) {
     SecretSyncStatus status = SyncStatus.next(sync.getStatus(), sync.getMetadata().getGeneration(), outcome,
         clock.instant());
     Optional<SecretSync> written = Optional.empty();
@@ -128,7 +131,7 @@ public final class SyncRun {
           e instanceof SyncFailure.Failed f ? f.failure().message() : e.getClass().getSimpleName());
       status = null;
     }
-    return new Result(outcome, status, applied, wrote, called, written);
+    return new Result(outcome, status, applied, wrote, called, written, used);
   }
 
   private ClassRef providerClass(SecretSync sync) {

@@ -35,9 +35,11 @@ public final class SyncWatches implements AutoCloseable {
     SharedIndexInformer<SecretProviderClass> ci = client.resources(SecretProviderClass.class).inAnyNamespace()
         .runnableInformer(0);
     ci.addEventHandler(handler(
-        c -> group.tell(new SecretSyncGroup.ClassChanged(c.getMetadata().getNamespace(), c.getMetadata().getName())),
+        c -> group.tell(new SecretSyncGroup.ClassChanged(c.getMetadata().getNamespace(), c.getMetadata().getName(),
+            Optional.of(ClassRef.of(c)))),
         (a, b) -> !Objects.equals(a.getSpec(), b.getSpec()),
-        c -> group.tell(new SecretSyncGroup.ClassChanged(c.getMetadata().getNamespace(), c.getMetadata().getName()))));
+        c -> group.tell(new SecretSyncGroup.ClassChanged(c.getMetadata().getNamespace(), c.getMetadata().getName(),
+            Optional.empty()))));
     classes = new KubeWatch<>("SecretProviderClasses", ci, true);
 
     SharedIndexInformer<SecretSync> si = client.resources(SecretSync.class).inAnyNamespace().runnableInformer(0);

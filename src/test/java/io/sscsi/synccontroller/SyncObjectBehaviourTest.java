@@ -1,5 +1,9 @@
 package io.sscsi.synccontroller;
 
+import java.util.Optional;
+
+import io.sscsi.k8s.model.SecretProviderClass;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.fabric8.kubernetes.api.model.Secret;
@@ -87,6 +91,33 @@ class SyncObjectBehaviourTest {
     assertEquals(2, h.awaitIdle("team", "fast", 2).syncs());
     assertEquals("v1", h.value("team", "default"), "the other one did not");
     assertEquals(1, h.view("team", "default").orElseThrow().syncs());
+  }
+
+  /**
+   * A class event that brings what the last sync read (the watch's first event for a class can come after
+   * a sync read the class by GET) syncs nothing; one with other content, or a deletion, syncs again.
+   */
+  @Test
+  void aClassEventWithTheContentTheLastSyncReadSyncsNothing() throws Exception {
+    h = new SyncHarness(dir, "vault");
+    h.provider("vault").answerNow(TestProvider.files(Map.of("password", "v1")));
+    h.spc("team", "db-spc", "vault", Map.of("objects", "one"));
+    h.secretSync("team", "db", "db-spc", Map.of());
+    assertEquals(1, h.awaitIdle("team", "db", 1).syncs(), "a class created just before its SecretSync: one sync");
+    SecretProviderClass read = h.client.resources(SecretProviderClass.class).inNamespace("team").withName("db-spc").get();
+    ClassRef same = ClassRef.of(read);
+    h.group.tell(new SecretSyncGroup.ClassChanged("team", "db-spc", Optional.of(same)));
+    SyncView quiet = h.view("team", "db").orElseThrow(); // asked through the group, after the event it forwarded
+    assertEquals("idle", quiet.state(), "the same content wants no sync");
+    assertEquals(1, quiet.syncs());
+    int calls = h.provider("vault").requests.size();
+    h.group.tell(new SecretSyncGroup.ClassChanged("team", "db-spc",
+        Optional.of(new ClassRef("team", "db-spc", "vault", Map.of("objects", "two"), same.uid(), same.generation()))));
+    SyncView after = h.awaitIdle("team", "db", 2);
+    assertEquals(2, after.syncs(), "other content synced once");
+    assertEquals(calls + 1, h.provider("vault").requests.size());
+    h.group.tell(new SecretSyncGroup.ClassChanged("team", "db-spc", Optional.empty()));
+    assertEquals(3, h.awaitIdle("team", "db", 3).syncs(), "a deletion (or an unknown class) syncs again");
   }
 
   @Test
