@@ -80,8 +80,8 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
   private long syncs;
   private long writes;
   private long restores;
-  /** The class the last successful sync read: a class event that brings the same content syncs nothing. */
-  private Optional<ClassRef> syncedWith = Optional.empty();
+  /** The class the last sync read (empty: it read none): a class event that brings the same content syncs nothing. */
+  private Optional<ClassRef> lastRead = Optional.empty();
   /** The last class event while a sync ran, judged against what that sync read when it is done. */
   private Optional<ClassRef> classSeenDuringRun = Optional.empty();
   /** The Secret's last state seen while a sync was waiting or running. */
@@ -160,17 +160,17 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
   }
 
   /**
-   * A class event syncs again unless it brings the content the last successful sync already read (the
-   * watch's first event for a class can arrive after a sync read the class itself). While a sync runs,
-   * the event waits for that sync's answer; a deletion, or a class not known, always syncs again.
+   * A class event syncs again unless it brings the content the last sync already read (the watch's first
+   * event for a class can arrive after a sync read the class itself; a sync that failed for another reason,
+   * a provider down, keeps its backoff). While a sync runs, the event waits for that sync's end; a
+   * deletion, or a class not known, always syncs again.
    */
   private Behavior<Command> onClassChanged(ClassChanged changed) {
     if (running && changed.now().isPresent()) {
       classSeenDuringRun = changed.now();
       return this;
     }
-    if (!waiting && failures == 0 && changed.now().isPresent() && syncedWith.isPresent()
-        && syncedWith.get().sameContentAs(changed.now().get())) {
+    if (changed.now().isPresent() && lastRead.isPresent() && lastRead.get().sameContentAs(changed.now().get())) {
       return this;
     }
     return want("class changed");
@@ -262,8 +262,8 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
     SyncRun.Result r = done.result();
     Optional<ClassRef> classSeen = classSeenDuringRun;
     classSeenDuringRun = Optional.empty();
-    if (classSeen.isPresent() && (r.failed() || r.classUsed().isEmpty()
-        || !r.classUsed().get().sameContentAs(classSeen.get()))) {
+    lastRead = r.classUsed();
+    if (classSeen.isPresent() && (lastRead.isEmpty() || !lastRead.get().sameContentAs(classSeen.get()))) {
       again = true;
     }
     if (r.wrote()) {
@@ -282,7 +282,6 @@ public final class SecretSyncActor extends AbstractBehavior<SecretSyncActor.Comm
     }
     if (r.outcome() instanceof SyncStatus.Synced s) {
       known = new SyncRun.Known(Optional.of(s.hash()), false, r.applied());
-      syncedWith = r.classUsed();
       SyncControllerMetrics.sync(r.wrote() ? "written" : "unchanged", null);
       if (failures > 0) {
         SyncControllerMetrics.failing(-1);
